@@ -1,0 +1,49 @@
+"""Configuration classes; every value an operator may change comes from the environment.
+
+``TUMBLELOG_CONFIG`` picks the class (``development`` by default, or ``production``).
+``MONGODB_URI`` names the database; without it the app runs on an embedded, in-memory
+database (mongomock), which development allows and production refuses.
+"""
+import os
+
+
+class Config:
+    PRODUCTION = False
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    MONGODB_URI = os.environ.get("MONGODB_URI")
+    POSTS_PER_PAGE = 10
+    # bcrypt 5 raises on passwords over 72 bytes; Flask-Bcrypt pre-hashes them instead.
+    BCRYPT_HANDLE_LONG_PASSWORDS = True
+    # A token valid for the whole session: a blogger who spends an hour on a post must
+    # not lose it to an expired form.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Fail fast when the database is away instead of hanging a worker for 30 s.
+    MONGODB_SERVER_SELECTION_TIMEOUT_MS = 2000
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class ProductionConfig(Config):
+    PRODUCTION = True
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig}
+
+
+def config_from_environment():
+    """Return the config class named by ``TUMBLELOG_CONFIG``."""
+    name = os.environ.get("TUMBLELOG_CONFIG", "development").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise SystemExit(
+            f"TUMBLELOG_CONFIG={name!r} is not one of: {', '.join(CONFIGS)}"
+        ) from None

@@ -1,0 +1,118 @@
+"""Fixtures: an app per test on its own database, a client, a CLI runner, and
+``auth`` for registering and signing in as a user would.
+
+Tests run on mongomock, or on the server in ``TUMBLELOG_TEST_MONGODB_URI`` when it is
+set; either way each test gets a fresh database, dropped at the end.
+"""
+import os
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import mongomock
+import pytest
+from bs4 import BeautifulSoup
+from mongoengine.connection import disconnect_all, get_db
+
+from config import Config
+from tumblelog import create_app
+
+TEST_MONGODB_URI = os.environ.get("TUMBLELOG_TEST_MONGODB_URI")
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = False
+    BCRYPT_LOG_ROUNDS = 4
+
+
+def database_settings(name):
+    """Connection settings for a database called ``name`` on the test server."""
+    if TEST_MONGODB_URI:
+        parts = urlsplit(TEST_MONGODB_URI)
+        host = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+        return {"host": host, "tz_aware": True, "serverSelectionTimeoutMS": 5000}
+    return {"host": f"mongodb://localhost/{name}", "tz_aware": True, "mongo_client_class": mongomock.MongoClient}
+
+
+def make_app(**overrides):
+    """An app on a fresh database; ``overrides`` are extra config values."""
+    name = f"tumblelog_test_{uuid.uuid4().hex[:12]}"
+    config = type("AppTestConfig", (TestConfig,), {"MONGODB_SETTINGS": database_settings(name), **overrides})
+    disconnect_all()  # also forgets the collections documents cached from the last app
+    return create_app(config)
+
+
+@pytest.fixture
+def app_factory():
+    """Build apps with extra config (e.g. CSRF on); their databases are dropped after."""
+    apps = []
+
+    def build(**overrides):
+        apps.append(make_app(**overrides))
+        return apps[-1]
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db = get_db()
+            db.client.drop_database(db.name)
+    disconnect_all()
+
+
+@pytest.fixture
+def app(app_factory):
+    app = app_factory()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Sign up, in and out through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def register(self, username="alice", password="correct horse", email=None):
+        return self.client.post(
+            "/auth/register",
+            data={
+                "username": username,
+                "email": email or f"{username}@example.com",
+                "password": password,
+                "confirm": password,
+            },
+        )
+
+    def login(self, username="alice", password="correct horse", next=None):
+        url = "/auth/login" + (f"?next={next}" if next else "")
+        return self.client.post(url, data={"username": username, "password": password})
+
+    def logout(self):
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def page(response):
+    """The response's HTML, parsed."""
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def textarea_value(element):
+    """A textarea's value as a browser shows it: one leading newline is dropped."""
+    text = element.get_text()
+    return text[2:] if text.startswith("\r\n") else text.removeprefix("\n")

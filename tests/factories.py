@@ -1,0 +1,26 @@
+"""Build users and posts directly, for tests that are not about the forms."""
+from tumblelog.models import POST_TYPES, User
+
+PASSWORD = "correct horse"
+
+SAMPLE_FIELDS = {
+    "blog": {"title": "Hello world", "body": "Some *Markdown* text."},
+    "image": {"image_url": "https://images.example.com/cat.jpg", "caption": "A cat in the sun"},
+    "video": {"video_url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "caption": "A classic"},
+    "quote": {"quote": "Simple is better than complex.", "source": "The Zen of Python"},
+}
+
+
+def make_user(username="alice", password=PASSWORD, is_admin=False):
+    user = User(username=username, email=f"{username.lower()}@example.com", is_admin=is_admin)
+    user.set_password(password)
+    return user.save()
+
+
+def make_post(post_type="blog", author=None, tags=(), **fields):
+    """A saved post of ``post_type`` with sample content, overridden by ``fields``."""
+    author = author or User.by_username("alice") or make_user("alice")
+    post = POST_TYPES[post_type](author=author, author_name=author.username, tags=list(tags))
+    for name, value in {**SAMPLE_FIELDS[post_type], **fields}.items():
+        setattr(post, name, value)
+    return post.save()

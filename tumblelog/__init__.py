@@ -1,0 +1,92 @@
+"""tumblelog: a multi-type blog on Flask and MongoDB.
+
+``create_app`` is the factory for every entry point: ``run.py``, ``flask --app
+tumblelog``, gunicorn's ``tumblelog:create_app()`` and the tests.
+"""
+import logging
+import os
+import secrets
+
+from bson import ObjectId
+from flask import Flask
+from werkzeug.routing import BaseConverter, ValidationError
+
+from config import config_from_environment
+
+from .extensions import bcrypt, csrf, db, login_manager
+
+log = logging.getLogger(__name__)
+
+
+class ObjectIdConverter(BaseConverter):
+    """``<objectid:name>``: 24 hex digits, else the route does not match (a 404)."""
+
+    regex = "[0-9a-fA-F]{24}"
+
+    def to_python(self, value):
+        if not ObjectId.is_valid(value):
+            raise ValidationError()
+        return ObjectId(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+def mongodb_settings(config):
+    """MongoEngine connection settings: the server at ``MONGODB_URI``, or mongomock."""
+    settings = {
+        "tz_aware": True,
+        "serverSelectionTimeoutMS": config["MONGODB_SERVER_SELECTION_TIMEOUT_MS"],
+    }
+    if config.get("MONGODB_URI"):
+        settings["host"] = config["MONGODB_URI"]
+    else:
+        import mongomock
+
+        settings["host"] = "mongodb://localhost/tumblelog"
+        settings["mongo_client_class"] = mongomock.MongoClient
+    return settings
+
+
+def check_config(app):
+    """Refuse to start production without its essentials; patch development's gaps."""
+    production = app.config["PRODUCTION"]
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise RuntimeError(
+                "SECRET_KEY is not set. Generate one with\n"
+                "  python3 -c \"import secrets; print(secrets.token_hex(32))\"\n"
+                "and put it in the environment (or .env for docker compose)."
+            )
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        log.warning("SECRET_KEY is not set; using a random one (sessions end on restart).")
+    if production and not app.config.get("MONGODB_URI") and "MONGODB_SETTINGS" not in app.config:
+        raise RuntimeError(
+            "MONGODB_URI is not set. Production needs a real MongoDB, e.g.\n"
+            "  MONGODB_URI=mongodb://localhost:27017/tumblelog"
+        )
+
+
+def create_app(config_class=None):
+    """Build the application from ``config_class`` (default: from the environment)."""
+    app = Flask(__name__)
+    app.config.from_object(config_class or config_from_environment())
+    check_config(app)
+    app.config.setdefault("MONGODB_SETTINGS", mongodb_settings(app.config))
+    app.config["EMBEDDED_DB"] = "mongo_client_class" in app.config["MONGODB_SETTINGS"]
+    app.url_map.converters["objectid"] = ObjectIdConverter
+
+    db.init_app(app)
+    bcrypt.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import auth, blog, commands, errors, health, templating
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(blog.bp)
+    app.register_blueprint(health.bp)
+    errors.register(app)
+    commands.register(app)
+    templating.register(app)
+    return app

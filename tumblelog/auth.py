@@ -1,0 +1,96 @@
+"""Accounts: sign up, sign in, sign out."""
+from urllib.parse import urlsplit
+
+from bson import ObjectId
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from mongoengine import NotUniqueError
+
+from .extensions import bcrypt, login_manager
+from .forms import LoginForm, RegisterForm
+from .models import User
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+# Checked when the username is unknown, so that answer takes as long as a wrong password.
+_DUMMY_HASH = None
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    return User.objects(id=user_id).first() if ObjectId.is_valid(user_id) else None
+
+
+def safe_next(target):
+    """Return ``target`` if it is a path on this site, else the front page.
+
+    Only "/" followed by something that is not another slash or backslash passes:
+    browsers read "//host", "/\\host" and "https:host" as other sites.
+    """
+    front = url_for("blog.index")
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
+        return front
+    if any(ord(ch) < 33 or ch == "\\" for ch in target):
+        return front
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return front
+    return target
+
+
+def check_login(username, password):
+    """The user whose name and password match, or None, in the same time either way."""
+    global _DUMMY_HASH
+    user = User.by_username(username)
+    if user is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = bcrypt.generate_password_hash("not a password").decode()
+        bcrypt.check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if user.check_password(password) else None
+
+
+@bp.route("/register", methods=("GET", "POST"))
+def register():
+    """Create an account and sign in with it."""
+    if current_user.is_authenticated:
+        return redirect(url_for("blog.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        user = User(username=form.username.data, email=form.email.data.lower())
+        user.set_password(form.password.data)
+        try:
+            user.save()
+        except NotUniqueError:
+            # The form checked, but another sign-up won the race; the index decides.
+            form.username.errors.append("That username or email was just taken.")
+        else:
+            login_user(user)
+            flash(f"Welcome, {user.username}! Your blog is ready for its first post.", "success")
+            return redirect(url_for("blog.index"), 303)
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/login", methods=("GET", "POST"))
+def login():
+    """Sign in; ``?next=`` is followed only to pages of this site."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = check_login(form.username.data, form.password.data)
+        if user is None:
+            form.password.errors.append("Wrong username or password.")
+        else:
+            login_user(user, remember=form.remember.data)
+            flash(f"Signed in as {user.username}.", "success")
+            return redirect(safe_next(request.args.get("next")), 303)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=("POST",))
+def logout():
+    """Sign out (a POST, so another site cannot sign you out with a link)."""
+    logout_user()
+    flash("Signed out.", "info")
+    return redirect(url_for("blog.index"), 303)

@@ -1,0 +1,191 @@
+"""Reading and writing posts: the front page, tag and user pages, permalinks with
+comments, and creating, editing and deleting posts of every type."""
+from dataclasses import dataclass
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from mongoengine import ValidationError
+
+from .forms import POST_FORMS, CommentForm
+from .models import POST_TYPES, Comment, Post, User, utcnow
+from .tags import TagError, parse_tags
+
+bp = Blueprint("blog", __name__)
+
+MAX_PAGE = 10_000  # deeper than any reader goes; keeps skip() bounded
+
+
+@dataclass
+class Page:
+    """One page of a post list, and whether there are newer and older pages."""
+
+    posts: list
+    number: int
+    has_older: bool
+
+    @property
+    def has_newer(self):
+        return self.number > 1
+
+
+def page_of(queryset):
+    """The page of ``queryset`` that ``?page=`` asks for, in one query.
+
+    Fetching one post more than a page tells whether an older page exists without a
+    count. Odd values (``abc``, ``-3``) mean page 1; a page past the end is a 404.
+    """
+    raw = request.args.get("page", "")
+    # ASCII digits only: int() would also take "٣", " 2" and "1_0".
+    number = int(raw) if raw.isascii() and raw.isdigit() else 1
+    if number > MAX_PAGE:
+        abort(404)
+    number = max(number, 1)
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    posts = list(queryset.skip((number - 1) * per_page).limit(per_page + 1))
+    if not posts and number > 1:
+        abort(404)
+    return Page(posts[:per_page], number, len(posts) > per_page)
+
+
+def form_status(form):
+    """422 for a form sent back with errors, 200 for a fresh one."""
+    return 422 if form.errors else 200
+
+
+@bp.route("/")
+def index():
+    """The front page: the newest posts of every type."""
+    return render_template("blog/list.html", page=page_of(Post.listing()), heading=None)
+
+
+@bp.route("/tag/<tag>")
+def tag(tag):
+    """Posts carrying one tag. Other spellings of the tag redirect to its normal form."""
+    try:
+        normal = parse_tags([tag])
+    except TagError:
+        abort(404)
+    if not normal:
+        abort(404)
+    if normal[0] != tag:
+        return redirect(url_for("blog.tag", tag=normal[0], page=request.args.get("page")), 301)
+    return render_template(
+        "blog/list.html", page=page_of(Post.listing().filter(tags=tag)), heading=f"#{tag}", tag=tag
+    )
+
+
+@bp.route("/user/<username>")
+def user(username):
+    """One blogger's posts. ``/user/ALICE`` redirects to ``/user/alice``'s real spelling."""
+    author = User.by_username(username) or abort(404)
+    if author.username != username:
+        return redirect(url_for("blog.user", username=author.username, page=request.args.get("page")), 301)
+    return render_template(
+        "blog/list.html",
+        page=page_of(Post.listing().filter(author=author)),
+        heading=f"Posts by {author.username}",
+        author=author,
+    )
+
+
+@bp.route("/post/<objectid:post_id>")
+def show(post_id):
+    """A post's permalink: the post, its comments oldest first, and a comment form."""
+    post = Post.objects(id=post_id).first_or_404()
+    return render_template("blog/post.html", post=post, form=CommentForm())
+
+
+@bp.route("/post/<objectid:post_id>/comments", methods=("POST",))
+def comment(post_id):
+    """Add a comment. Signed-in readers comment as themselves; others give a name."""
+    post = Post.objects(id=post_id).exclude("comments").first_or_404()
+    form = CommentForm()
+    valid = form.validate_on_submit()
+    if current_user.is_anonymous and not form.name.data:
+        form.name.errors.append("Tell us your name, or sign in.")
+        valid = False
+    if valid:
+        comment = Comment(body=form.body.data)
+        if current_user.is_authenticated:
+            comment.author = current_user._get_current_object()
+            comment.author_name = current_user.username
+        else:
+            comment.author_name = form.name.data
+        if not post.add_comment(comment):
+            abort(404)
+        flash("Your comment is posted.", "success")
+        return redirect(url_for("blog.show", post_id=post.id, _anchor=f"comment-{comment.id}"), 303)
+    # Show the post with its comments again, the form keeping what was typed.
+    post = Post.objects(id=post_id).first_or_404()
+    return render_template("blog/post.html", post=post, form=form), 422
+
+
+def save_post(post, form):
+    """Save ``post``; a model-level refusal becomes an error on the form's field."""
+    try:
+        post.save()
+    except ValidationError as error:
+        for field_name, field_error in (error.errors or {"tags": error.message}).items():
+            field = form._fields.get(field_name, form.tags)
+            field.errors.append(str(getattr(field_error, "message", field_error)))
+        return False
+    return True
+
+
+@bp.route("/post/new/<any(blog, image, video, quote):post_type>", methods=("GET", "POST"))
+@login_required
+def create(post_type):
+    """Write a new post of one type; land on it when saved."""
+    form = POST_FORMS[post_type]()
+    if form.validate_on_submit():
+        post = POST_TYPES[post_type](
+            author=current_user._get_current_object(), author_name=current_user.username
+        )
+        form.apply_to(post)
+        if save_post(post, form):
+            flash("Posted.", "success")
+            return redirect(url_for("blog.show", post_id=post.id), 303)
+    return render_template("blog/edit.html", form=form, post_type=post_type, post=None), form_status(form)
+
+
+def editable_post(post_id):
+    """The post, if the signed-in user may change it: 404 if missing, 403 if not theirs."""
+    post = Post.objects(id=post_id).exclude("comments").first_or_404()
+    if not current_user.can_edit(post):
+        abort(403)
+    return post
+
+
+@bp.route("/post/<objectid:post_id>/edit", methods=("GET", "POST"))
+@login_required
+def edit(post_id):
+    """Change a post (its author or an admin). Comments are untouched: only the
+    changed fields are written."""
+    post = editable_post(post_id)
+    form = POST_FORMS[post.type](obj=post)
+    if form.validate_on_submit():
+        form.apply_to(post)
+        post.updated_at = utcnow()
+        if save_post(post, form):
+            flash("Saved.", "success")
+            return redirect(url_for("blog.show", post_id=post.id), 303)
+    return render_template("blog/edit.html", form=form, post_type=post.type, post=post), form_status(form)
+
+
+@bp.route("/post/<objectid:post_id>/delete", methods=("POST",))
+@login_required
+def delete(post_id):
+    """Delete a post and its comments (its author or an admin)."""
+    post = editable_post(post_id)
+    Post.objects(id=post.id).delete()
+    flash("The post is deleted.", "info")
+    return redirect(url_for("blog.index"), 303)

@@ -1,0 +1,59 @@
+"""Error pages in the site's layout, and JSON errors for API clients."""
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    403: ("Not allowed", "You can only change your own posts."),
+    404: ("Not found", "There is no page here. It may have been deleted, or the link is mistyped."),
+    405: ("Method not allowed", "This page does not accept that kind of request."),
+    413: ("Too large", "What you sent is larger than this blog accepts."),
+    429: ("Slow down", "Too many requests; please wait a moment and try again."),
+    500: ("Something went wrong", "The error is logged. Please try again in a moment."),
+    503: ("Back soon", "The blog cannot reach its database right now. Please try again shortly."),
+}
+
+
+def wants_json():
+    """API paths and clients that prefer JSON get JSON errors."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def render_error(status, message=None):
+    """The error page (or JSON body) for ``status``."""
+    title, default = MESSAGES.get(status, MESSAGES[500])
+    message = message or default
+    if wants_json():
+        return jsonify(error={"status": status, "message": message}), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register(app):
+    """Route every HTTP error we know to ``render_error``."""
+
+    def handle_http(error):
+        # abort(404) carries Werkzeug's generic text; show ours unless a view said more.
+        custom = error.description if error.description != type(error).description else None
+        return render_error(error.code, custom)
+
+    for status in MESSAGES:
+        if status != 500:
+            app.register_error_handler(status, handle_http)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400, "This form has expired or was sent from another site. Go back, reload the page and send it again."
+        )
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(error):
+        return render_error(500)
+
+    @app.errorhandler(HTTPException)
+    def other_http(error):
+        return render_error(error.code or 500, error.description)

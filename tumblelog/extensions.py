@@ -1,0 +1,14 @@
+"""Flask extensions, created unbound here and bound to an app in ``create_app``."""
+from flask_bcrypt import Bcrypt
+from flask_login import LoginManager
+from flask_mongoengine import MongoEngine
+from flask_wtf.csrf import CSRFProtect
+
+db = MongoEngine()
+bcrypt = Bcrypt()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to do that."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"

@@ -1,0 +1,173 @@
+"""Forms: sign-up and sign-in, comments, and one post form per post type.
+
+Post forms validate with the same functions the models use (``parse_tags``,
+``parse_video_url``, ``http_url_error``), so a rule is written once; the form's part
+is to say what is wrong next to the field.
+"""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from .embeds import VideoURLError, parse_video_url
+from .markup import MAX_MARKDOWN_LENGTH
+from .models import (
+    CAPTION_MAX,
+    COMMENT_MAX,
+    NAME_MAX,
+    QUOTE_MAX,
+    SOURCE_MAX,
+    TITLE_MAX,
+    URL_MAX,
+    USERNAME_PATTERN,
+    User,
+    http_url_error,
+)
+from .tags import TagError, parse_tags
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 1024  # long passphrases are welcome; megabytes of "password" are not
+
+
+def strip_text(value):
+    """Trim surrounding white space from text input (None stays None)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        "Username",
+        filters=[strip_text],
+        validators=[
+            DataRequired(),
+            Regexp(
+                USERNAME_PATTERN,
+                message="3–32 characters: letters, digits, '_' or '-', starting with a letter or digit.",
+            ),
+        ],
+    )
+    email = StringField(
+        "Email", filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+    def validate_username(self, field):
+        if User.by_username(field.data):
+            raise ValidationError("That username is taken.")
+
+    def validate_email(self, field):
+        if User.objects(email=field.data.lower()).first():
+            raise ValidationError("An account with that email already exists.")
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", filters=[strip_text], validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    remember = BooleanField("Keep me signed in")
+
+
+class CommentForm(FlaskForm):
+    """``name`` is asked of readers who are not signed in; the view enforces it."""
+
+    name = StringField("Your name", filters=[strip_text], validators=[Optional(), Length(max=NAME_MAX)])
+    body = TextAreaField(
+        "Comment", filters=[strip_text], validators=[DataRequired(), Length(max=COMMENT_MAX)]
+    )
+
+
+class TagListField(StringField):
+    """Comma-separated tags in the form, a normalised list in ``data``."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return ", ".join(self.data or [])
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] if valuelist else ""
+
+    def pre_validate(self, form):
+        try:
+            self.data = parse_tags(self.data or "")
+        except TagError as error:
+            raise ValidationError(str(error)) from error
+
+
+class PostForm(FlaskForm):
+    """What every post form has; subclasses add the fields of one post type."""
+
+    tags = TagListField("Tags", description="Separated by commas, e.g. python, travel")
+
+    def content_fields(self):
+        """The fields a user fills in, tags last (the CSRF token is not content)."""
+        fields = [field for field in self if field.name not in ("csrf_token", "tags")]
+        return fields + [self.tags]
+
+    def apply_to(self, post):
+        """Copy the validated fields onto ``post``."""
+        for field in self.content_fields():
+            setattr(post, field.name, field.data)
+
+
+def http_url(form, field):
+    """Validator: an absolute http(s) link."""
+    error = http_url_error(field.data or "")
+    if error:
+        raise ValidationError(error)
+
+
+class BlogPostForm(PostForm):
+    title = StringField("Title", filters=[strip_text], validators=[DataRequired(), Length(max=TITLE_MAX)])
+    body = TextAreaField(
+        "Text",
+        description="Markdown: **bold**, _italic_, [link](https://…), lists, `code`.",
+        validators=[DataRequired(), Length(max=MAX_MARKDOWN_LENGTH)],
+    )
+
+
+class ImagePostForm(PostForm):
+    image_url = StringField(
+        "Image link", filters=[strip_text], validators=[DataRequired(), Length(max=URL_MAX), http_url]
+    )
+    caption = TextAreaField("Caption", filters=[strip_text], validators=[Length(max=CAPTION_MAX)])
+
+
+class VideoPostForm(PostForm):
+    video_url = StringField(
+        "YouTube or Vimeo link",
+        filters=[strip_text],
+        validators=[DataRequired(), Length(max=URL_MAX)],
+    )
+    caption = TextAreaField("Caption", filters=[strip_text], validators=[Length(max=CAPTION_MAX)])
+
+    def validate_video_url(self, field):
+        try:
+            parse_video_url(field.data)
+        except VideoURLError as error:
+            raise ValidationError(str(error)) from error
+
+
+class QuotePostForm(PostForm):
+    quote = TextAreaField("Quote", filters=[strip_text], validators=[DataRequired(), Length(max=QUOTE_MAX)])
+    source = StringField("Source", filters=[strip_text], validators=[Length(max=SOURCE_MAX)])
+
+
+POST_FORMS = {
+    "blog": BlogPostForm,
+    "image": ImagePostForm,
+    "video": VideoPostForm,
+    "quote": QuotePostForm,
+}

@@ -1,0 +1,207 @@
+"""Documents: users, and the four post types that share one ``post`` collection.
+
+Posts are polymorphic: ``Post`` holds what every post has (author, tags, comments,
+timestamps) and each subclass adds only its own fields. Lists never dereference the
+author (``author_name`` is copied at save; usernames never change) and never load
+comments (``comment_count`` is kept beside them with ``$inc``).
+"""
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from bson import ObjectId
+from flask_login import UserMixin
+from markupsafe import Markup
+from mongoengine import ValidationError
+
+from .embeds import VideoURLError, embed_url, parse_video_url
+from .extensions import bcrypt, db
+from .markup import render_markdown
+from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
+
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$"
+TITLE_MAX = 200
+CAPTION_MAX = 2000
+QUOTE_MAX = 2000
+SOURCE_MAX = 300
+URL_MAX = 2048
+COMMENT_MAX = 2000
+NAME_MAX = 64
+
+
+def utcnow():
+    """Now, as a timezone-aware UTC datetime (a default must call this per instance)."""
+    return datetime.now(timezone.utc)
+
+
+def http_url_error(url):
+    """Return why ``url`` is not an absolute http(s) URL, or None when it is."""
+    if len(url) > URL_MAX:
+        return f"Use a link of at most {URL_MAX} characters."
+    if any(ch.isspace() or ord(ch) < 32 or ch == "\\" for ch in url):
+        return "A link cannot contain spaces, backslashes or control characters."
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "Use a full http:// or https:// link."
+    if parts.username is not None or parts.password is not None:
+        return "A link cannot carry a user name or password."
+    return None
+
+
+class User(UserMixin, db.Document):
+    """A blogger (or a reader with an account). ``username_key`` makes names unique
+    case-insensitively: "Alice" and "alice" are one account."""
+
+    username = db.StringField(required=True, regex=USERNAME_PATTERN)
+    username_key = db.StringField(required=True, unique=True)
+    email = db.StringField(unique=True, sparse=True, max_length=254)
+    password_hash = db.StringField(required=True)
+    is_admin = db.BooleanField(default=False)
+    created_at = db.DateTimeField(default=utcnow)
+
+    meta = {"collection": "user"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.username and not self.username_key:
+            self.username_key = self.username.lower()
+
+    @classmethod
+    def by_username(cls, username):
+        """The account with this name (any case), or None."""
+        return cls.objects(username_key=username.lower()).first()
+
+    def set_password(self, password):
+        self.password_hash = bcrypt.generate_password_hash(password).decode()
+
+    def check_password(self, password):
+        return bcrypt.check_password_hash(self.password_hash, password)
+
+    def can_edit(self, post):
+        """Authors manage their own posts; admins manage every post."""
+        return self.is_admin or post.author.pk == self.pk
+
+
+class Comment(db.EmbeddedDocument):
+    """A reader's plain-text comment, stored inside its post. ``author`` is set when
+    the commenter was signed in; ``author_name`` is what readers see either way."""
+
+    id = db.ObjectIdField(default=ObjectId, required=True)
+    author_name = db.StringField(required=True, max_length=NAME_MAX)
+    author = db.LazyReferenceField(document_type=User)
+    body = db.StringField(required=True, max_length=COMMENT_MAX)
+    created_at = db.DateTimeField(default=utcnow)
+
+
+class Post(db.Document):
+    """What every post type has. Query ``Post.objects`` to get all types at once."""
+
+    type = None  # each subclass names itself: blog, image, video or quote
+
+    author = db.LazyReferenceField(document_type=User, required=True)
+    author_name = db.StringField(required=True)
+    tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH), max_length=MAX_TAGS)
+    comments = db.EmbeddedDocumentListField(document_type=Comment)
+    comment_count = db.IntField(default=0, min_value=0)
+    created_at = db.DateTimeField(default=utcnow, required=True)
+    updated_at = db.DateTimeField(default=utcnow, required=True)
+
+    meta = {
+        "collection": "post",
+        "allow_inheritance": True,
+        # Every list query spans all types, so a _cls prefix would only get in the way.
+        "index_cls": False,
+        "indexes": [
+            {"fields": ["-created_at", "-id"]},
+            {"fields": ["tags", "-created_at", "-id"]},
+            {"fields": ["author", "-created_at", "-id"]},
+        ],
+    }
+
+    LIST_ORDER = ("-created_at", "-id")
+
+    def clean(self):
+        """Normalise tags (the form already explained any error; this guards the data)."""
+        try:
+            self.tags = parse_tags(self.tags or [])
+        except TagError as error:
+            raise ValidationError(str(error), field_name="tags") from error
+
+    @classmethod
+    def listing(cls):
+        """Posts newest first, without their comments: what every list page shows."""
+        return cls.objects.exclude("comments").order_by(*cls.LIST_ORDER)
+
+    def add_comment(self, comment):
+        """Append ``comment`` atomically; return False if the post has gone meanwhile.
+
+        A ``$push`` (never load-append-save) so two readers commenting at once both stay.
+        """
+        return bool(
+            Post.objects(id=self.id).update_one(push__comments=comment, inc__comment_count=1)
+        )
+
+
+class BlogPost(Post):
+    """A text post: a title and a Markdown body, rendered to safe HTML once, on save."""
+
+    type = "blog"
+    title = db.StringField(required=True, max_length=TITLE_MAX)
+    body = db.StringField(required=True)
+    body_html = db.StringField()
+
+    def clean(self):
+        super().clean()
+        self.body_html = render_markdown(self.body or "")
+
+    @property
+    def body_markup(self):
+        """The body as HTML for templates. Trusted because ``render_markdown`` ran it
+        through nh3's allowlist at save; this is the one place stored HTML is trusted."""
+        return Markup(self.body_html or "")
+
+
+class ImagePost(Post):
+    """An image shown from its URL, with a caption that doubles as alt text."""
+
+    type = "image"
+    image_url = db.StringField(required=True, max_length=URL_MAX)
+    caption = db.StringField(max_length=CAPTION_MAX, default="")
+
+    def clean(self):
+        super().clean()
+        error = http_url_error(self.image_url or "")
+        if error:
+            raise ValidationError(error, field_name="image_url")
+
+
+class VideoPost(Post):
+    """A YouTube or Vimeo video, kept as provider + id; the player URL is built from
+    those, never from anything the user typed."""
+
+    type = "video"
+    video_url = db.StringField(required=True, max_length=URL_MAX)
+    provider = db.StringField(required=True, choices=("youtube", "vimeo"))
+    video_id = db.StringField(required=True)
+    caption = db.StringField(max_length=CAPTION_MAX, default="")
+
+    def clean(self):
+        super().clean()
+        try:
+            self.provider, self.video_id = parse_video_url(self.video_url or "")
+        except VideoURLError as error:
+            raise ValidationError(str(error), field_name="video_url") from error
+
+    @property
+    def embed_url(self):
+        return embed_url(self.provider, self.video_id)
+
+
+class QuotePost(Post):
+    """A quotation and, optionally, who said it."""
+
+    type = "quote"
+    quote = db.StringField(required=True, max_length=QUOTE_MAX)
+    source = db.StringField(max_length=SOURCE_MAX, default="")
+
+
+POST_TYPES = {cls.type: cls for cls in (BlogPost, ImagePost, VideoPost, QuotePost)}

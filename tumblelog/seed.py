@@ -1,0 +1,145 @@
+"""Demo content: bloggers, posts of all four types, tags with a long tail, comments.
+
+Used by ``flask --app tumblelog seed``, by ``run.py`` on the embedded database, and by
+the benchmark. Posts go in through the models' validation, in batches.
+"""
+import random
+import secrets
+from datetime import timedelta
+
+from .models import BlogPost, Comment, ImagePost, Post, QuotePost, User, VideoPost, utcnow
+
+AUTHORS = ("ada", "grace", "linus", "margaret", "dennis", "barbara")
+READERS = ("sam", "priya", "jonas", "mei", "tomás", "amara", "olek", "ruth")
+
+# A few tags are everywhere, most are rare: the shape of real tag use.
+TAGS = (
+    "python", "mongodb", "flask", "photography", "travel", "music", "books", "coffee",
+    "design", "cities", "nature", "film", "history", "science", "cooking", "running",
+    "open source", "typography", "architecture", "poetry", "maps", "cats", "gardening",
+    "astronomy", "jazz", "bicycles", "ceramics", "tea", "trains", "winter",
+)
+
+TITLES = (
+    "Notes from a slow morning", "What I learned shipping on Fridays", "A short field guide to {tag}",
+    "Why I keep coming back to {tag}", "Three small things about {tag}", "Weekend links",
+    "On starting again", "The case for boring tools", "A letter to my past self",
+    "Reading list for the long evenings", "Things that surprised me this month",
+)
+
+PARAGRAPHS = (
+    "Some days the best work is *the small work*: renaming a thing so the next person "
+    "understands it, or deleting the clever part nobody needs.",
+    "I tried to write this post three times. The first draft was a list, the second an "
+    "argument, and the third is **this**: a few honest notes.",
+    "If you only read one thing this week, make it [the MongoDB data modelling docs]"
+    "(https://www.mongodb.com/docs/manual/data-modeling/). They age well.",
+    "- walk before coffee\n- write before email\n- read before bed",
+    "A snippet I keep reaching for:\n\n```python\nfor line in open(path):\n    print(line.rstrip())\n```",
+    "> Simple things should be simple, complex things should be possible.\n\nStill true.",
+    "Nothing here is new, and that is the point: the good ideas keep being good.",
+)
+
+QUOTES = (
+    ("Simple is better than complex.", "The Zen of Python"),
+    ("The most damaging phrase in the language is: it's always been done this way.", "Grace Hopper"),
+    ("Talk is cheap. Show me the code.", "Linus Torvalds"),
+    ("The best way to predict the future is to invent it.", "Alan Kay"),
+    ("Premature optimization is the root of all evil.", "Donald Knuth"),
+    ("What I cannot create, I do not understand.", "Richard Feynman"),
+    ("Not all those who wander are lost.", "J. R. R. Tolkien"),
+    ("The details are not the details. They make the design.", "Charles Eames"),
+)
+
+VIDEOS = (
+    "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    "https://youtu.be/9bZkp7q19f0",
+    "https://www.youtube.com/watch?v=jNQXAC9IVRw",
+    "https://vimeo.com/76979871",
+    "https://vimeo.com/22439234",
+)
+
+CAPTIONS = (
+    "Morning light over the harbour.", "The old station, just before it closed.",
+    "Found this on a walk and had to share.", "Colours of the market.", "",
+    "A quiet corner of the city.", "Worth watching twice.",
+)
+
+COMMENTS = (
+    "Love this!", "Thanks for writing this up.", "I had the same experience last year.",
+    "Bookmarked.", "Could you say more about the second point?", "This made my day.",
+)
+
+
+def pick_tags(rng):
+    """2–5 tags, favouring the head of the list (a Zipf-like long tail)."""
+    count = rng.randint(2, 5)
+    weights = [1 / (rank + 1) for rank in range(len(TAGS))]
+    return list(dict.fromkeys(rng.choices(TAGS, weights=weights, k=count)))
+
+
+def ensure_user(username, password=None, is_admin=False):
+    """The account ``username``, created (with an unguessable password) if missing."""
+    user = User.by_username(username)
+    if user is None:
+        user = User(username=username, email=f"{username}@example.com", is_admin=is_admin)
+        user.set_password(password or secrets.token_urlsafe(16))
+        user.save()
+    return user
+
+
+def make_post(rng, author, created_at):
+    """One unsaved post of a random type by ``author``."""
+    tags = pick_tags(rng)
+    kind = rng.choice(("blog", "blog", "image", "video", "quote"))
+    if kind == "blog":
+        post = BlogPost(
+            title=rng.choice(TITLES).format(tag=tags[0]),
+            body="\n\n".join(rng.sample(PARAGRAPHS, k=rng.randint(2, 4))),
+        )
+    elif kind == "image":
+        seed = rng.randrange(10_000)
+        post = ImagePost(image_url=f"https://picsum.photos/seed/{seed}/960/640", caption=rng.choice(CAPTIONS))
+    elif kind == "video":
+        post = VideoPost(video_url=rng.choice(VIDEOS), caption=rng.choice(CAPTIONS))
+    else:
+        quote, source = rng.choice(QUOTES)
+        post = QuotePost(quote=quote, source=source)
+    post.author = author
+    post.author_name = author.username
+    post.tags = tags
+    post.created_at = post.updated_at = created_at
+    for minutes in sorted(rng.sample(range(5, 600), k=rng.choice((0, 0, 0, 1, 2, 4)))):
+        post.comments.append(
+            Comment(
+                author_name=rng.choice(READERS),
+                body=rng.choice(COMMENTS),
+                created_at=created_at + timedelta(minutes=minutes),
+            )
+        )
+    post.comment_count = len(post.comments)
+    return post
+
+
+def seed_posts(count, progress=None, rng=None, batch_size=200):
+    """Insert ``count`` demo posts spread over the last 90 days; return how many.
+
+    ``progress(n)`` is called after each batch with the number just inserted.
+    """
+    rng = rng or random.Random()
+    authors = [ensure_user(name) for name in AUTHORS]
+    now = utcnow()
+    span = timedelta(days=90).total_seconds()
+    inserted = 0
+    while inserted < count:
+        batch = []
+        for _ in range(min(batch_size, count - inserted)):
+            created_at = now - timedelta(seconds=rng.uniform(0, span))
+            post = make_post(rng, rng.choice(authors), created_at)
+            post.validate()  # runs clean(): tags normalised, Markdown rendered, video parsed
+            batch.append(post)
+        Post.objects.insert(batch, load_bulk=False)
+        inserted += len(batch)
+        if progress:
+            progress(len(batch))
+    return inserted

@@ -1,0 +1,34 @@
+"""What templates need beyond Jinja: dates, post-type labels, page links."""
+from datetime import datetime, timezone
+
+from flask import request, url_for
+
+POST_TYPE_LABELS = {"blog": "Text", "image": "Image", "video": "Video", "quote": "Quote"}
+
+
+def as_utc(value):
+    """Stored datetimes come back aware (tz_aware=True); treat naive ones as UTC too."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def human_date(value):
+    """22 Nov 2026 (the exact time goes in the <time> element's title)."""
+    return f"{as_utc(value).day} {as_utc(value):%b %Y}"
+
+
+def iso_datetime(value):
+    return as_utc(value).isoformat(timespec="seconds")
+
+
+def page_url(number):
+    """This list page's URL at page ``number``."""
+    args = dict(request.view_args or {})
+    return url_for(request.endpoint, **args, page=number if number > 1 else None)
+
+
+def register(app):
+    app.jinja_env.filters["human_date"] = human_date
+    app.jinja_env.filters["iso_datetime"] = iso_datetime
+    app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["POST_TYPE_LABELS"] = POST_TYPE_LABELS
+    app.jinja_env.globals["now"] = lambda: datetime.now(timezone.utc)
