@@ -1,0 +1,58 @@
+# tumblelog developer commands (GNU make). `make` alone lists them.
+# Needs nothing but Python >= 3.11: the first `make run` or `make test` builds .venv.
+
+PYTHON ?= python3
+VENV = .venv
+VENV_PYTHON = $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+# Exits non-zero, quietly, unless the interpreter it runs on is Python >= 3.11.
+PY_OK = -c 'import sys; sys.exit(sys.version_info < (3, 11))'
+
+.DEFAULT_GOAL := help
+.PHONY: help run test clean
+
+help:
+	@echo 'tumblelog: make targets'
+	@echo '  make run     start the development server (python run.py) on 127.0.0.1:$$PORT (default 5000);'
+	@echo '               without MONGODB_URI it runs on the embedded in-memory database'
+	@echo '  make test    run the whole pytest suite (PYTEST_ARGS="-k auth -x" to narrow it;'
+	@echo '               TUMBLELOG_TEST_MONGODB_URI=mongodb://... to test against a real MongoDB)'
+	@echo '  make clean   remove $(VENV) and the Python and pytest caches'
+	@echo 'run and test first create $(VENV) with $$(PYTHON) (now: $(PYTHON); needs >= 3.11) and'
+	@echo 'install requirements-dev.txt into it, again only when a requirements file changes.'
+
+# The stamp is touched only after pip succeeds, so a failed install is retried next time.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@if [ ! -x $(VENV_PYTHON) ]; then \
+	  $(PYTHON) $(PY_OK) 2>/dev/null || { \
+	    echo "error: tumblelog needs Python >= 3.11, and PYTHON=$(PYTHON) is" \
+	         "$$(command -v $(PYTHON) >/dev/null && $(PYTHON) --version 2>&1 || echo 'not found')." >&2; \
+	    echo "       Install one, or name it: make $(or $(MAKECMDGOALS),run) PYTHON=python3.12" >&2; \
+	    exit 1; }; \
+	  echo "creating $(VENV) with $$($(PYTHON) --version)"; \
+	  $(PYTHON) -m venv $(VENV) || { \
+	    rm -rf $(VENV); \
+	    echo "error: '$(PYTHON) -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)." >&2; \
+	    exit 1; }; \
+	fi
+	@$(VENV_PYTHON) $(PY_OK) || { \
+	  echo "error: $(VENV) runs $$($(VENV_PYTHON) --version 2>&1); tumblelog needs Python >= 3.11." >&2; \
+	  echo "       Run 'make clean', then make again (PYTHON=... to pick the interpreter)." >&2; \
+	  exit 1; }
+	$(VENV_PYTHON) -m pip install --disable-pip-version-check --progress-bar off -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.installed
+	$(VENV_PYTHON) run.py
+
+# pytest exits 5 when it collected nothing: say so plainly, and fail.
+test: $(VENV)/.installed
+	@echo '$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)'
+	@$(VENV_PYTHON) -m pytest $(PYTEST_ARGS) || { status=$$?; \
+	  [ $$status -ne 5 ] || echo "error: pytest collected no tests (exit 5)." >&2; \
+	  exit $$status; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
