@@ -40,7 +40,7 @@ CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig}
 
 def config_from_environment():
     """Return the config class named by ``TUMBLELOG_CONFIG``."""
-    name = os.environ.get("TUMBLELOG_CONFIG", "development").strip().lower()
+    name = os.environ.get("TUMBLELOG_CONFIG", "").strip().lower() or "development"
     try:
         return CONFIGS[name]
     except KeyError:

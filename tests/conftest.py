@@ -40,7 +40,9 @@ def make_app(**overrides):
     name = f"tumblelog_test_{uuid.uuid4().hex[:12]}"
     config = type("AppTestConfig", (TestConfig,), {"MONGODB_SETTINGS": database_settings(name), **overrides})
     disconnect_all()  # also forgets the collections documents cached from the last app
-    return create_app(config)
+    app = create_app(config)
+    app.config["TEST_DATABASE"] = name
+    return app
 
 
 @pytest.fixture
@@ -53,10 +55,11 @@ def app_factory():
         return apps[-1]
 
     yield build
-    for app in apps:
-        with app.app_context():
-            db = get_db()
-            db.client.drop_database(db.name)
+    if apps:
+        # The last app's client reaches the test server; mongomock's die with their apps.
+        client = get_db().client
+        for app in apps:
+            client.drop_database(app.config["TEST_DATABASE"])
     disconnect_all()
 
 

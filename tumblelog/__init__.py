@@ -76,6 +76,9 @@ def create_app(config_class=None):
     app.config["EMBEDDED_DB"] = "mongo_client_class" in app.config["MONGODB_SETTINGS"]
     app.url_map.converters["objectid"] = ObjectIdConverter
 
+    # flask-mongoengine-3 keeps the config of the first app it was bound to and would
+    # connect every later app (each test's, for one) to that app's database.
+    db.config = None
     db.init_app(app)
     bcrypt.init_app(app)
     csrf.init_app(app)

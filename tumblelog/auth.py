@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from mongoengine import NotUniqueError
 
 from .extensions import bcrypt, login_manager
-from .forms import LoginForm, RegisterForm
+from .forms import LoginForm, RegisterForm, form_status
 from .models import User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -68,7 +68,7 @@ def register():
             login_user(user)
             flash(f"Welcome, {user.username}! Your blog is ready for its first post.", "success")
             return redirect(url_for("blog.index"), 303)
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form), form_status(form)
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -85,7 +85,7 @@ def login():
             login_user(user, remember=form.remember.data)
             flash(f"Signed in as {user.username}.", "success")
             return redirect(safe_next(request.args.get("next")), 303)
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.route("/logout", methods=("POST",))

@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
-from .forms import POST_FORMS, CommentForm
+from .forms import POST_FORMS, CommentForm, form_status
 from .models import POST_TYPES, Comment, Post, User, utcnow
 from .tags import TagError, parse_tags
 
@@ -54,11 +54,6 @@ def page_of(queryset):
     if not posts and number > 1:
         abort(404)
     return Page(posts[:per_page], number, len(posts) > per_page)
-
-
-def form_status(form):
-    """422 for a form sent back with errors, 200 for a fresh one."""
-    return 422 if form.errors else 200
 
 
 @bp.route("/")

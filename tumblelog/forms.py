@@ -36,6 +36,11 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 1024  # long passphrases are welcome; megabytes of "password" are not
 
 
+def form_status(form):
+    """422 for a form sent back with errors, 200 for a fresh one."""
+    return 422 if form.errors else 200
+
+
 def strip_text(value):
     """Trim surrounding white space from text input (None stays None)."""
     return value.strip() if isinstance(value, str) else value

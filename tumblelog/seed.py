@@ -88,10 +88,13 @@ def ensure_user(username, password=None, is_admin=False):
     return user
 
 
-def make_post(rng, author, created_at):
-    """One unsaved post of a random type by ``author``."""
+KINDS = ("blog", "image", "video", "quote")
+
+
+def make_post(rng, author, created_at, kind=None):
+    """One unsaved post by ``author``, of type ``kind`` or of a random type."""
     tags = pick_tags(rng)
-    kind = rng.choice(("blog", "blog", "image", "video", "quote"))
+    kind = kind or rng.choice(("blog", "blog", "image", "video", "quote"))
     if kind == "blog":
         post = BlogPost(
             title=rng.choice(TITLES).format(tag=tags[0]),
@@ -133,9 +136,11 @@ def seed_posts(count, progress=None, rng=None, batch_size=200):
     inserted = 0
     while inserted < count:
         batch = []
-        for _ in range(min(batch_size, count - inserted)):
+        for number in range(inserted, inserted + min(batch_size, count - inserted)):
             created_at = now - timedelta(seconds=rng.uniform(0, span))
-            post = make_post(rng, rng.choice(authors), created_at)
+            # One of each type first, so even a small demo shows all four.
+            kind = KINDS[number] if number < len(KINDS) else None
+            post = make_post(rng, rng.choice(authors), created_at, kind)
             post.validate()  # runs clean(): tags normalised, Markdown rendered, video parsed
             batch.append(post)
         Post.objects.insert(batch, load_bulk=False)
