@@ -23,6 +23,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Fail fast when the database is away instead of hanging a worker for 30 s.
     MONGODB_SERVER_SELECTION_TIMEOUT_MS = 2000
+    # DEBUG, INFO (default), WARNING, ERROR or CRITICAL; one line per request at INFO.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
 
 class DevelopmentConfig(Config):

@@ -13,6 +13,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from config import config_from_environment
 
+from . import requestlog
 from .extensions import bcrypt, csrf, db, login_manager
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def create_app(config_class=None):
     """Build the application from ``config_class`` (default: from the environment)."""
     app = Flask(__name__)
     app.config.from_object(config_class or config_from_environment())
+    requestlog.register(app)
     check_config(app)
     app.config.setdefault("MONGODB_SETTINGS", mongodb_settings(app.config))
     app.config["EMBEDDED_DB"] = "mongo_client_class" in app.config["MONGODB_SETTINGS"]
@@ -84,12 +86,13 @@ def create_app(config_class=None):
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, blog, commands, errors, health, templating
+    from . import auth, blog, commands, errors, health, outage, templating
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
     app.register_blueprint(health.bp)
     errors.register(app)
+    outage.register(app)
     commands.register(app)
     templating.register(app)
     return app

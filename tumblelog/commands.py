@@ -1,10 +1,11 @@
-"""Command-line tools: ``flask --app tumblelog create-user`` and ``seed``."""
+"""Command-line tools: ``flask --app tumblelog create-user``, ``seed`` and ``export``."""
 import re
 
 import click
 from flask import current_app
 from mongoengine import NotUniqueError
 
+from .export import export
 from .forms import PASSWORD_MIN
 from .models import USERNAME_PATTERN, User
 from .seed import seed_posts
@@ -58,3 +59,4 @@ def seed(count):
 def register(app):
     app.cli.add_command(create_user)
     app.cli.add_command(seed)
+    app.cli.add_command(export)

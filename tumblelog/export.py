@@ -1,0 +1,69 @@
+"""``flask --app tumblelog export USER``: one blogger's posts, with their comments, as
+JSON, oldest first. For a blogger who leaves, or a backup of one blog.
+
+Plain JSON that any tool reads: ids as hex strings, times as ISO 8601 in UTC, each
+post's own fields by name. Derived fields (the rendered HTML, the comment count, the
+video provider and id) are left out: they are rebuilt from the rest on import.
+"""
+import json
+from datetime import datetime
+
+import click
+from bson import ObjectId
+
+from .models import Post, User, utcnow
+from .templating import iso_datetime
+
+# Stored, but computed from other fields or internal to the database.
+DERIVED_FIELDS = frozenset({"_id", "_cls", "author", "body_html", "comment_count", "provider", "video_id"})
+
+
+def plain(value):
+    """``value`` with ObjectIds as hex and datetimes as ISO 8601, ready for ``json``."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, datetime):
+        return iso_datetime(value)
+    if isinstance(value, ObjectId):
+        return str(value)
+    return value
+
+
+def post_record(post):
+    """One post as exported: id, type, then its fields; comments keep who wrote them."""
+    stored = post.to_mongo().to_dict()
+    record = {"id": str(post.id), "type": post.type}
+    record.update({key: plain(value) for key, value in stored.items() if key not in DERIVED_FIELDS})
+    record["comments"] = [
+        {key: plain(value) for key, value in comment.items() if key != "author"}
+        for comment in stored.get("comments", [])
+    ]
+    return record
+
+
+def write_export(user, out):
+    """Write ``user``'s export to the text stream ``out``, a post at a time (a blog of
+    any size never sits in memory whole); return how many posts were written."""
+    header = {"username": user.username, "exported_at": iso_datetime(utcnow())}
+    out.write(json.dumps(header, ensure_ascii=False, indent=2)[:-2] + ',\n  "posts": [')
+    count = 0
+    for post in Post.objects(author=user).order_by("created_at", "id"):
+        out.write(("," if count else "") + "\n    " + json.dumps(post_record(post), ensure_ascii=False))
+        count += 1
+    out.write("\n  ]\n}\n")
+    return count
+
+
+@click.command("export")
+@click.argument("username")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8", atomic=True), default="-",
+              help="Write to this file instead of standard output.")
+def export(username, output):
+    """Print USERNAME's posts and their comments as JSON (or write them with --output)."""
+    user = User.by_username(username)
+    if user is None:
+        raise click.ClickException(f"There is no blogger named {username!r}.")
+    count = write_export(user, output)
+    click.echo(f"Exported {count} post{'' if count == 1 else 's'} by {user.username}.", err=True)

@@ -1,0 +1,92 @@
+"""When MongoDB is away: a 503 in the site's layout (JSON under ``/api/``), forms that
+keep what was typed, and recovery by itself once the database is back.
+
+pymongo raises a ``ConnectionFailure`` (``ServerSelectionTimeoutError``,
+``AutoReconnect``, ``NetworkTimeout``, ``NotPrimaryError``...) wherever a request first
+touches the database, after at most ``serverSelectionTimeoutMS`` (2 s, see config.py).
+One handler catches them all, so every view, the user loader behind ``current_user``
+and any lazy query in a template are covered without code of their own. The client
+keeps looking for the server in the background: the first request after it is back
+succeeds, no restart needed.
+"""
+import logging
+
+from flask import g, render_template, request, url_for
+from mongoengine import Document
+from pymongo.errors import ConnectionFailure
+
+from .errors import render_error, wants_json
+from .extensions import login_manager
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 10
+# Never echoed back into a page: the CSRF token goes back hidden, passwords are typed again.
+SECRET_FIELDS = frozenset({"password", "confirm"})
+HIDDEN_FIELDS = frozenset({"csrf_token"})
+
+
+def _get_collection_retrying(cls, _original=Document._get_collection.__func__):
+    """MongoEngine's ``_get_collection``, but a failed first use is retried.
+
+    MongoEngine caches the collection *before* it creates the indexes, so when the
+    database is down on a document's first use the collection stays cached with no
+    indexes, and the unique ones that back every uniqueness rule would never be made
+    until a restart. Forgetting it on failure makes the next use try again.
+    """
+    try:
+        return _original(cls)
+    except ConnectionFailure:
+        cls._collection = None
+        raise
+
+
+if not getattr(Document._get_collection, "retries_indexes", False):
+    _get_collection_retrying.retries_indexes = True
+    Document._get_collection = classmethod(_get_collection_retrying)
+
+
+def without_loading_user():
+    """Render as signed out if the user is not loaded yet: the user loader may be the
+    query that just failed, and the page must not wait on the database a second time."""
+    if "_login_user" not in g:
+        login_manager._update_request_context_with_user(None)
+
+
+def kept_fields():
+    """What the failed POST carried, in order, as (name, label, value, kind) for the
+    page that offers to send it again; passwords come back empty."""
+    fields = []
+    for name, value in request.form.items(multi=True):
+        if name in HIDDEN_FIELDS:
+            kind = "hidden"
+        elif name in SECRET_FIELDS:
+            kind, value = "password", ""
+        else:
+            kind = "textarea" if "\n" in value or len(value) > 120 else "text"
+        fields.append((name, name.replace("_", " ").capitalize(), value, kind))
+    return fields
+
+
+def same_url():
+    """This request's own URL, built by the router (never a raw, user-sent path)."""
+    url = url_for(request.endpoint, **(request.view_args or {}))
+    query = request.query_string.decode("utf-8", "replace")
+    return f"{url}?{query}" if query else url
+
+
+def database_unavailable(error):
+    """503 for any lost connection; a failed form comes back with its text in it."""
+    log.warning("database unreachable: %s: %s", type(error).__name__, str(error).splitlines()[0][:300])
+    without_loading_user()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if request.method == "POST" and request.form and request.endpoint and not wants_json():
+        files = [f.filename for f in request.files.values() if f.filename]
+        page = render_template("errors/unsaved.html", fields=kept_fields(), files=files, action=same_url())
+        return page, 503, headers
+    body, status = render_error(503)
+    return body, status, headers
+
+
+def register(app):
+    app.register_error_handler(ConnectionFailure, database_unavailable)
