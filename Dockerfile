@@ -35,7 +35,9 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request as r; r.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
 # sh expands the worker and thread counts, then `exec` makes gunicorn PID 1 so that it gets
-# `docker stop`'s SIGTERM and shuts down gracefully. Access and error logs go to stdout/stderr.
+# `docker stop`'s SIGTERM and shuts down gracefully. The app logs each request itself (with its
+# X-Request-ID, level from LOG_LEVEL), so gunicorn's access log stays off; its error log goes
+# to stderr.
 # The control socket is off: it would need a writable $HOME, and nothing here uses it.
 # --worker-tmp-dir on tmpfs keeps worker heartbeats off the overlay filesystem.
-CMD ["sh", "-c", "exec gunicorn --bind 0.0.0.0:8000 --workers \"$GUNICORN_WORKERS\" --threads \"$GUNICORN_THREADS\" --worker-tmp-dir /dev/shm --no-control-socket --access-logfile - --error-logfile - 'tumblelog:create_app()'"]
+CMD ["sh", "-c", "exec gunicorn --bind 0.0.0.0:8000 --workers \"$GUNICORN_WORKERS\" --threads \"$GUNICORN_THREADS\" --worker-tmp-dir /dev/shm --no-control-socket --error-logfile - 'tumblelog:create_app()'"]

@@ -25,6 +25,10 @@ class Config:
     MONGODB_SERVER_SELECTION_TIMEOUT_MS = 2000
     # DEBUG, INFO (default), WARNING, ERROR or CRITICAL; one line per request at INFO.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # How many reverse proxies stand in front (0: none). Their X-Forwarded-For and
+    # X-Forwarded-Proto then give the client's address and scheme; never trust more
+    # hops than there are, or clients could forge their address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES") or 0)
 
 
 class DevelopmentConfig(Config):

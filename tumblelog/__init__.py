@@ -9,6 +9,7 @@ import secrets
 
 from bson import ObjectId
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, ValidationError
 
 from config import config_from_environment
@@ -77,6 +78,9 @@ def create_app(config_class=None):
     app.config.setdefault("MONGODB_SETTINGS", mongodb_settings(app.config))
     app.config["EMBEDDED_DB"] = "mongo_client_class" in app.config["MONGODB_SETTINGS"]
     app.url_map.converters["objectid"] = ObjectIdConverter
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     # flask-mongoengine-3 keeps the config of the first app it was bound to and would
     # connect every later app (each test's, for one) to that app's database.

@@ -1,0 +1,115 @@
+"""The deployment files: docker-compose.yml (and the scale-out override), the
+Dockerfile and .env.example. No Docker engine runs here, so their structure is checked
+as data; CI also runs `docker-compose config -q` when it is installed."""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from flask import request
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load(name):
+    return yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return load("docker-compose.yml")
+
+
+@pytest.fixture(scope="module")
+def scale():
+    return load("docker-compose.scale.yml")
+
+
+def test_compose_runs_mongo_as_a_single_node_replica_set_with_a_named_volume(compose):
+    mongo = compose["services"]["mongo"]
+    assert re.fullmatch(r"mongo:\d+(\.\d+)*", mongo["image"]), "the official image, major version pinned"
+    command = mongo["command"]
+    replica_set = command[command.index("--replSet") + 1]
+    assert "mongo-data:/data/db" in mongo["volumes"]
+    assert "mongo-data" in compose["volumes"]
+    check = " ".join(mongo["healthcheck"]["test"])
+    assert "rs.initiate" in check and f"_id: '{replica_set}'" in check
+    assert "isWritablePrimary" in check
+    assert mongo["restart"] == "unless-stopped"
+
+
+def test_compose_web_waits_for_a_healthy_mongo_and_answers_on_8000(compose):
+    web = compose["services"]["web"]
+    assert web["depends_on"]["mongo"]["condition"] == "service_healthy"
+    assert "8000:8000" in web["ports"]
+    env = web["environment"]
+    command = compose["services"]["mongo"]["command"]
+    assert env["MONGODB_URI"].endswith(f"?replicaSet={command[command.index('--replSet') + 1]}")
+    assert env["MONGODB_URI"].startswith("mongodb://mongo:27017/")
+    assert env["TUMBLELOG_CONFIG"] == "production"
+    assert env["SECRET_KEY"].startswith("${SECRET_KEY:?"), "compose refuses to start without it"
+
+
+def test_scale_override_runs_replicas_behind_a_proxy_on_8000(compose, scale):
+    services = scale["services"]
+    assert services["web"] == {"profiles": ["single"]}, "the single published web steps aside"
+    app, proxy = services["app"], services["proxy"]
+    assert "ports" not in app and app["deploy"]["replicas"] >= 2
+    assert app["depends_on"]["mongo"]["condition"] == "service_healthy"
+    assert proxy["ports"] == ["8000:80"]
+    assert proxy["depends_on"]["app"]["condition"] == "service_healthy"
+    nginx = (ROOT / proxy["volumes"][0].split(":")[0]).read_text(encoding="utf-8")
+    assert "server app:8000;" in nginx and "X-Request-ID $request_id" in nginx
+
+
+def test_scale_replicas_have_the_single_webs_settings(compose, scale):
+    web_env = compose["services"]["web"]["environment"]
+    app_env = dict(scale["services"]["app"]["environment"])
+    assert app_env.pop("TRUSTED_PROXIES") == "1"
+    assert app_env == web_env
+
+
+def test_dockerfile_runs_gunicorn_as_a_non_root_user_with_a_health_check():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.\d+-slim", dockerfile, re.M)
+    assert re.search(r"^USER 10001", dockerfile, re.M)
+    assert re.search(r"^HEALTHCHECK .*\n.*/healthz", dockerfile, re.M)
+    assert "'tumblelog:create_app()'" in dockerfile and "$GUNICORN_WORKERS" in dockerfile
+    # requirements.txt is installed before the code is copied: its own layer.
+    assert dockerfile.index("pip install") < dockerfile.index("COPY tumblelog/")
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert {"tests", ".env", "requirements-dev.txt"} <= set(ignored)
+
+
+def settings_read_from_the_environment():
+    """Every variable config.py and run.py read, and every one compose files substitute."""
+    names = set()
+    for name in ("config.py", "run.py"):
+        names |= set(re.findall(r"environ\.get\(\"([A-Z_]+)\"", (ROOT / name).read_text(encoding="utf-8")))
+    for name in ("docker-compose.yml", "docker-compose.scale.yml"):
+        names |= set(re.findall(r"\$\{([A-Z_]+)", (ROOT / name).read_text(encoding="utf-8")))
+    return names
+
+
+def test_env_example_lists_every_setting():
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^(?:# )?([A-Z_]+)=", example, re.M))
+    names = settings_read_from_the_environment()
+    assert {"SECRET_KEY", "MONGODB_URI", "LOG_LEVEL", "TRUSTED_PROXIES", "GUNICORN_WORKERS"} <= names
+    assert names - listed == set()
+
+
+@pytest.mark.parametrize("hops, forwarded, seen", [
+    (0, "203.0.113.9", "127.0.0.1"),      # no proxy: the header is anyone's to forge
+    (1, "203.0.113.9", "203.0.113.9"),
+    (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # only the proxy's own hop counts
+])
+def test_client_address_comes_from_trusted_proxies_only(app_factory, hops, forwarded, seen):
+    app = app_factory(TRUSTED_PROXIES=hops)
+
+    @app.route("/whoami")
+    def whoami():
+        return f"{request.remote_addr} {request.scheme}"
+
+    response = app.test_client().get("/whoami", headers={"X-Forwarded-For": forwarded, "X-Forwarded-Proto": "https"})
+    assert response.get_data(as_text=True) == f"{seen} {'https' if hops else 'http'}"
