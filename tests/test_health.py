@@ -8,6 +8,7 @@ def test_healthy_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_unavailable_when_the_database_does_not_answer(client):

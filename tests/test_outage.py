@@ -17,6 +17,7 @@ from pymongo.errors import ServerSelectionTimeoutError
 from config import ProductionConfig
 from conftest import AuthActions, TestConfig, make_app, page, textarea_value
 from factories import make_post, make_user
+from fake_mongo import FakeMongo
 from tumblelog import create_app
 from tumblelog.models import Post, User
 
@@ -170,6 +171,22 @@ def test_the_app_starts_without_a_database():
         health = client.get("/healthz")
         assert health.status_code == 503 and health.get_json()["database"] == "unreachable"
         assert_unavailable_page(client.get("/"))
+    finally:
+        disconnect_all()
+
+
+def test_a_real_client_recovers_when_the_server_comes_up():
+    """The app started with nothing on its port; once a server listens there, the same
+    app (no restart) finds it. ``FakeMongo`` answers only the handshake and ``ping``."""
+    # Over pymongo's 0.5 s minimum between server checks, so one request sees the server.
+    settings = unreachable_settings(timeout_ms=1000)
+    port = int(settings["host"].split(":")[2].split("/")[0])
+    app = make_app(MONGODB_SETTINGS=settings)
+    client = app.test_client()
+    try:
+        assert client.get("/healthz").status_code == 503
+        with FakeMongo(port):
+            assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
     finally:
         disconnect_all()
 

@@ -5,6 +5,8 @@ from mongoengine.connection import get_db
 from pymongo.errors import PyMongoError
 
 bp = Blueprint("health", __name__)
+# A cached answer would hide an outage (or a recovery) from whoever polls.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 @bp.route("/healthz")
@@ -12,5 +14,5 @@ def healthz():
     try:
         get_db().command("ping")
     except PyMongoError:
-        return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        return jsonify(status="unavailable", database="unreachable"), 503, NO_STORE
+    return jsonify(status="ok", database="ok"), 200, NO_STORE
