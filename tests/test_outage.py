@@ -6,6 +6,7 @@ Two kinds of outage: a real pymongo client pointed at a closed port on this mach
 every collection call raise ``ServerSelectionTimeoutError`` until it ends.
 """
 import contextlib
+import io
 import socket
 from unittest import mock
 
@@ -293,3 +294,22 @@ def test_user_text_on_the_kept_form_is_escaped(site):
     assert not html.select("script") and not html.select("form.unsaved-form b")
     _, fields = kept_form(response)
     assert fields == {"name": evil, "body": evil * 10}
+
+
+def test_an_attached_file_is_named_as_not_kept(signed_in):
+    data = {"caption": "Sunset", "tags": "sky", "image": (io.BytesIO(b"\x89PNG fake"), "sunset.png")}
+    with database_down():
+        response = signed_in.post("/post/new/image", data=data, content_type="multipart/form-data")
+    assert response.status_code == 503
+    assert "sunset.png" in page(response).select_one("form.unsaved-form").get_text()
+    _, fields = kept_form(response)
+    assert fields == {"caption": "Sunset", "tags": "sky"}
+
+
+def test_a_body_over_the_size_limit_still_gets_the_503_page(app_factory):
+    site = app_factory(MAX_CONTENT_LENGTH=100).test_client()
+    with site.application.app_context():
+        post = make_post("quote")
+    with database_down():
+        response = site.post(f"/post/{post.id}/comments", data={"name": "Ann", "body": "x" * 500})
+    assert_unavailable_page(response)

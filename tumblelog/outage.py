@@ -14,6 +14,7 @@ import logging
 from flask import g, render_template, request, url_for
 from mongoengine import Document
 from pymongo.errors import ConnectionFailure
+from werkzeug.exceptions import HTTPException
 
 from .errors import render_error, wants_json
 from .extensions import login_manager
@@ -75,12 +76,21 @@ def same_url():
     return f"{url}?{query}" if query else url
 
 
+def posted_form():
+    """The request's form fields, or None when there are none or they cannot be read
+    (a body over the size limit raises here when the view failed before reading it)."""
+    try:
+        return request.form or None
+    except HTTPException:
+        return None
+
+
 def database_unavailable(error):
     """503 for any lost connection; a failed form comes back with its text in it."""
     log.warning("database unreachable: %s: %s", type(error).__name__, str(error).splitlines()[0][:300])
     without_loading_user()
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    if request.method == "POST" and request.form and request.endpoint and not wants_json():
+    if request.method == "POST" and request.endpoint and not wants_json() and posted_form():
         files = [f.filename for f in request.files.values() if f.filename]
         page = render_template("errors/unsaved.html", fields=kept_fields(), files=files, action=same_url())
         return page, 503, headers
