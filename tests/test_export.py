@@ -1,6 +1,8 @@
 """``flask --app tumblelog export USER``: one blogger's posts and comments as JSON."""
 import json
 
+from pymongo.errors import ServerSelectionTimeoutError
+
 from factories import make_post, make_user
 from tumblelog.models import Comment
 
@@ -58,3 +60,19 @@ def test_export_of_an_unknown_blogger_fails_without_output(runner):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "There is no blogger named 'nobody'" in result.stderr
+
+
+def test_a_failed_export_leaves_the_earlier_file_whole(runner, tmp_path, monkeypatch):
+    make_post("quote")
+    target = tmp_path / "alice.json"
+    target.write_text('{"earlier": true}', encoding="utf-8")
+
+    def lost_connection(post):
+        raise ServerSelectionTimeoutError("No servers found yet")
+
+    monkeypatch.setattr("tumblelog.export.post_record", lost_connection)
+    result = runner.invoke(args=["export", "alice", "--output", str(target)])
+    assert result.exit_code == 1
+    assert "Cannot reach MongoDB: No servers found yet" in result.stderr
+    assert target.read_text(encoding="utf-8") == '{"earlier": true}'
+    assert [p.name for p in tmp_path.iterdir()] == ["alice.json"]

@@ -5,11 +5,16 @@ Plain JSON that any tool reads: ids as hex strings, times as ISO 8601 in UTC, ea
 post's own fields by name. Derived fields (the rendered HTML, the comment count, the
 video provider and id) are left out: they are rebuilt from the rest on import.
 """
+import contextlib
 import json
+import os
+import sys
+import tempfile
 from datetime import datetime
 
 import click
 from bson import ObjectId
+from pymongo.errors import ConnectionFailure
 
 from .models import Post, User, utcnow
 from .templating import iso_datetime
@@ -56,14 +61,33 @@ def write_export(user, out):
     return count
 
 
+@contextlib.contextmanager
+def replacing(path):
+    """A text file that takes ``path``'s place only when written in full: an export
+    that fails half-way leaves any earlier file as it was, not a truncated one."""
+    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            yield out
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
 @click.command("export")
 @click.argument("username")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8", atomic=True), default="-",
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to this file instead of standard output.")
 def export(username, output):
     """Print USERNAME's posts and their comments as JSON (or write them with --output)."""
-    user = User.by_username(username)
-    if user is None:
-        raise click.ClickException(f"There is no blogger named {username!r}.")
-    count = write_export(user, output)
+    try:
+        user = User.by_username(username)
+        if user is None:
+            raise click.ClickException(f"There is no blogger named {username!r}.")
+        target = replacing(output) if output else contextlib.nullcontext(sys.stdout)
+        with target as out:
+            count = write_export(user, out)
+    except ConnectionFailure as error:
+        raise click.ClickException(f"Cannot reach MongoDB: {str(error).splitlines()[0]}") from None
     click.echo(f"Exported {count} post{'' if count == 1 else 's'} by {user.username}.", err=True)
