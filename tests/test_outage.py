@@ -193,16 +193,20 @@ def test_a_real_client_recovers_when_the_server_comes_up():
         disconnect_all()
 
 
-def test_pages_give_up_on_the_database_within_two_seconds():
-    """The client gives up server selection after 2 s, not pymongo's default 30 s."""
+@pytest.mark.parametrize("query, seconds", [
+    ("", 2),  # not pymongo's default 30 s
+    ("?serverSelectionTimeoutMS=5000", 5),  # the operator's own choice in MONGODB_URI
+    ("?replicaSet=rs0&SERVERSELECTIONTIMEOUTMS=700", 0.7),
+])
+def test_pages_give_up_on_the_database_within_two_seconds(query, seconds):
     class Configured(TestConfig):
-        MONGODB_URI = unreachable_settings()["host"]
+        MONGODB_URI = unreachable_settings()["host"] + query
 
     disconnect_all()
     try:
         app = create_app(Configured)
         with app.app_context():
-            assert get_db().client.options.server_selection_timeout == 2
+            assert get_db().client.options.server_selection_timeout == seconds
     finally:
         disconnect_all()
 

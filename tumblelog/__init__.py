@@ -42,6 +42,9 @@ def mongodb_settings(config):
     }
     if config.get("MONGODB_URI"):
         settings["host"] = config["MONGODB_URI"]
+        # pymongo lets a keyword override the URI: an operator's own timeout must win.
+        if "serverselectiontimeoutms=" in settings["host"].lower():
+            del settings["serverSelectionTimeoutMS"]
     else:
         import mongomock
 
