@@ -7,6 +7,16 @@ database (mongomock), which development allows and production refuses.
 import os
 
 
+def whole_number(name, default):
+    """The environment variable ``name`` as a count (unset or empty: ``default``)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()):
+        raise SystemExit(f"{name}={raw!r} is not a whole number")
+    return int(raw)
+
+
 class Config:
     PRODUCTION = False
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -28,7 +38,7 @@ class Config:
     # How many reverse proxies stand in front (0: none). Their X-Forwarded-For and
     # X-Forwarded-Proto then give the client's address and scheme; never trust more
     # hops than there are, or clients could forge their address.
-    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES") or 0)
+    TRUSTED_PROXIES = whole_number("TRUSTED_PROXIES", 0)
 
 
 class DevelopmentConfig(Config):

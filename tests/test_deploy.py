@@ -85,7 +85,7 @@ def settings_read_from_the_environment():
     """Every variable config.py and run.py read, and every one compose files substitute."""
     names = set()
     for name in ("config.py", "run.py"):
-        names |= set(re.findall(r"environ\.get\(\"([A-Z_]+)\"", (ROOT / name).read_text(encoding="utf-8")))
+        names |= set(re.findall(r"(?:environ\.get|whole_number)\(\"([A-Z_]+)\"", (ROOT / name).read_text(encoding="utf-8")))
     for name in ("docker-compose.yml", "docker-compose.scale.yml"):
         names |= set(re.findall(r"\$\{([A-Z_]+)", (ROOT / name).read_text(encoding="utf-8")))
     return names
@@ -113,3 +113,20 @@ def test_client_address_comes_from_trusted_proxies_only(app_factory, hops, forwa
 
     response = app.test_client().get("/whoami", headers={"X-Forwarded-For": forwarded, "X-Forwarded-Proto": "https"})
     assert response.get_data(as_text=True) == f"{seen} {'https' if hops else 'http'}"
+
+
+@pytest.mark.parametrize("raw, count", [("", 0), (" 2 ", 2), ("1", 1)])
+def test_trusted_proxies_reads_a_count(monkeypatch, raw, count):
+    from config import whole_number
+
+    monkeypatch.setenv("TRUSTED_PROXIES", raw)
+    assert whole_number("TRUSTED_PROXIES", 0) == count
+
+
+@pytest.mark.parametrize("raw", ["-1", "one", "1.5", "٣"])
+def test_trusted_proxies_refuses_anything_but_a_count(monkeypatch, raw):
+    from config import whole_number
+
+    monkeypatch.setenv("TRUSTED_PROXIES", raw)
+    with pytest.raises(SystemExit, match="TRUSTED_PROXIES=.* is not a whole number"):
+        whole_number("TRUSTED_PROXIES", 0)
