@@ -19,7 +19,7 @@ from config import ProductionConfig
 from conftest import AuthActions, TestConfig, make_app, page, textarea_value
 from factories import make_post, make_user
 from fake_mongo import FakeMongo
-from tumblelog import create_app
+from tumblelog import ObjectIdConverter, create_app
 from tumblelog.models import Post, User
 
 COLLECTION_CALLS = (
@@ -136,19 +136,35 @@ def test_api_clients_get_json_503(site):
     assert response.headers["Retry-After"].isdigit()
 
 
+def sample_arguments(rule):
+    """Values that match ``rule``'s URL parts: an ObjectId where it wants one."""
+    samples = {"post_type": "blog", "tag": "python", "username": "alice"}
+    # Rule keeps its converters in a private mapping; there is no public one.
+    return {
+        name: str(ObjectId()) if isinstance(rule._converters.get(name), ObjectIdConverter)
+        else samples.get(name, "1")
+        for name in rule.arguments
+    }
+
+
 def test_every_route_answers_503_for_a_signed_in_reader(site):
-    """Whatever routes exist (the API's included), each answers 503, never a 500."""
+    """Whatever routes exist (the API's included), each one that tries the database
+    answers 503, never a 500 or a traceback."""
     sign_in_as_stranger(site)
-    samples = {"post_id": str(ObjectId()), "post_type": "blog", "tag": "python", "username": "alice"}
-    adapter = site.application.url_map.bind("localhost")
+    app = site.application
+    adapter = app.url_map.bind("localhost")
     checked = 0
-    with database_down():
-        for rule in site.application.url_map.iter_rules():
+    with database_down() as attempts:
+        for rule in app.url_map.iter_rules():
             if rule.endpoint == "static":
                 continue
-            url = adapter.build(rule.endpoint, {name: samples.get(name, "1") for name in rule.arguments})
+            url = adapter.build(rule.endpoint, sample_arguments(rule))
             for method in sorted(rule.methods & {"GET", "POST", "PUT", "PATCH", "DELETE"}):
+                tried = len(attempts)
                 response = site.open(url, method=method, data={"body": "x"})
+                if len(attempts) == tried:  # a route that never needs the database
+                    assert response.status_code < 500, (method, url, response.status_code)
+                    continue
                 assert response.status_code == 503, (method, url, response.status_code)
                 if url.startswith("/api/") or url == "/healthz":
                     assert response.is_json
