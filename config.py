@@ -5,6 +5,7 @@
 database (mongomock), which development allows and production refuses.
 """
 import os
+from urllib.parse import urlsplit
 
 
 def whole_number(name, default):
@@ -39,6 +40,19 @@ class Config:
     # X-Forwarded-Proto then give the client's address and scheme; never trust more
     # hops than there are, or clients could forge their address.
     TRUSTED_PROXIES = whole_number("TRUSTED_PROXIES", 0)
+    # Abuse limits (see tumblelog/ratelimit.py). Counts live in MongoDB when there is
+    # one, so every worker and replica shares them; RATELIMIT_STORAGE_URI overrides.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or MONGODB_URI or "memory://"
+    RATELIMIT_STORAGE_OPTIONS = {"database_name": urlsplit(MONGODB_URI or "").path.strip("/") or "tumblelog"}
+    RATELIMIT_LOGIN = "10 per minute; 100 per day"  # failed sign-ins per address
+    RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 50 per day"  # failed sign-ins per account
+    RATELIMIT_REGISTER = "10 per hour"  # sign-up attempts per address
+    RATELIMIT_COMMENT = "5 per minute; 100 per day"  # comments per address
+    # Uploads are capped at 10 MB; a bigger request gets the 413 page.
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # A comment sent sooner than this after its form was shown is a bot's (spam.py).
+    COMMENT_MIN_SECONDS = 3
 
 
 class DevelopmentConfig(Config):

@@ -24,6 +24,12 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = False
     BCRYPT_LOG_ROUNDS = 4
+    # Limits a test cannot reach by accident; a test of a limit sets it low with
+    # app_factory(RATELIMIT_...="2 per minute"), or turns them off with RATELIMIT_ENABLED=False.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_LOGIN = RATELIMIT_LOGIN_ACCOUNT = RATELIMIT_REGISTER = RATELIMIT_COMMENT = "10000 per hour"
+    # Tests post comments straight away; the spam tests set a minimum themselves.
+    COMMENT_MIN_SECONDS = 0
 
 
 def database_settings(name):

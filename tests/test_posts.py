@@ -82,7 +82,7 @@ def test_quote_post_is_a_blockquote_with_its_source(client, alice):
 def test_new_post_form_has_only_its_types_fields(client, alice):
     expected = {
         "blog": {"title", "body", "tags"},
-        "image": {"image_url", "caption", "tags"},
+        "image": {"image", "image_url", "alt", "caption", "tags"},
         "video": {"video_url", "caption", "tags"},
         "quote": {"quote", "source", "tags"},
     }

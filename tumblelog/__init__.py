@@ -15,7 +15,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from config import config_from_environment
 
 from . import requestlog
-from .extensions import bcrypt, csrf, db, login_manager
+from .extensions import bcrypt, csrf, db, limiter, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +92,17 @@ def create_app(config_class=None):
     bcrypt.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
-    from . import auth, blog, commands, errors, health, outage, templating
+    from . import auth, blog, commands, errors, health, media, outage, security, templating
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(media.bp)
     errors.register(app)
     outage.register(app)
     commands.register(app)
     templating.register(app)
+    security.register(app)
     return app

@@ -6,9 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from mongoengine import NotUniqueError
 
-from .extensions import bcrypt, login_manager
+from .extensions import bcrypt, limiter, login_manager
 from .forms import LoginForm, RegisterForm, form_status
 from .models import User
+from .ratelimit import TOO_MANY_SIGN_INS, TOO_MANY_SIGN_UPS, config_limit, failed, login_username
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -51,6 +52,7 @@ def check_login(username, password):
 
 
 @bp.route("/register", methods=("GET", "POST"))
+@limiter.limit(config_limit("RATELIMIT_REGISTER"), methods=["POST"], error_message=TOO_MANY_SIGN_UPS)
 def register():
     """Create an account and sign in with it."""
     if current_user.is_authenticated:
@@ -72,6 +74,16 @@ def register():
 
 
 @bp.route("/login", methods=("GET", "POST"))
+@limiter.limit(
+    config_limit("RATELIMIT_LOGIN"), methods=["POST"], deduct_when=failed, error_message=TOO_MANY_SIGN_INS
+)
+@limiter.limit(
+    config_limit("RATELIMIT_LOGIN_ACCOUNT"),
+    key_func=login_username,
+    methods=["POST"],
+    deduct_when=failed,
+    error_message=TOO_MANY_SIGN_INS,
+)
 def login():
     """Sign in; ``?next=`` is followed only to pages of this site."""
     if current_user.is_authenticated:

@@ -15,8 +15,12 @@ from flask import (
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
+from . import media
+from .extensions import limiter
 from .forms import POST_FORMS, CommentForm, form_status
 from .models import POST_TYPES, Comment, Post, User, utcnow
+from .ratelimit import TOO_MANY_COMMENTS, config_limit
+from .spam import is_spam
 from .tags import TagError, parse_tags
 
 bp = Blueprint("blog", __name__)
@@ -100,6 +104,7 @@ def show(post_id):
 
 
 @bp.route("/post/<objectid:post_id>/comments", methods=("POST",))
+@limiter.limit(config_limit("RATELIMIT_COMMENT"), error_message=TOO_MANY_COMMENTS)
 def comment(post_id):
     """Add a comment. Signed-in readers comment as themselves; others give a name."""
     post = Post.objects(id=post_id).exclude("comments").first_or_404()
@@ -110,6 +115,10 @@ def comment(post_id):
         valid = False
     if valid:
         comment = Comment(body=form.body.data)
+        if is_spam(form):
+            # Dropped, but answered exactly like a posted comment: nothing for a bot to learn.
+            flash("Your comment is posted.", "success")
+            return redirect(url_for("blog.show", post_id=post.id, _anchor=f"comment-{comment.id}"), 303)
         if current_user.is_authenticated:
             comment.author = current_user._get_current_object()
             comment.author_name = current_user.username
@@ -133,7 +142,18 @@ def save_post(post, form):
             field = form._fields.get(field_name, form.tags)
             field.errors.append(str(getattr(field_error, "message", field_error)))
         return False
+    finally:
+        if post.id is not None:
+            prune_media(post.id)
     return True
+
+
+def prune_media(post_id):
+    """Delete the files of ``post_id`` that its stored version does not show: the old
+    image after an edit replaced it, a new upload whose post was refused, or all of
+    them once the post is deleted."""
+    stored = Post.objects(id=post_id).exclude("comments").first()
+    media.prune(post_id, keep=stored.media_ids() if stored else ())
 
 
 @bp.route("/post/new/<any(blog, image, video, quote):post_type>", methods=("GET", "POST"))
@@ -182,5 +202,18 @@ def delete(post_id):
     """Delete a post and its comments (its author or an admin)."""
     post = editable_post(post_id)
     Post.objects(id=post.id).delete()
+    prune_media(post.id)
     flash("The post is deleted.", "info")
     return redirect(url_for("blog.index"), 303)
+
+
+@bp.route("/post/<objectid:post_id>/comments/<objectid:comment_id>/delete", methods=("POST",))
+@login_required
+def delete_comment(post_id, comment_id):
+    """Delete one comment (the post's author or an admin). Atomic: a comment posted at
+    the same moment is kept."""
+    post = editable_post(post_id)
+    if not post.remove_comment(comment_id):
+        abort(404)
+    flash("The comment is deleted.", "info")
+    return redirect(url_for("blog.show", post_id=post.id, _anchor="comments"), 303)

@@ -47,6 +47,8 @@ _EMBED_URLS = {
     "youtube": "https://www.youtube-nocookie.com/embed/{}",
     "vimeo": "https://player.vimeo.com/video/{}",
 }
+# Where players come from: the Content-Security-Policy frames these and nothing else.
+PLAYER_ORIGINS = tuple(sorted({"https://" + urlsplit(url).netloc for url in _EMBED_URLS.values()}))
 _WATCH_URLS = {
     "youtube": "https://www.youtube.com/watch?v={}",
     "vimeo": "https://vimeo.com/{}",

@@ -5,7 +5,8 @@ Post forms validate with the same functions the models use (``parse_tags``,
 is to say what is wrong next to the field.
 """
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -19,6 +20,7 @@ from wtforms.validators import (
 from .embeds import VideoURLError, parse_video_url
 from .markup import MAX_MARKDOWN_LENGTH
 from .models import (
+    ALT_MAX,
     CAPTION_MAX,
     COMMENT_MAX,
     NAME_MAX,
@@ -30,6 +32,8 @@ from .models import (
     User,
     http_url_error,
 )
+from .images import ImageError, process_image
+from .spam import form_time_token
 from .tags import TagError, parse_tags
 
 PASSWORD_MIN = 8
@@ -91,6 +95,9 @@ class CommentForm(FlaskForm):
     body = TextAreaField(
         "Comment", filters=[strip_text], validators=[DataRequired(), Length(max=COMMENT_MAX)]
     )
+    # Spam traps (see spam.py): a field only bots fill in, and when the form was shown.
+    website = StringField("Leave this field empty", validators=[Length(max=NAME_MAX)])
+    rendered = HiddenField(default=form_time_token)
 
 
 class TagListField(StringField):
@@ -144,10 +151,49 @@ class BlogPostForm(PostForm):
 
 
 class ImagePostForm(PostForm):
+    """An upload or a link (one is required; an upload wins). An accepted upload is
+    re-encoded during validation and waits in ``upload`` until the view saves it."""
+
+    image = FileField("Upload an image", description="PNG, JPEG, GIF or WebP, up to 10 MB.")
     image_url = StringField(
-        "Image link", filters=[strip_text], validators=[DataRequired(), Length(max=URL_MAX), http_url]
+        "…or link to an image", filters=[strip_text], validators=[Optional(), Length(max=URL_MAX), http_url]
+    )
+    alt = StringField(
+        "Alt text",
+        filters=[strip_text],
+        description="Describe the image for people who cannot see it (the caption if left empty).",
+        validators=[Length(max=ALT_MAX)],
     )
     caption = TextAreaField("Caption", filters=[strip_text], validators=[Length(max=CAPTION_MAX)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        post = kwargs.get("obj")
+        self.has_file = bool(post and post.image_file)
+        self.upload = None
+
+    def validate_image(self, field):
+        if field.data:
+            try:
+                self.upload = process_image(field.data.stream)
+            except ImageError as error:
+                raise ValidationError(str(error)) from error
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if valid and not (self.upload or self.image_url.data or self.has_file):
+            self.image_url.errors.append("Upload an image or give a link to one: one of the two is required.")
+            return False
+        return valid
+
+    def apply_to(self, post):
+        for field in self.content_fields():
+            if field is not self.image:
+                setattr(post, field.name, field.data)
+        if self.upload:
+            post.attach_upload(self.upload)
+        elif self.image_url.data:
+            post.image_file = post.thumb_file = post.width = post.height = None
 
 
 class VideoPostForm(PostForm):

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from bson import ObjectId
+from flask import url_for
 from flask_login import UserMixin
 from markupsafe import Markup
 from mongoengine import ValidationError
@@ -21,6 +22,7 @@ from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$"
 TITLE_MAX = 200
 CAPTION_MAX = 2000
+ALT_MAX = 1000
 QUOTE_MAX = 2000
 SOURCE_MAX = 300
 URL_MAX = 2048
@@ -131,6 +133,10 @@ class Post(db.Document):
         """Posts newest first, without their comments: what every list page shows."""
         return cls.objects.exclude("comments").order_by(*cls.LIST_ORDER)
 
+    def media_ids(self):
+        """The GridFS files this post shows (none but for uploaded images)."""
+        return []
+
     def add_comment(self, comment):
         """Append ``comment`` atomically; return False if the post has gone meanwhile.
 
@@ -138,6 +144,21 @@ class Post(db.Document):
         """
         return bool(
             Post.objects(id=self.id).update_one(push__comments=comment, inc__comment_count=1)
+        )
+
+    def remove_comment(self, comment_id):
+        """Delete one comment atomically; return False if it (or the post) is gone.
+
+        A ``$pull`` by id, with the id in the filter so the count only drops when the
+        comment was really there: a comment added at the same moment stays, and two
+        moderators deleting the same comment lower the count once.
+        """
+        return bool(
+            Post.objects(id=self.id, comments__id=comment_id).update_one(
+                # Raw because mongoengine validates the -1 against comment_count's
+                # min_value; both values here are ours, nothing comes from a request.
+                __raw__={"$pull": {"comments": {"id": comment_id}}, "$inc": {"comment_count": -1}}
+            )
         )
 
 
@@ -161,17 +182,53 @@ class BlogPost(Post):
 
 
 class ImagePost(Post):
-    """An image shown from its URL, with a caption that doubles as alt text."""
+    """An image: uploaded (kept in GridFS, see media.py) or shown from its URL.
+
+    ``alt`` describes the image for people who cannot see it; the caption stands in
+    when it is empty. An upload has a thumbnail for list pages when it is large.
+    """
 
     type = "image"
-    image_url = db.StringField(required=True, max_length=URL_MAX)
+    image_url = db.StringField(max_length=URL_MAX, default="")
+    image_file = db.ObjectIdField()
+    thumb_file = db.ObjectIdField()
+    width = db.IntField(min_value=1)
+    height = db.IntField(min_value=1)
     caption = db.StringField(max_length=CAPTION_MAX, default="")
+    alt = db.StringField(max_length=ALT_MAX, default="")
 
     def clean(self):
         super().clean()
+        if self.image_file:
+            self.image_url = ""
+            return
         error = http_url_error(self.image_url or "")
         if error:
             raise ValidationError(error, field_name="image_url")
+
+    def media_ids(self):
+        return [file_id for file_id in (self.image_file, self.thumb_file) if file_id]
+
+    def attach_upload(self, processed):
+        """Store an accepted upload (``images.ProcessedImage``) as this post's image."""
+        from . import media
+
+        if self.id is None:
+            self.id = ObjectId()  # the files name their post before it is saved
+        self.image_file = media.store(processed.image, self.id)
+        self.thumb_file = media.store(processed.thumbnail, self.id) if processed.thumbnail else None
+        self.width, self.height = processed.image.width, processed.image.height
+        self.image_url = ""
+
+    @property
+    def alt_text(self):
+        return self.alt or self.caption
+
+    def image_src(self, thumbnail=False):
+        """Where the browser loads the image from (the thumbnail when asked and made)."""
+        if not self.image_file:
+            return self.image_url
+        return url_for("media.file", file_id=(thumbnail and self.thumb_file) or self.image_file)
 
 
 class VideoPost(Post):

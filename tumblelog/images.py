@@ -1,0 +1,111 @@
+"""Uploaded images: checked and re-encoded with Pillow before anything is stored.
+
+The format is decided by opening the bytes with an allowlist of decoders, never by
+the file name or the content type the client claims, so an SVG (script in an image)
+or an HTML page named ``cat.png`` never gets in. Re-encoding keeps only the pixels:
+bytes appended after the image, EXIF (camera location) and other metadata are gone.
+"""
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Pillow format name → the content type we serve it with.
+FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+MAX_PIXELS = 40_000_000  # per frame; a 16-bit 8000×5000 photo fits, a bomb does not
+MAX_FRAMES = 300
+MAX_SIDE = 4096  # larger images are scaled down to this long side
+THUMB_SIDE = 640  # list pages show this; the permalink shows the full image
+
+NOT_AN_IMAGE = "Upload a PNG, JPEG, GIF or WebP image (SVG and other formats are not accepted)."
+TOO_MANY_PIXELS = f"That image has too many pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels."
+
+
+class ImageError(ValueError):
+    """The upload is not an image we accept; the message says why, for the form."""
+
+
+@dataclass
+class Encoded:
+    """One re-encoded image, ready to store."""
+
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+@dataclass
+class ProcessedImage:
+    """An accepted upload: the image and, for large ones, a thumbnail."""
+
+    image: Encoded
+    thumbnail: Encoded | None
+
+
+def _encode(image, fmt, animated=False):
+    out = io.BytesIO()
+    options = {"save_all": True} if animated else {}
+    if fmt == "JPEG":
+        image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
+        options.update(quality=88, optimize=True)
+    elif fmt == "WEBP":
+        options.update(quality=85)
+    image.save(out, format=fmt, **options)
+    return Encoded(out.getvalue(), FORMATS[fmt], image.width, image.height)
+
+
+def _open(stream):
+    """Open and fully decode ``stream`` with the allowed decoders only."""
+    try:
+        image = Image.open(stream, formats=list(FORMATS))
+    except UnidentifiedImageError:
+        raise ImageError(NOT_AN_IMAGE) from None
+    except Image.DecompressionBombError:
+        raise ImageError(TOO_MANY_PIXELS) from None
+    # The header is read; refuse a bomb before decoding a single pixel.
+    if image.width * image.height > MAX_PIXELS:
+        raise ImageError(TOO_MANY_PIXELS)
+    if getattr(image, "n_frames", 1) > MAX_FRAMES:
+        raise ImageError(f"An animation can have at most {MAX_FRAMES} frames.")
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError):
+        # Truncated or corrupt data: Pillow says "image file is truncated" and the like.
+        raise ImageError("That image file is damaged or incomplete.") from None
+    return image
+
+
+def process_image(stream):
+    """Check and re-encode the upload in ``stream``; raise ImageError to refuse it."""
+    with warnings.catch_warnings():
+        # Pillow warns (and goes on) between its limit and twice it; a warning is a refusal.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = _open(stream)
+            return _reencode(image)
+        except Image.DecompressionBombWarning:
+            raise ImageError(TOO_MANY_PIXELS) from None
+
+
+def _reencode(image):
+    fmt = image.format
+    animated = getattr(image, "is_animated", False)
+    if animated:
+        if max(image.size) > MAX_SIDE:
+            raise ImageError(f"An animated image can be at most {MAX_SIDE} pixels wide and high.")
+        full = _encode(image, fmt, animated=True)
+        image.seek(0)
+        still = image.copy()
+    else:
+        # Photos taken sideways carry their rotation in EXIF, which re-encoding drops.
+        still = ImageOps.exif_transpose(image)
+        still.thumbnail((MAX_SIDE, MAX_SIDE))
+        full = _encode(still, fmt)
+    thumbnail = None
+    if max(still.size) > THUMB_SIDE:
+        still.thumbnail((THUMB_SIDE, THUMB_SIDE))
+        thumbnail = _encode(still, fmt)
+    return ProcessedImage(full, thumbnail)

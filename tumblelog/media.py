@@ -1,0 +1,73 @@
+"""Image files in MongoDB GridFS, served from ``/media/<id>``.
+
+GridFS keeps uploads in the database, so every web worker and replica sees the same
+files. Each file records the post it belongs to (``metadata.post``); ``prune`` deletes
+the files a post no longer uses, after an edit, a failed save or a deletion. A file id
+never changes content, so responses may be cached for a year.
+"""
+import gridfs
+import mongomock
+import mongomock.gridfs
+from flask import Blueprint, abort, make_response, request
+from mongoengine.connection import get_db
+
+from .images import EXTENSIONS
+
+bp = Blueprint("media", __name__)
+
+COLLECTION = "media"  # GridFS makes media.files and media.chunks
+CACHE_FOREVER = "public, max-age=31536000, immutable"
+_mongomock_ready = False
+
+
+def _database():
+    """The app's database; GridFS is taught to accept mongomock's in-memory one."""
+    global _mongomock_ready
+    database = get_db()
+    if isinstance(database, mongomock.Database) and not _mongomock_ready:
+        # gridfs checks isinstance(pymongo.Database); this widens that check, once.
+        mongomock.gridfs.enable_gridfs_integration()
+        _mongomock_ready = True
+    return database
+
+
+def _fs():
+    return gridfs.GridFS(_database(), COLLECTION)
+
+
+def store(encoded, post_id):
+    """Save one encoded image (``images.Encoded``) for ``post_id``; return its id."""
+    files = _database()[f"{COLLECTION}.files"]
+    files.create_index("metadata.post")
+    return _fs().put(
+        encoded.data,
+        metadata={"post": post_id, "content_type": encoded.content_type},
+    )
+
+
+def prune(post_id, keep=()):
+    """Delete the files of ``post_id`` other than those in ``keep``."""
+    files = _database()[f"{COLLECTION}.files"]
+    fs = _fs()
+    for document in files.find({"metadata.post": post_id}, {"_id": 1}):
+        if document["_id"] not in keep:
+            fs.delete(document["_id"])
+
+
+@bp.route("/media/<objectid:file_id>")
+def file(file_id):
+    """An uploaded image, with the type we detected and a name we made up."""
+    try:
+        stored = _fs().get(file_id)
+    except gridfs.errors.NoFile:
+        abort(404)
+    content_type = (stored.metadata or {}).get("content_type")
+    if content_type not in EXTENSIONS:
+        abort(404)  # only ever serve what passed images.process_image
+    response = make_response(stored.read())
+    response.content_type = content_type
+    response.headers["Cache-Control"] = CACHE_FOREVER
+    response.headers["Content-Disposition"] = f'inline; filename="{file_id}.{EXTENSIONS[content_type]}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.set_etag(str(file_id))
+    return response.make_conditional(request)

@@ -1,0 +1,38 @@
+"""Rate limits against password guessing, mass sign-up and comment floods.
+
+``limiter`` (in extensions.py) counts in the storage that ``RATELIMIT_STORAGE_URI``
+names: MongoDB when ``MONGODB_URI`` is set, so every worker and replica shares one
+count; memory on the embedded database and in tests. Limits are read from the config
+on each request (``config_limit``), so an operator or a test can change them without
+touching code; the key functions are public for other blueprints to reuse.
+"""
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+
+
+def client_ip():
+    """The client's address. Behind a proxy, wrap the app in werkzeug's ProxyFix so
+    this is the real client and not the proxy (or every reader shares one limit)."""
+    return get_remote_address() or "unknown"
+
+
+def login_username():
+    """The account a sign-in is aimed at, so guessing is limited per account too,
+    whichever addresses it comes from. Case-folded: "Alice" and "alice" are one."""
+    name = (request.form.get("username") or "").strip().lower()[:64]
+    return f"user:{name}"
+
+
+def config_limit(name):
+    """A limit provider for Flask-Limiter: the limit string in ``config[name]``."""
+    return lambda: current_app.config[name]
+
+
+def failed(response):
+    """Count only refusals: a person who signs in or registers is not penalised."""
+    return response.status_code != 303
+
+
+TOO_MANY_SIGN_INS = "Too many sign-in attempts. Please wait a few minutes and try again."
+TOO_MANY_SIGN_UPS = "Too many new accounts from your address. Please try again later."
+TOO_MANY_COMMENTS = "You are commenting very fast. Please wait a minute and try again."
