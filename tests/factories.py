@@ -24,3 +24,15 @@ def make_post(post_type="blog", author=None, tags=(), **fields):
     for name, value in {**SAMPLE_FIELDS[post_type], **fields}.items():
         setattr(post, name, value)
     return post.save()
+
+
+def image_bytes(fmt="PNG", size=(40, 30), color=(200, 80, 40), **save_options):
+    """A small, real image file in ``fmt`` (a Pillow format name)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, color)
+    out = io.BytesIO()
+    image.save(out, format=fmt, **save_options)
+    return out.getvalue()

@@ -20,6 +20,7 @@ MAX_SIDE = 4096  # larger images are scaled down to this long side
 THUMB_SIDE = 640  # list pages show this; the permalink shows the full image
 
 NOT_AN_IMAGE = "Upload a PNG, JPEG, GIF or WebP image (SVG and other formats are not accepted)."
+DAMAGED = "That image file is damaged or incomplete."
 TOO_MANY_PIXELS = f"That image has too many pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels."
 
 
@@ -70,11 +71,7 @@ def _open(stream):
         raise ImageError(TOO_MANY_PIXELS)
     if getattr(image, "n_frames", 1) > MAX_FRAMES:
         raise ImageError(f"An animation can have at most {MAX_FRAMES} frames.")
-    try:
-        image.load()
-    except (OSError, SyntaxError, ValueError):
-        # Truncated or corrupt data: Pillow says "image file is truncated" and the like.
-        raise ImageError("That image file is damaged or incomplete.") from None
+    image.load()
     return image
 
 
@@ -84,10 +81,15 @@ def process_image(stream):
         # Pillow warns (and goes on) between its limit and twice it; a warning is a refusal.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = _open(stream)
-            return _reencode(image)
+            return _reencode(_open(stream))
+        except ImageError:
+            raise
         except Image.DecompressionBombWarning:
             raise ImageError(TOO_MANY_PIXELS) from None
+        except Exception:
+            # Truncated or corrupt data makes decoders raise OSError, SyntaxError,
+            # struct.error and more; whatever it is, the upload is refused, not a 500.
+            raise ImageError(DAMAGED) from None
 
 
 def _reencode(image):
