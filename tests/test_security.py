@@ -550,3 +550,113 @@ def test_read_modify_save_deletion_would_lose_the_new_comment(app):
     moderators_view.comments = [c for c in moderators_view.comments if c.id != spam.id]
     moderators_view.save()
     assert Post.objects.get(id=post.id).comments == []
+
+
+# --- Headers and cookies ----------------------------------------------------------------
+
+PAGE_TYPES = {
+    "front": lambda c, p: c.get("/"),
+    "blog permalink": lambda c, p: c.get(f"/post/{p['blog'].id}"),
+    "image permalink": lambda c, p: c.get(f"/post/{p['image'].id}"),
+    "video permalink": lambda c, p: c.get(f"/post/{p['video'].id}"),
+    "quote permalink": lambda c, p: c.get(f"/post/{p['quote'].id}"),
+    "tag": lambda c, p: c.get("/tag/python"),
+    "user": lambda c, p: c.get("/user/alice"),
+    "login": lambda c, p: c.get("/auth/login"),
+    "register": lambda c, p: c.get("/auth/register"),
+    "new post": lambda c, p: c.get("/post/new/blog"),
+    "edit post": lambda c, p: c.get(f"/post/{p['blog'].id}/edit"),
+    "redirect": lambda c, p: c.post(f"/post/{p['quote'].id}/comments", data={"body": "hi"}),
+    "form error": lambda c, p: c.post("/post/new/quote", data={"quote": ""}),
+    "403": lambda c, p: c.post(f"/post/{p['other'].id}/delete"),
+    "404": lambda c, p: c.get("/no/such/page"),
+    "405": lambda c, p: c.get("/auth/logout"),
+    "413": lambda c, p: c.post("/post/new/quote", data={"quote": "x" * 11_000_000}),
+    "media": lambda c, p: c.get(p["media"]),
+    "static": lambda c, p: c.get("/static/style.css"),
+    "health": lambda c, p: c.get("/healthz"),
+}
+
+
+@pytest.fixture
+def every_page(client, alice):
+    from factories import image_bytes
+    import io
+
+    posts = {post_type: make_post(post_type, author=User.by_username("alice"), tags=["python"])
+             for post_type in ("blog", "image", "video", "quote")}
+    posts["other"] = make_post("quote", author=make_user("bob"))
+    response = client.post(
+        "/post/new/image",
+        data={"image": (io.BytesIO(image_bytes()), "a.png")},
+        content_type="multipart/form-data",
+    )
+    posts["media"] = page(client.get(response.headers["Location"])).select_one("article img")["src"]
+    return posts
+
+
+@pytest.mark.parametrize("name", PAGE_TYPES)
+def test_every_page_type_carries_the_security_headers(client, every_page, name):
+    response = PAGE_TYPES[name](client, every_page)
+    assert response.status_code != 500
+    csp = dict(
+        (directive.split(" ", 1) + [""])[:2] for directive in response.headers["Content-Security-Policy"].split("; ")
+    )
+    assert csp["default-src"] == "'self'"
+    assert "'unsafe-inline'" not in csp["script-src"] and "'unsafe-eval'" not in csp["script-src"]
+    assert set(csp["frame-src"].split()) == {"https://www.youtube-nocookie.com", "https://player.vimeo.com"}
+    assert (csp["object-src"], csp["form-action"], csp["frame-ancestors"]) == ("'none'", "'self'", "'self'")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_templates_need_no_inline_script_or_style(client, every_page):
+    """What the CSP forbids must not be needed: no inline code on any page."""
+    for name, fetch in PAGE_TYPES.items():
+        response = fetch(client, every_page)
+        if not response.content_type.startswith("text/html"):
+            continue
+        html = page(response)
+        assert html.select("script, style, [style]") == [], name
+        assert_inert(html)
+
+
+def cookie_header(response, name):
+    (header,) = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
+    return {part.strip().split("=")[0].lower(): part for part in header.split(";")}
+
+
+def test_session_and_remember_cookies_are_httponly_and_samesite(client):
+    make_user("alice")
+    response = client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "remember": "y"})
+    for name in ("session", "remember_token"):
+        flags = cookie_header(response, name)
+        assert "httponly" in flags, name
+        assert flags["samesite"].split("=")[1].strip() == "Lax", name
+
+
+def test_production_cookies_are_secure(app_factory):
+    from config import ProductionConfig
+
+    cookie_flags = {name: getattr(ProductionConfig, name) for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")}
+    assert cookie_flags == {"SESSION_COOKIE_SECURE": True, "REMEMBER_COOKIE_SECURE": True}
+    app = app_factory(**cookie_flags)
+    with app.app_context():
+        make_user("alice")
+    response = app.test_client().post("/auth/login", data={"username": "alice", "password": PASSWORD, "remember": "y"})
+    assert all("secure" in cookie_header(response, name) for name in ("session", "remember_token"))
+
+
+def test_logout_clears_the_remember_cookie(client):
+    make_user("alice")
+    client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "remember": "y"})
+    assert client.get_cookie("remember_token") is not None
+    response = client.post("/auth/logout")
+    assert "expires" in cookie_header(response, "remember_token")
+    assert client.get_cookie("remember_token") is None
+
+
+def test_session_protection_is_on():
+    from tumblelog.extensions import login_manager
+
+    assert login_manager.session_protection in ("basic", "strong")

@@ -1,0 +1,226 @@
+"""Abuse limits: rate limits on sign-in, sign-up and comments; comment spam traps;
+and moderators deleting comments."""
+import pytest
+
+from conftest import AuthActions, page
+from factories import PASSWORD, make_post, make_user
+from tumblelog import spam
+from tumblelog.models import Comment, Post, User
+
+
+@pytest.fixture
+def limited(app_factory):
+    """An app whose limits are two a minute, so a test reaches them in three requests."""
+
+    def build(*limits):
+        app = app_factory(**{f"RATELIMIT_{name}": "2 per minute" for name in limits or ("LOGIN", "LOGIN_ACCOUNT", "REGISTER", "COMMENT")})
+        with app.app_context():
+            make_user("alice")
+        return app
+
+    return build
+
+
+def client_at(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def login(client, username="alice", password="wrong password"):
+    return client.post("/auth/login", data={"username": username, "password": password})
+
+
+def assert_slow_down_page(response, message):
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    html = page(response)
+    assert html.select_one("h1").get_text() == "Slow down"
+    assert message in html.select_one("main").get_text()
+
+
+# --- Rate limits ----------------------------------------------------------------------
+
+
+def test_failed_sign_ins_are_limited_per_address(limited):
+    app = limited("LOGIN")
+    client = client_at(app, "203.0.113.1")
+    # Different accounts each time: the per-address limit is what stops this.
+    assert [login(client, name).status_code for name in ("alice", "bob")] == [200, 200]
+    assert_slow_down_page(login(client, "carol"), "Too many sign-in attempts")
+    assert login(client_at(app, "203.0.113.2"), "alice").status_code == 200  # another reader is not blocked
+
+
+def test_failed_sign_ins_are_limited_per_account_across_addresses(limited):
+    app = limited("LOGIN_ACCOUNT")
+    statuses = [login(client_at(app, f"198.51.100.{i}"), username).status_code
+                for i, username in enumerate(("alice", "ALICE", "alice"))]
+    assert statuses == [200, 200, 429]
+    assert login(client_at(app, "198.51.100.9"), "bob").status_code == 200
+
+
+def test_successful_sign_ins_do_not_count(limited):
+    app = limited("LOGIN", "LOGIN_ACCOUNT")
+    client = client_at(app, "203.0.113.1")
+    for _ in range(4):
+        assert login(client, password=PASSWORD).status_code == 303
+        client.post("/auth/logout")
+
+
+def test_sign_ups_are_limited_per_address(limited):
+    app = limited("REGISTER")
+    auth = AuthActions(client_at(app, "203.0.113.1"))
+    # Refused sign-ups count too: they probe which names exist.
+    assert [auth.register(name).status_code for name in ("alice", "x")] == [200, 200]
+    assert_slow_down_page(auth.register("carol"), "Too many new accounts")
+    assert User.objects(username_key="carol").count() == 0
+
+
+def test_comments_are_limited_per_address(limited):
+    app = limited("COMMENT")
+    with app.app_context():
+        post = make_post("quote")
+    client = client_at(app, "203.0.113.1")
+    data = {"name": "Sam", "body": "hi"}
+    assert [client.post(f"/post/{post.id}/comments", data=data).status_code for _ in range(2)] == [303, 303]
+    assert_slow_down_page(client.post(f"/post/{post.id}/comments", data=data), "commenting very fast")
+    assert Post.objects.get(id=post.id).comment_count == 2
+    assert client.get(f"/post/{post.id}").status_code == 200  # reading is never limited
+
+
+def test_limits_can_be_switched_off(app_factory):
+    app = app_factory(RATELIMIT_ENABLED=False, RATELIMIT_LOGIN="1 per hour")
+    client = app.test_client()
+    assert [login(client).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_over_the_limit_api_clients_get_json(limited):
+    app = limited("LOGIN")
+    client = client_at(app, "203.0.113.1")
+    for _ in range(2):
+        login(client)
+    response = client.post("/auth/login", data={"username": "x", "password": "y"}, headers={"Accept": "application/json"})
+    assert response.status_code == 429
+    assert response.json["error"]["status"] == 429
+
+
+# --- Comment spam traps ---------------------------------------------------------------
+
+
+@pytest.fixture
+def spam_app(app_factory, monkeypatch):
+    """An app that wants three seconds between showing the comment form and a comment;
+    ``now`` moves the clock."""
+    app = app_factory(COMMENT_MIN_SECONDS=3)
+    clock = {"now": 1_000_000.0}
+    monkeypatch.setattr(spam, "clock", lambda: clock["now"])
+    app.clock = clock
+    with app.app_context():
+        app.post = make_post("quote")
+    return app
+
+
+def comment_form(client, post):
+    """The comment form's fields as a browser would send them."""
+    form = page(client.get(f"/post/{post.id}")).select_one("form.comment-form")
+    return {field["name"]: field.get("value", "") for field in form.select("input") if field.get("name")}
+
+
+def posted(app):
+    return [c.body for c in Post.objects.get(id=app.post.id).comments]
+
+
+def test_a_person_who_takes_their_time_gets_their_comment(spam_app):
+    client = spam_app.test_client()
+    data = comment_form(client, spam_app.post)
+    spam_app.clock["now"] += 20
+    response = client.post(f"/post/{spam_app.post.id}/comments", data={**data, "name": "Sam", "body": "Nice."})
+    assert response.status_code == 303
+    assert posted(spam_app) == ["Nice."]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"website": "http://cheap-pills.example"},  # filled the field people never see
+        {"seconds": 1},  # sent one second after the form was shown
+        {"rendered": ""},  # left out the time
+        {"rendered": "MTIz.forged"},  # forged it
+        {"rendered": "old", "seconds": 20},  # replayed an unsigned one
+    ],
+    ids=["honeypot", "too-fast", "no-time", "forged-time", "unsigned-time"],
+)
+def test_bots_are_dropped_quietly(spam_app, change):
+    client = spam_app.test_client()
+    data = comment_form(client, spam_app.post)
+    spam_app.clock["now"] += change.pop("seconds", 20)
+    person = {**data, "name": "Sam", "body": "Nice."}
+    bot = {**person, **change, "body": "Buy now"}
+    bot_answer = client.post(f"/post/{spam_app.post.id}/comments", data=bot)
+    spam_app.clock["now"] += 20
+    person_answer = client.post(f"/post/{spam_app.post.id}/comments", data=person)
+    # The bot sees what a person sees: the same redirect (to a made-up comment id) and message.
+    assert bot_answer.status_code == person_answer.status_code == 303
+    assert bot_answer.headers["Location"].split("#comment-")[0] == person_answer.headers["Location"].split("#comment-")[0]
+    assert "Your comment is posted." in page(client.get(bot_answer.headers["Location"])).get_text()
+    assert posted(spam_app) == ["Nice."]
+
+
+def test_people_never_see_or_reach_the_honeypot(client):
+    post = make_post("quote")
+    html = page(client.get(f"/post/{post.id}"))
+    field = html.select_one("input[name=website]")
+    assert field.find_parent(class_="trap")["aria-hidden"] == "true"
+    assert (field["tabindex"], field["autocomplete"]) == ("-1", "off")
+    assert html.select_one("input[name=rendered]")["type"] == "hidden"
+
+
+# --- Deleting comments ------------------------------------------------------------------
+
+
+@pytest.fixture
+def commented(app):
+    """alice's post with two comments, and the auth helper."""
+    post = make_post("quote", author=make_user("alice"))
+    comments = [Comment(author_name="sam", body="keep me"), Comment(author_name="spammer", body="buy now")]
+    for comment in comments:
+        post.add_comment(comment)
+    return post, comments
+
+
+def delete_url(post, comment):
+    return f"/post/{post.id}/comments/{comment.id}/delete"
+
+
+@pytest.mark.parametrize("who", ["author", "admin"])
+def test_author_and_admin_delete_comments(client, auth, commented, who):
+    post, (keep, spam_comment) = commented
+    if who == "admin":
+        make_user("root", is_admin=True)
+    auth.login("alice" if who == "author" else "root")
+    button = page(client.get(f"/post/{post.id}")).select_one(f"#comment-{spam_comment.id} form")
+    assert button["action"] == delete_url(post, spam_comment)
+    response = client.post(button["action"])
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/post/{post.id}#comments"
+    html = page(client.get(response.headers["Location"]))
+    assert [body.get_text() for body in html.select(".comment__body")] == ["keep me"]
+    assert html.select_one("#comments-heading").get_text() == "1 comment"
+
+
+def test_other_readers_cannot_delete_comments(client, auth, commented):
+    post, (_, spam_comment) = commented
+    assert client.post(delete_url(post, spam_comment)).headers["Location"].startswith("/auth/login")
+    make_user("bob")
+    auth.login("bob")
+    assert page(client.get(f"/post/{post.id}")).select(".comment__delete") == []
+    assert client.post(delete_url(post, spam_comment)).status_code == 403
+    assert Post.objects.get(id=post.id).comment_count == 2
+
+
+def test_deleting_a_comment_twice_counts_once(client, auth, commented):
+    post, (_, spam_comment) = commented
+    auth.login("alice")
+    assert client.post(delete_url(post, spam_comment)).status_code == 303
+    assert client.post(delete_url(post, spam_comment)).status_code == 404
+    assert Post.objects.get(id=post.id).comment_count == 1
