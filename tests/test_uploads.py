@@ -205,3 +205,15 @@ def test_a_linked_image_post_still_works(client, alice):
     img = page(client.get(f"/post/{post.id}")).select_one("article img")
     assert img["src"] == "https://images.example.com/cat.jpg"
     assert Post.objects.get(id=post.id).media_ids() == []
+
+
+def test_demo_image_posts_use_generated_uploads(client):
+    """The demo works offline and within the CSP: its images are served from /media/."""
+    import random
+
+    from tumblelog.seed import seed_posts
+
+    seed_posts(30, rng=random.Random(3))
+    sources = [img["src"] for img in page(client.get("/")).select("article.post--image img")]
+    assert sources and all(src.startswith("/media/") for src in sources)
+    assert {client.get(src).content_type for src in sources} == {"image/jpeg"}

@@ -7,6 +7,12 @@ import random
 import secrets
 from datetime import timedelta
 
+import io
+
+from PIL import Image, ImageDraw, ImageOps
+
+from . import media
+from .images import process_image
 from .models import BlogPost, Comment, ImagePost, Post, QuotePost, User, VideoPost, utcnow
 
 AUTHORS = ("ada", "grace", "linus", "margaret", "dennis", "barbara")
@@ -71,6 +77,41 @@ COMMENTS = (
 )
 
 
+DEMO_PICTURES = 8  # shared by every demo image post, so a big seed stays small
+
+
+def draw_picture(rng, size=(960, 640)):
+    """A generated landscape (sky, sun, hills) as JPEG bytes: demo images need no network."""
+    sky = ImageOps.colorize(
+        Image.linear_gradient("L").resize(size),
+        black=tuple(rng.randrange(40, 120) for _ in range(3)),
+        white=tuple(rng.randrange(170, 255) for _ in range(3)),
+    )
+    draw = ImageDraw.Draw(sky)
+    x, y, r = rng.randrange(size[0]), rng.randrange(size[1] // 2), rng.randrange(30, 90)
+    draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, rng.randrange(180, 240), rng.randrange(60, 160)))
+    for layer in range(3):
+        base = size[1] * (0.55 + 0.15 * layer)
+        points = [(0, size[1])] + [
+            (size[0] * i / 6, base - rng.randrange(0, size[1] // 4)) for i in range(7)
+        ] + [(size[0], size[1])]
+        shade = 30 + 40 * layer
+        draw.polygon(points, fill=(shade // 2, shade + rng.randrange(40), shade // 2 + rng.randrange(40)))
+    out = io.BytesIO()
+    sky.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def store_picture(rng):
+    """Store one generated picture through the upload path; return what an ImagePost needs.
+
+    The files belong to no post (``prune`` never removes them): many demo posts share them.
+    """
+    processed = process_image(io.BytesIO(draw_picture(rng)))
+    thumb = media.store(processed.thumbnail, None) if processed.thumbnail else None
+    return media.store(processed.image, None), thumb, processed.image.width, processed.image.height
+
+
 def pick_tags(rng):
     """2–5 tags, favouring the head of the list (a Zipf-like long tail)."""
     count = rng.randint(2, 5)
@@ -91,8 +132,9 @@ def ensure_user(username, password=None, is_admin=False):
 KINDS = ("blog", "image", "video", "quote")
 
 
-def make_post(rng, author, created_at, kind=None):
-    """One unsaved post by ``author``, of type ``kind`` or of a random type."""
+def make_post(rng, author, created_at, pictures, kind=None):
+    """One unsaved post by ``author``, of type ``kind`` or of a random type; image
+    posts show one of ``pictures``."""
     tags = pick_tags(rng)
     kind = kind or rng.choice(("blog", "blog", "image", "video", "quote"))
     if kind == "blog":
@@ -101,8 +143,10 @@ def make_post(rng, author, created_at, kind=None):
             body="\n\n".join(rng.sample(PARAGRAPHS, k=rng.randint(2, 4))),
         )
     elif kind == "image":
-        seed = rng.randrange(10_000)
-        post = ImagePost(image_url=f"https://picsum.photos/seed/{seed}/960/640", caption=rng.choice(CAPTIONS))
+        image_file, thumb_file, width, height = rng.choice(pictures)
+        post = ImagePost(
+            image_file=image_file, thumb_file=thumb_file, width=width, height=height, caption=rng.choice(CAPTIONS)
+        )
     elif kind == "video":
         post = VideoPost(video_url=rng.choice(VIDEOS), caption=rng.choice(CAPTIONS))
     else:
@@ -131,6 +175,7 @@ def seed_posts(count, progress=None, rng=None, batch_size=200):
     """
     rng = rng or random.Random()
     authors = [ensure_user(name) for name in AUTHORS]
+    pictures = [store_picture(rng) for _ in range(DEMO_PICTURES)]
     now = utcnow()
     span = timedelta(days=90).total_seconds()
     inserted = 0
@@ -140,7 +185,7 @@ def seed_posts(count, progress=None, rng=None, batch_size=200):
             created_at = now - timedelta(seconds=rng.uniform(0, span))
             # One of each type first, so even a small demo shows all four.
             kind = KINDS[number] if number < len(KINDS) else None
-            post = make_post(rng, rng.choice(authors), created_at, kind)
+            post = make_post(rng, rng.choice(authors), created_at, pictures, kind)
             post.validate()  # runs clean(): tags normalised, Markdown rendered, video parsed
             batch.append(post)
         Post.objects.insert(batch, load_bulk=False)
