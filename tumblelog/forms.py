@@ -154,7 +154,12 @@ class ImagePostForm(PostForm):
     """An upload or a link (one is required; an upload wins). An accepted upload is
     re-encoded during validation and waits in ``upload`` until the view saves it."""
 
-    image = FileField("Upload an image", description="PNG, JPEG, GIF or WebP, up to 10 MB.")
+    image = FileField(
+        "Upload an image",
+        description="PNG, JPEG, GIF or WebP, up to 10 MB.",
+        # A hint for the file picker only; the bytes decide (images.process_image).
+        render_kw={"accept": "image/png,image/jpeg,image/gif,image/webp"},
+    )
     image_url = StringField(
         "…or link to an image", filters=[strip_text], validators=[Optional(), Length(max=URL_MAX), http_url]
     )
