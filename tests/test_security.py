@@ -98,7 +98,7 @@ def test_xss_through_tags_is_refused_or_inert(client, alice, payload):
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
 def test_xss_through_usernames_is_refused_and_inert(client, auth, payload):
     response = auth.register(payload)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert_inert(page(response))
     assert User.objects.count() == 0
     assert_inert(page(auth.login(payload)))
@@ -347,7 +347,7 @@ def test_huge_sign_up_fields_are_refused(client, auth, field):
     data = {"username": "bob", "email": "bob@example.com", "password": PASSWORD, "confirm": PASSWORD}
     data[field] = HUGE
     response = client.post("/auth/register", data=data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert page(response).select_one(f"#{field}-error") is not None
     assert User.objects.count() == 0
 
@@ -359,7 +359,7 @@ def test_long_passphrase_works_and_every_character_counts(client, auth):
     passphrase = "correct horse battery staple " * 4  # 116 bytes: past bcrypt's 72
     assert auth.register("bob", password=passphrase).status_code == 303
     auth.logout()
-    assert auth.login("bob", passphrase[:-1] + "X").status_code == 200
+    assert auth.login("bob", passphrase[:-1] + "X").status_code == 422
     assert auth.login("bob", passphrase).status_code == 303
 
 
@@ -367,9 +367,9 @@ def test_long_passphrase_works_and_every_character_counts(client, auth):
 def test_overlong_passwords_are_form_errors(client, auth, size):
     make_user("alice")
     response = auth.login("alice", "p" * size)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert page(response).select_one("#password-error") is not None
-    assert auth.register("bob", password="p" * size).status_code == 200
+    assert auth.register("bob", password="p" * size).status_code == 422
     assert User.objects.count() == 1
 
 
@@ -400,7 +400,7 @@ def test_unknown_user_and_wrong_password_look_the_same(client, auth, monkeypatch
 )
 def test_usernames_outside_the_documented_set_are_refused(client, auth, name):
     response = auth.register(name, email="x@example.com")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "3–32 characters" in page(response).select_one("#username-error").get_text()
     assert User.objects.count() == 0
 
@@ -442,7 +442,7 @@ def test_racing_sign_ups_for_one_name_create_one_account(app):
     for thread in threads:
         thread.join()
     assert User.objects(username_key="alice").count() == 1
-    assert sorted(statuses) == [200] * (count - 1) + [303]
+    assert sorted(statuses) == [303] + [422] * (count - 1)
 
 
 # --- Tags ------------------------------------------------------------------------------
@@ -490,7 +490,7 @@ def test_unsafe_tags_are_refused(client, alice, raw):
 def test_request_text_never_becomes_a_query_operator(client, data):
     make_user("alice")
     response = client.post("/auth/login", data=data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert page(response).select_one(".site-nav__user") is None
 
 
