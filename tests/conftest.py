@@ -8,6 +8,7 @@ import os
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
+import jinja2
 import mongomock
 import pytest
 from bs4 import BeautifulSoup
@@ -41,6 +42,25 @@ def database_settings(name):
     return {"host": f"mongodb://localhost/{name}", "tz_aware": True, "mongo_client_class": mongomock.MongoClient}
 
 
+class SharedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept across the apps of a test run. Each test builds its own
+    app, and compiling every template again for each one was most of the suite's time.
+    Keys include a checksum of the template source, so an edited template recompiles."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedBytecodeCache()
+
+
 def make_app(**overrides):
     """An app on a fresh database; ``overrides`` are extra config values."""
     name = f"tumblelog_test_{uuid.uuid4().hex[:12]}"
@@ -48,6 +68,7 @@ def make_app(**overrides):
     disconnect_all()  # also forgets the collections documents cached from the last app
     app = create_app(config)
     app.config["TEST_DATABASE"] = name
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     return app
 
 

@@ -85,12 +85,24 @@ def test_files_that_are_not_accepted_images_are_refused_with_a_reason(app, clien
     assert stored_files(app) == 0
 
 
-def test_decompression_bomb_is_refused_before_it_is_decoded(app, client, alice):
-    # 100 megapixels of one colour compress to a few kilobytes.
-    bomb = io.BytesIO()
-    Image.new("1", (10_000, 10_000)).save(bomb, format="PNG")
-    assert len(bomb.getvalue()) < 100_000
-    response = upload(client, bomb.getvalue())
+def png_claiming(width, height):
+    """A tiny PNG whose header claims ``width``×``height`` pixels: a bomb's opening."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 4096)) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("width, height", [(10_000, 10_000), (images.MAX_PIXELS + 1, 1), (60_000, 60_000)])
+def test_decompression_bomb_is_refused_before_it_is_decoded(app, client, alice, width, height, monkeypatch):
+    with monkeypatch.context() as unguarded:  # only to check the file claims what we say
+        unguarded.setattr(Image, "MAX_IMAGE_PIXELS", None)
+        assert Image.open(io.BytesIO(png_claiming(width, height))).size == (width, height)
+    response = upload(client, png_claiming(width, height))
     assert response.status_code == 422
     assert "too many pixels" in page(response).select_one("#image-error").get_text()
     assert stored_files(app) == 0
