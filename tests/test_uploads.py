@@ -143,12 +143,25 @@ def test_large_image_is_scaled_down_and_lists_show_a_thumbnail(client, alice):
     assert max(Image.open(io.BytesIO(client.get(thumb["src"]).data)).size) == images.THUMB_SIDE
 
 
-def test_animated_gif_keeps_its_frames(client, alice):
-    frames = [Image.new("RGB", (20, 20), color) for color in ("red", "green", "blue")]
+def animated_gif(frame_count=3):
+    frames = [Image.new("RGB", (20, 20), (60 * i % 256, 90, 120)) for i in range(frame_count)]
     gif = io.BytesIO()
     frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
-    served = client.get(shown_image(client, upload(client, gif.getvalue()))["src"]).data
+    return gif.getvalue()
+
+
+def test_animated_gif_keeps_its_frames(client, alice):
+    served = client.get(shown_image(client, upload(client, animated_gif()))["src"]).data
     assert Image.open(io.BytesIO(served)).n_frames == 3
+
+
+@pytest.mark.parametrize("limit", [("MAX_FRAMES", 2), ("MAX_ANIMATION_PIXELS", 3 * 20 * 20 - 1)])
+def test_overlong_animations_are_refused(client, alice, monkeypatch, limit):
+    """Re-encoding visits every frame, so the frames and their pixels are capped together."""
+    monkeypatch.setattr(images, *limit)
+    response = upload(client, animated_gif(3))
+    assert response.status_code == 422
+    assert "too long or too large" in page(response).select_one("#image-error").get_text()
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP":
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 MAX_PIXELS = 40_000_000  # per frame; a 16-bit 8000×5000 photo fits, a bomb does not
 MAX_FRAMES = 300
+MAX_ANIMATION_PIXELS = 100_000_000  # all frames together: re-encoding touches every one
 MAX_SIDE = 4096  # larger images are scaled down to this long side
 THUMB_SIDE = 640  # list pages show this; the permalink shows the full image
 
@@ -69,8 +70,9 @@ def _open(stream):
     # The header is read; refuse a bomb before decoding a single pixel.
     if image.width * image.height > MAX_PIXELS:
         raise ImageError(TOO_MANY_PIXELS)
-    if getattr(image, "n_frames", 1) > MAX_FRAMES:
-        raise ImageError(f"An animation can have at most {MAX_FRAMES} frames.")
+    frames = getattr(image, "n_frames", 1)
+    if frames > MAX_FRAMES or frames * image.width * image.height > MAX_ANIMATION_PIXELS:
+        raise ImageError(f"That animation is too long or too large (at most {MAX_FRAMES} frames).")
     image.load()
     return image
 
