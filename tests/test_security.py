@@ -506,6 +506,7 @@ def test_operators_in_urls_find_nothing(client, path):
 
 
 def test_forty_concurrent_comments_are_all_kept(app):
+    """Forty readers post at the same moment through one app: $push keeps every one."""
     post = make_post("quote")
     count = 40
     barrier = threading.Barrier(count)
@@ -526,6 +527,7 @@ def test_forty_concurrent_comments_are_all_kept(app):
     assert statuses == [303] * count
     assert sorted(c.body for c in stored.comments) == sorted(f"comment {i}" for i in range(count))
     assert stored.comment_count == count
+    assert len({c.id for c in stored.comments}) == count
 
 
 def test_deleting_a_comment_keeps_one_added_at_the_same_moment(app):
