@@ -202,6 +202,8 @@ def test_replacing_an_upload_deletes_the_old_file_and_editing_text_keeps_it(app,
     response = upload(client, image_bytes())
     post = ImagePost.objects.get()
     old = shown_image(client, response)["src"]
+    hint = page(client.get(f"/post/{post.id}/edit")).select_one("#image-hint").get_text()
+    assert hint.startswith("Leave empty to keep the current image.")
     client.post(f"/post/{post.id}/edit", data={"caption": "Only the caption changes"})
     assert shown_image(client, response)["src"] == old
     assert client.get(old).status_code == 200

@@ -176,6 +176,8 @@ class ImagePostForm(PostForm):
         post = kwargs.get("obj")
         self.has_file = bool(post and post.image_file)
         self.upload = None
+        if self.has_file:
+            self.image.description = "Leave empty to keep the current image. " + self.image.description
 
     def validate_image(self, field):
         if field.data:
