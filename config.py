@@ -5,7 +5,6 @@
 database (mongomock), which development allows and production refuses.
 """
 import os
-from urllib.parse import urlsplit
 
 
 def whole_number(name, default):
@@ -44,10 +43,6 @@ class Config:
     # one, so every worker and replica shares them; RATELIMIT_STORAGE_URI overrides.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or MONGODB_URI or "memory://"
-    RATELIMIT_STORAGE_OPTIONS = {
-        "database_name": urlsplit(MONGODB_URI or "").path.strip("/") or "tumblelog",
-        "serverSelectionTimeoutMS": MONGODB_SERVER_SELECTION_TIMEOUT_MS,
-    }
     RATELIMIT_LOGIN = "10 per minute; 100 per day"  # failed sign-ins per address
     RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 50 per day"  # failed sign-ins per account
     RATELIMIT_REGISTER = "10 per hour"  # sign-up attempts per address

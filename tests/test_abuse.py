@@ -224,3 +224,32 @@ def test_deleting_a_comment_twice_counts_once(client, auth, commented):
     assert client.post(delete_url(post, spam_comment)).status_code == 303
     assert client.post(delete_url(post, spam_comment)).status_code == 404
     assert Post.objects.get(id=post.id).comment_count == 1
+
+
+@pytest.mark.parametrize(
+    "uri, options",
+    [
+        ("mongodb://db.example:27017/blog", {"database_name": "blog", "serverSelectionTimeoutMS": 2000}),
+        ("mongodb://db.example/blog?serverSelectionTimeoutMS=500", {"database_name": "blog"}),
+        ("mongodb://db.example", {"database_name": "tumblelog", "serverSelectionTimeoutMS": 2000}),
+        ("memory://", {}),
+    ],
+)
+def test_shared_limit_counts_live_in_the_apps_own_database(uri, options):
+    from config import Config
+    from tumblelog.ratelimit import storage_options
+
+    config = {"RATELIMIT_STORAGE_URI": uri, "MONGODB_SERVER_SELECTION_TIMEOUT_MS": Config.MONGODB_SERVER_SELECTION_TIMEOUT_MS}
+    assert storage_options(config) == options
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(app_factory):
+    app = app_factory(TRUSTED_PROXIES=1, RATELIMIT_LOGIN="2 per minute")
+    proxy = app.test_client()  # every request arrives from the proxy's address
+
+    def login_from(address):
+        return proxy.post("/auth/login", data={"username": "x", "password": "y"},
+                          headers={"X-Forwarded-For": address}).status_code
+
+    assert [login_from("203.0.113.1") for _ in range(3)] == [422, 422, 429]
+    assert login_from("203.0.113.2") == 422

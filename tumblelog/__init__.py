@@ -14,7 +14,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from config import config_from_environment
 
-from . import requestlog
+from . import ratelimit, requestlog
 from .extensions import bcrypt, csrf, db, limiter, login_manager
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ def create_app(config_class=None):
     bcrypt.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(app.config))
     limiter.init_app(app)
 
     from . import auth, blog, commands, errors, health, media, outage, security, templating

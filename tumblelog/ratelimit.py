@@ -6,13 +6,15 @@ count; memory on the embedded database and in tests. Limits are read from the co
 on each request (``config_limit``), so an operator or a test can change them without
 touching code; the key functions are public for other blueprints to reuse.
 """
+from urllib.parse import urlsplit
+
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
 
 def client_ip():
-    """The client's address. Behind a proxy, wrap the app in werkzeug's ProxyFix so
-    this is the real client and not the proxy (or every reader shares one limit)."""
+    """The client's address. Behind a proxy, TRUSTED_PROXIES makes this the real client
+    and not the proxy (or every reader would share one limit)."""
     return get_remote_address() or "unknown"
 
 
@@ -21,6 +23,22 @@ def login_username():
     whichever addresses it comes from. Case-folded: "Alice" and "alice" are one."""
     name = (request.form.get("username") or "").strip().lower()[:64]
     return f"user:{name}"
+
+
+def storage_options(config):
+    """Options for MongoDB rate-limit storage: the app's own database (a user may be
+    allowed no other), and the same server-selection timeout as the app's connection.
+    Other storages (memory, Redis) take none."""
+    from . import mongodb_settings
+
+    uri = config["RATELIMIT_STORAGE_URI"]
+    if not uri.startswith("mongodb"):
+        return {}
+    options = {"database_name": urlsplit(uri).path.strip("/") or "tumblelog"}
+    timeout = mongodb_settings({**config, "MONGODB_URI": uri}).get("serverSelectionTimeoutMS")
+    if timeout is not None:
+        options["serverSelectionTimeoutMS"] = timeout
+    return options
 
 
 def config_limit(name):
