@@ -92,9 +92,9 @@ def app_factory():
 
 @pytest.fixture
 def app(app_factory):
-    app = app_factory()
-    with app.app_context():
-        yield app
+    # No app context held open: each request pushes its own, as in production, so
+    # nothing cached on ``g`` (the signed-in user, say) leaks from one request to the next.
+    return app_factory()
 
 
 @pytest.fixture

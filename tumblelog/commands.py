@@ -3,6 +3,7 @@ import re
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from mongoengine import NotUniqueError
 
 from .export import export
@@ -22,6 +23,7 @@ def warn_if_embedded():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--admin", is_flag=True, help="Make the account an administrator.")
 @click.option("--email", default=None, help="The account's email address (optional).")
@@ -46,6 +48,7 @@ def create_user(username, admin, email, password):
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--posts", "count", default=50, show_default=True, type=click.IntRange(1, 1_000_000),
               help="How many demo posts to add.")
 def seed(count):

@@ -13,6 +13,7 @@ import tempfile
 from datetime import datetime
 
 import click
+from flask.cli import with_appcontext
 from bson import ObjectId
 from pymongo.errors import ConnectionFailure
 
@@ -76,6 +77,7 @@ def replacing(path):
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("username")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to this file instead of standard output.")
