@@ -12,6 +12,7 @@ import jinja2
 import mongomock
 import pytest
 from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
 from mongoengine.connection import disconnect_all, get_db
 
 from config import Config
@@ -61,6 +62,17 @@ class SharedBytecodeCache(jinja2.BytecodeCache):
 TEMPLATE_CACHE = SharedBytecodeCache()
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own, as in
+    production. Tests hold an app context open, and a request inside it would reuse its
+    ``g``: Flask-Login's cached ``current_user`` would then outlive the request (and
+    leak between two clients of one test)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_app(**overrides):
     """An app on a fresh database; ``overrides`` are extra config values."""
     name = f"tumblelog_test_{uuid.uuid4().hex[:12]}"
@@ -69,6 +81,7 @@ def make_app(**overrides):
     app = create_app(config)
     app.config["TEST_DATABASE"] = name
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    app.test_client_class = RequestClient
     return app
 
 

@@ -95,15 +95,25 @@ def create_app(config_class=None):
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(app.config))
     limiter.init_app(app)
 
-    from . import auth, blog, commands, errors, health, media, outage, security, templating
+    from . import (
+        auth, blog, commands, errors, feeds, follow, health, likes, media, outage, search, security,
+        templating, toptags,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(media.bp)
+    app.register_blueprint(follow.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(likes.bp)
     errors.register(app)
     outage.register(app)
     commands.register(app)
     templating.register(app)
     security.register(app)
+    feeds.register(app)
+    likes.register(app)
+    toptags.register(app)
     return app

@@ -12,10 +12,11 @@ from bson import ObjectId
 from flask import url_for
 from flask_login import UserMixin
 from markupsafe import Markup
-from mongoengine import ValidationError
+from mongoengine import CASCADE, ValidationError
 
-from .embeds import VideoURLError, embed_url, parse_video_url
+from .embeds import VideoURLError, embed_url, parse_video_url, thumbnail_url, watch_url
 from .extensions import bcrypt, db
+from .keywords import search_terms
 from .markup import render_markdown
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
 
@@ -28,6 +29,7 @@ SOURCE_MAX = 300
 URL_MAX = 2048
 COMMENT_MAX = 2000
 NAME_MAX = 64
+MAX_FOLLOWS = 1000  # per kind: tags, bloggers
 
 
 def utcnow():
@@ -59,6 +61,10 @@ class User(UserMixin, db.Document):
     password_hash = db.StringField(required=True)
     is_admin = db.BooleanField(default=False)
     created_at = db.DateTimeField(default=utcnow)
+    # What the reader follows, kept on the account (which every request loads anyway)
+    # so the dashboard is one query; changed only with $addToSet/$pull (see follow.py).
+    followed_tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH))
+    followed_users = db.ListField(field=db.ObjectIdField())
 
     meta = {"collection": "user"}
 
@@ -104,6 +110,9 @@ class Post(db.Document):
     tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH), max_length=MAX_TAGS)
     comments = db.EmbeddedDocumentListField(document_type=Comment)
     comment_count = db.IntField(default=0, min_value=0)
+    like_count = db.IntField(default=0)  # kept by $inc beside the Like documents
+    # The normalised words of the post's text and tags, for search (keywords.py).
+    search_terms = db.ListField(field=db.StringField())
     created_at = db.DateTimeField(default=utcnow, required=True)
     updated_at = db.DateTimeField(default=utcnow, required=True)
 
@@ -116,8 +125,11 @@ class Post(db.Document):
             {"fields": ["-created_at", "-id"]},
             {"fields": ["tags", "-created_at", "-id"]},
             {"fields": ["author", "-created_at", "-id"]},
+            {"fields": ["search_terms", "-created_at", "-id"]},
         ],
     }
+
+    search_fields = ()  # the text fields a subclass adds, for search_terms
 
     LIST_ORDER = ("-created_at", "-id")
 
@@ -127,11 +139,13 @@ class Post(db.Document):
             self.tags = parse_tags(self.tags or [])
         except TagError as error:
             raise ValidationError(str(error), field_name="tags") from error
+        fields = (getattr(self, name) for name in self.search_fields)
+        self.search_terms = search_terms(*fields, *self.tags)
 
     @classmethod
     def listing(cls):
         """Posts newest first, without their comments: what every list page shows."""
-        return cls.objects.exclude("comments").order_by(*cls.LIST_ORDER)
+        return cls.objects.exclude("comments", "search_terms").order_by(*cls.LIST_ORDER)
 
     def media_ids(self):
         """The GridFS files this post shows (none but for uploaded images)."""
@@ -166,6 +180,7 @@ class BlogPost(Post):
     """A text post: a title and a Markdown body, rendered to safe HTML once, on save."""
 
     type = "blog"
+    search_fields = ("title", "body")
     title = db.StringField(required=True, max_length=TITLE_MAX)
     body = db.StringField(required=True)
     body_html = db.StringField()
@@ -189,6 +204,7 @@ class ImagePost(Post):
     """
 
     type = "image"
+    search_fields = ("caption", "alt")
     image_url = db.StringField(max_length=URL_MAX, default="")
     image_file = db.ObjectIdField()
     thumb_file = db.ObjectIdField()
@@ -236,6 +252,7 @@ class VideoPost(Post):
     those, never from anything the user typed."""
 
     type = "video"
+    search_fields = ("caption",)
     video_url = db.StringField(required=True, max_length=URL_MAX)
     provider = db.StringField(required=True, choices=("youtube", "vimeo"))
     video_id = db.StringField(required=True)
@@ -252,13 +269,38 @@ class VideoPost(Post):
     def embed_url(self):
         return embed_url(self.provider, self.video_id)
 
+    @property
+    def watch_url(self):
+        return watch_url(self.provider, self.video_id)
+
+    @property
+    def thumbnail_url(self):
+        return thumbnail_url(self.provider, self.video_id)
+
 
 class QuotePost(Post):
     """A quotation and, optionally, who said it."""
 
     type = "quote"
+    search_fields = ("quote", "source")
     quote = db.StringField(required=True, max_length=QUOTE_MAX)
     source = db.StringField(max_length=SOURCE_MAX, default="")
 
 
 POST_TYPES = {cls.type: cls for cls in (BlogPost, ImagePost, VideoPost, QuotePost)}
+
+
+class Like(db.Document):
+    """One reader's like of one post. The unique index makes a second like by the same
+    reader fail, so double clicks and races never count twice; ``Post.like_count``
+    moves by one only when a Like is really inserted or deleted. Deleting a post
+    deletes its likes (CASCADE)."""
+
+    user = db.LazyReferenceField(document_type=User, required=True)
+    post = db.LazyReferenceField(document_type=Post, required=True, reverse_delete_rule=CASCADE)
+    created_at = db.DateTimeField(default=utcnow)
+
+    meta = {
+        "collection": "like",
+        "indexes": [{"fields": ["user", "post"], "unique": True}, {"fields": ["post"]}],
+    }

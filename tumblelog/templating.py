@@ -22,8 +22,9 @@ def iso_datetime(value):
 
 def page_url(number):
     """This list page's URL at page ``number``."""
-    args = dict(request.view_args or {})
-    return url_for(request.endpoint, **args, page=number if number > 1 else None)
+    args = {**request.args.to_dict(), **(request.view_args or {})}  # keeps ?q= on search pages
+    args["page"] = number if number > 1 else None
+    return url_for(request.endpoint, **args)
 
 
 def register(app):

@@ -1,0 +1,153 @@
+"""Atom 1.0 feeds (RFC 4287): the whole blog, one tag, one blogger.
+
+The XML is built with ``xml.etree.ElementTree``, which escapes every value; an entry's
+content is HTML rendered by the same autoescaping templates as the site (a text
+post's stored, sanitised Markdown HTML; everything else escaped), so feed readers
+get no more than a browser would. Feed readers poll: each feed carries an ``ETag``
+and ``Last-Modified`` taken from its entries, and a matching conditional request is
+answered ``304`` without building the XML.
+"""
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from werkzeug.http import is_resource_modified
+
+from .lookups import tag_or_404, user_or_404
+from .models import Post, utcnow
+from .templating import POST_TYPE_LABELS, as_utc
+
+bp = Blueprint("feeds", __name__)
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+FEED_SIZE = 20
+FEED_FORMAT = "1"  # part of the ETag: change it when entries are built differently
+TITLE_LENGTH = 80
+
+# Characters XML 1.0 cannot carry at all, not even escaped (most C0 controls,
+# surrogates, U+FFFE/FFFF). A post could contain them; the feed must still parse.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value):
+    return _NOT_XML.sub("", str(value))
+
+
+def add(parent, tag, text=None, **attrs):
+    """Append ``<tag>`` with ``text`` and ``attrs`` (all made XML-safe) to ``parent``."""
+    element = ET.SubElement(parent, tag, {key: xml_text(value) for key, value in attrs.items()})
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def rfc3339(value):
+    return as_utc(value).isoformat(timespec="seconds")
+
+
+def entry_title(post):
+    """A text post's title; else the start of its caption or quote; else its type."""
+    text = getattr(post, "title", None) or getattr(post, "caption", None) or getattr(post, "quote", None)
+    text = " ".join((text or "").split())
+    if not text:
+        return f"{POST_TYPE_LABELS[post.type]} post"
+    return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def add_entry(feed, post):
+    permalink = url_for("blog.show", post_id=post.id, _external=True)
+    entry = add(feed, "entry")
+    add(entry, "id", permalink)
+    add(entry, "title", entry_title(post), type="text")
+    add(entry, "link", rel="alternate", type="text/html", href=permalink)
+    add(entry, "published", rfc3339(post.created_at))
+    add(entry, "updated", rfc3339(post.updated_at))
+    author = add(entry, "author")
+    add(author, "name", post.author_name)
+    add(author, "uri", url_for("blog.user", username=post.author_name, _external=True))
+    for tag in post.tags:
+        add(entry, "category", term=tag, scheme=url_for("blog.index", _external=True) + "tag/")
+    add(entry, "content", render_template(f"feeds/_{post.type}.html", post=post), type="html")
+
+
+def build_feed(posts, title, page_url, self_url):
+    """The feed document as UTF-8 bytes."""
+    feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:base": url_for("blog.index", _external=True)})
+    add(feed, "id", self_url)
+    add(feed, "title", title, type="text")
+    add(feed, "updated", rfc3339(max((post.updated_at for post in posts), default=utcnow())))
+    add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    add(feed, "link", rel="alternate", type="text/html", href=page_url)
+    add(feed, "generator", "tumblelog")
+    for post in posts:
+        add_entry(feed, post)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def feed_response(query, title, page_endpoint, **view_args):
+    """The newest ``FEED_SIZE`` posts of ``query`` as a feed, or 304 when unchanged."""
+    posts = list(query.limit(FEED_SIZE))
+    # The feed changes when an entry is added, edited or deleted: all show in the
+    # (id, updated_at) pairs of the entries.
+    version = "|".join([FEED_FORMAT, title] + [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts])
+    etag = hashlib.sha256(version.encode()).hexdigest()[:32]
+    last_modified = max((as_utc(post.updated_at) for post in posts), default=None)
+    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+        response = Response(status=304)
+    else:
+        body = build_feed(
+            posts,
+            title,
+            page_url=url_for(page_endpoint, **view_args, _external=True),
+            self_url=request.base_url,
+        )
+        response = Response(body, mimetype="application/atom+xml")
+    response.set_etag(etag)
+    response.last_modified = last_modified
+    # Readers may reuse the feed for a minute, then must ask again (cheaply, with the ETag).
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    return response
+
+
+@bp.route("/feed.atom")
+def site_feed():
+    """The newest posts of every type."""
+    return feed_response(Post.listing(), "tumblelog", "blog.index")
+
+
+@bp.route("/tag/<tag>/feed.atom")
+def tag_feed(tag):
+    """The newest posts carrying one tag; other spellings redirect to the normal one."""
+    normal = tag_or_404(tag)
+    if normal != tag:
+        return redirect(url_for("feeds.tag_feed", tag=normal), 301)
+    return feed_response(Post.listing().filter(tags=tag), f"#{tag} · tumblelog", "blog.tag", tag=tag)
+
+
+@bp.route("/user/<username>/feed.atom")
+def user_feed(username):
+    """One blogger's newest posts."""
+    author = user_or_404(username)
+    if author.username != username:
+        return redirect(url_for("feeds.user_feed", username=author.username), 301)
+    return feed_response(
+        Post.listing().filter(author=author),
+        f"{author.username} · tumblelog",
+        "blog.user",
+        username=author.username,
+    )
+
+
+def feed_url(tag=None, author=None):
+    """The feed that goes with a list page: its tag's, its blogger's, or the whole blog's."""
+    if tag:
+        return url_for("feeds.tag_feed", tag=tag)
+    if author:
+        return url_for("feeds.user_feed", username=author.username)
+    return url_for("feeds.site_feed")
+
+
+def register(app):
+    app.jinja_env.globals["feed_url"] = feed_url

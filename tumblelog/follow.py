@@ -1,0 +1,116 @@
+"""Following tags and bloggers, the dashboard of what you follow, and the list of it.
+
+What a reader follows lives on their account (``followed_tags``, ``followed_users``),
+which Flask-Login loads on every request anyway: the dashboard is then a single query,
+an ``$or`` of ``tags $in`` and ``author $in`` that MongoDB answers from the two
+list indexes, however many things are followed. The lists change only with
+``$addToSet``/``$pull``, never load-append-save, and are capped at ``MAX_FOLLOWS``.
+"""
+from functools import reduce
+from operator import or_
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from mongoengine.queryset.visitor import Q
+
+from .auth import safe_next
+from .blog import Page, page_of
+from .models import MAX_FOLLOWS, Post, User
+from .lookups import tag_or_404, user_or_404
+
+bp = Blueprint("follow", __name__)
+
+
+def sign_in_first(back):
+    """Send an anonymous reader to sign in, then back to the page ``back``."""
+    flash("Sign in to do that; you will come back here.", "info")
+    return redirect(url_for("auth.login", next=back), 303)
+
+
+def wanted_state(is_on, on="follow", off="unfollow"):
+    """True to switch on (follow, like), False to switch off. The button sends the
+    ``action`` it meant, so a double submit does the same thing twice; a POST without
+    one toggles, asking ``is_on()`` for the current state."""
+    action = request.form.get("action")
+    if action in (on, off):
+        return action == on
+    return not is_on()
+
+
+def set_following(field, value, follow):
+    """Add ``value`` to (or pull it from) the signed-in user's ``field``, atomically.
+
+    Return False when the list is full. The size check is part of the update's filter,
+    so two requests at once cannot push a list past the cap.
+    """
+    users = User.objects(id=current_user.id)
+    if not follow:
+        users.update_one(**{f"pull__{field}": value})
+        return True
+    if value in getattr(current_user, field):
+        return True
+    has_room = {f"{field}.{MAX_FOLLOWS - 1}": {"$exists": False}}
+    return bool(users.filter(__raw__=has_room).update_one(**{f"add_to_set__{field}": value}))
+
+
+def toggle(field, value, page_url, name):
+    """The follow/unfollow view body shared by tags and bloggers."""
+    back = safe_next(request.form.get("next") or page_url)
+    if current_user.is_anonymous:
+        return sign_in_first(page_url)
+    follow = wanted_state(lambda: value in getattr(current_user, field))
+    if set_following(field, value, follow):
+        flash(f"You follow {name}." if follow else f"You no longer follow {name}.", "success")
+    else:
+        flash(f"You already follow {MAX_FOLLOWS}; unfollow something first.", "info")
+    return redirect(back, 303)
+
+
+@bp.route("/tag/<tag>/follow", methods=("POST",))
+def follow_tag(tag):
+    """Follow or unfollow a tag (the same URL toggles)."""
+    tag = tag_or_404(tag)
+    return toggle("followed_tags", tag, url_for("blog.tag", tag=tag), f"#{tag}")
+
+
+@bp.route("/user/<username>/follow", methods=("POST",))
+def follow_user(username):
+    """Follow or unfollow a blogger (the same URL toggles)."""
+    author = user_or_404(username)
+    page_url = url_for("blog.user", username=author.username)
+    if current_user.is_authenticated and author.id == current_user.id:
+        flash("That is your own blog.", "info")
+        return redirect(page_url, 303)
+    return toggle("followed_users", author.id, page_url, author.username)
+
+
+def dashboard_query(user):
+    """Posts with any tag ``user`` follows or by anyone they follow, or None."""
+    clauses = []
+    if user.followed_tags:
+        clauses.append(Q(tags__in=user.followed_tags))
+    if user.followed_users:
+        clauses.append(Q(author__in=user.followed_users))
+    return Post.listing().filter(reduce(or_, clauses)) if clauses else None
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    """What the reader follows, newest first, each post once."""
+    query = dashboard_query(current_user)
+    page = page_of(query) if query is not None else Page([], 1, False)
+    return render_template("reader/dashboard.html", page=page, heading="Your dashboard")
+
+
+@bp.route("/following")
+@login_required
+def following():
+    """The tags and bloggers the reader follows, each with an unfollow button."""
+    users = User.objects(id__in=current_user.followed_users).only("username") if current_user.followed_users else []
+    return render_template(
+        "reader/following.html",
+        tags=sorted(current_user.followed_tags),
+        users=sorted((user.username for user in users), key=str.lower),
+        heading="Following",
+    )

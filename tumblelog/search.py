@@ -1,0 +1,51 @@
+"""Search: ``/search?q=...`` with optional ``type=`` and ``tag=`` filters.
+
+Every word of the query must appear in the post's title, body, caption, quote, source
+or tags, ignoring case and accents (``keywords.py``). The query is ``search_terms
+$all [...]`` on a multikey index: no ``$regex``, no ``$text``, so user text is only
+ever compared as whole values. Results are newest first.
+"""
+from flask import Blueprint, render_template, request
+
+from .blog import Page, page_of
+from .keywords import MAX_QUERY_LENGTH, query_terms
+from .models import POST_TYPES, Post
+from .tags import TagError, parse_tags
+
+bp = Blueprint("search", __name__)
+
+
+def tag_filter(raw):
+    """The normalised tag in ``raw``, or None when it is empty or not a tag."""
+    try:
+        tags = parse_tags([raw[:200]])
+    except TagError:
+        return None
+    return tags[0] if tags else None
+
+
+@bp.route("/search")
+def search():
+    """Posts matching every word of ``q``, optionally of one type and with one tag."""
+    q = request.args.get("q", "")[:MAX_QUERY_LENGTH]
+    terms = query_terms(q)
+    post_type = request.args.get("type", "")
+    post_type = post_type if post_type in POST_TYPES else ""
+    tag = tag_filter(request.args.get("tag", ""))
+    if terms:
+        query = POST_TYPES[post_type].listing() if post_type else Post.listing()
+        query = query.filter(search_terms__all=terms)
+        if tag:
+            query = query.filter(tags=tag)
+        page = page_of(query)
+    else:
+        page = Page([], 1, False)
+    return render_template(
+        "reader/search.html",
+        page=page,
+        q=q,
+        terms=terms,
+        post_type=post_type,
+        search_tag=tag or "",
+        heading=f"Search: {q.strip()}" if terms else "Search",
+    )
