@@ -5,6 +5,7 @@ from conftest import page
 from factories import make_post
 from roundtrips import round_trips
 from tumblelog.keywords import fold, query_terms, search_terms
+from tumblelog.models import Post
 
 
 def found(client, query, **filters):
@@ -134,3 +135,12 @@ def test_search_terms_are_distinct_and_bounded():
     assert search_terms("a b a", "B c") == ["a", "b", "c"]
     assert search_terms("x" * 100) == ["x" * 40]
     assert len(query_terms(" ".join(f"w{i}" for i in range(50)))) == 10
+
+
+def test_reindex_command_fills_missing_terms(client, runner):
+    post = make_post("quote", quote="Forgotten words")
+    Post.objects(id=post.id).update_one(unset__search_terms=True)
+    assert found(client, "forgotten") == []
+    result = runner.invoke(args=["search", "reindex"])
+    assert "Reindexed 1 posts." in result.output
+    assert found(client, "forgotten") == [str(post.id)]

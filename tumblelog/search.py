@@ -5,6 +5,7 @@ or tags, ignoring case and accents (``keywords.py``). The query is ``search_term
 $all [...]`` on a multikey index: no ``$regex``, no ``$text``, so user text is only
 ever compared as whole values. Results are newest first.
 """
+import click
 from flask import Blueprint, render_template, request
 
 from .blog import Page, page_of
@@ -12,7 +13,7 @@ from .keywords import MAX_QUERY_LENGTH, query_terms
 from .models import POST_TYPES, Post
 from .tags import TagError, parse_tags
 
-bp = Blueprint("search", __name__)
+bp = Blueprint("search", __name__, cli_group="search")
 
 
 def tag_filter(raw):
@@ -49,3 +50,15 @@ def search():
         search_tag=tag or "",
         heading=f"Search: {q.strip()}" if terms else "Search",
     )
+
+
+@bp.cli.command("reindex")
+def reindex():
+    """Recompute every post's search terms (after changing how words are normalised,
+    or for posts saved before search existed)."""
+    count = 0
+    for post in Post.objects.exclude("comments").no_cache():
+        post.clean()
+        Post.objects(id=post.id).update_one(set__search_terms=post.search_terms)
+        count += 1
+    click.echo(f"Reindexed {count} posts.")
