@@ -169,10 +169,16 @@ def test_if_modified_since_gets_304(client):
 
 @pytest.mark.parametrize(
     "url, feed",
-    [("/", "/feed.atom"), ("/tag/python", "/tag/python/feed.atom"), ("/user/alice", "/user/alice/feed.atom")],
+    [
+        ("/", "/feed.atom"),
+        ("/tag/python", "/tag/python/feed.atom"),
+        ("/user/alice", "/user/alice/feed.atom"),
+        ("/dashboard", "/feed.atom"),
+        ("/search?q=x", "/feed.atom"),
+    ],
 )
-def test_list_pages_advertise_and_link_their_feed(client, url, feed):
-    make_user("alice")
+def test_list_pages_advertise_and_link_their_feed(client, auth, url, feed):
+    auth.register("alice")
     html = page(client.get(url))
     assert html.select_one("head link[rel=alternate][type='application/atom+xml']")["href"] == feed
     assert html.select_one("a.feed-link")["href"] == feed

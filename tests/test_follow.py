@@ -166,12 +166,13 @@ def test_following_page_lists_and_unfollows(client, reader, bob):
     client.post("/tag/python/follow")
     client.post("/user/bob/follow")
     html = page(client.get("/following"))
-    assert [a.get_text() for a in html.select("main li > a")] == ["#python", "bob"]
+    assert [a.get_text() for a in html.select("main li > a:not(.feed-link)")] == ["#python", "bob"]
+    assert [a["href"] for a in html.select("main li > a.feed-link")] == ["/tag/python/feed.atom", "/user/bob/feed.atom"]
     form = html.select_one("form[action='/tag/python/follow']")
     assert form.select_one("input[name=action]")["value"] == "unfollow"
     response = client.post("/tag/python/follow", data={"action": "unfollow", "next": "/following"})
     assert response.headers["Location"] == "/following"
-    assert [a.get_text() for a in page(client.get("/following")).select("main li > a")] == ["bob"]
+    assert [a.get_text() for a in page(client.get("/following")).select("main li > a:not(.feed-link)")] == ["bob"]
 
 
 def test_dashboard_is_one_posts_query_however_much_is_followed(client, reader, bob):

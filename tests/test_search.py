@@ -144,3 +144,10 @@ def test_reindex_command_fills_missing_terms(client, runner):
     result = runner.invoke(args=["search", "reindex"])
     assert "Reindexed 1 posts." in result.output
     assert found(client, "forgotten") == [str(post.id)]
+
+
+def test_page_links_take_no_url_for_options_from_the_query(client):
+    for _ in range(12):
+        make_post("quote", quote="Owls again")
+    response = client.get("/search?q=owls&_scheme=javascript&_external=1&_anchor=x")
+    assert page(response).select_one("a[rel=next]")["href"] == "/search?q=owls&page=2"

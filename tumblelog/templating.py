@@ -22,7 +22,10 @@ def iso_datetime(value):
 
 def page_url(number):
     """This list page's URL at page ``number``."""
-    args = {**request.args.to_dict(), **(request.view_args or {})}  # keeps ?q= on search pages
+    # Keeps ?q= on search pages. Names starting with "_" are url_for's own options
+    # (?_scheme=javascript&_external=1 would make a script link): never taken from the URL.
+    query = {name: value for name, value in request.args.items() if not name.startswith("_")}
+    args = {**query, **(request.view_args or {})}
     args["page"] = number if number > 1 else None
     return url_for(request.endpoint, **args)
 
