@@ -186,3 +186,12 @@ def test_dashboard_is_one_posts_query_however_much_is_followed(client, reader, b
     assert len(post_ids(response)) == 3
     # The signed-in user (every page), the page of posts, which of them you like.
     assert commands == ["find", "find", "find"]
+
+
+def test_a_bloggers_page_with_posts_has_the_button_and_feed(client, reader, bob):
+    make_post("quote", author=bob)
+    client.post("/user/bob/follow")
+    html = page(client.get("/user/bob"))
+    assert html.select_one(".follow-form")["action"] == "/user/bob/follow"
+    assert html.select_one(".follow-form button").get_text() == "Unfollow"
+    assert html.select_one("a.feed-link")["href"] == "/user/bob/feed.atom"

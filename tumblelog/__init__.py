@@ -114,6 +114,7 @@ def create_app(config_class=None):
     templating.register(app)
     security.register(app)
     feeds.register(app)
+    follow.register(app)
     likes.register(app)
     toptags.register(app)
     return app

@@ -140,12 +140,13 @@ def user_feed(username):
     )
 
 
-def feed_url(tag=None, author=None):
-    """The feed that goes with a list page: its tag's, its blogger's, or the whole blog's."""
-    if tag:
-        return url_for("feeds.tag_feed", tag=tag)
-    if author:
-        return url_for("feeds.user_feed", username=author.username)
+def feed_url():
+    """The feed that goes with this list page: its tag's, its blogger's, or the whole blog's."""
+    args = request.view_args or {}
+    if request.endpoint == "blog.tag":
+        return url_for("feeds.tag_feed", tag=args["tag"])
+    if request.endpoint == "blog.user":
+        return url_for("feeds.user_feed", username=args["username"])
     return url_for("feeds.site_feed")
 
 

@@ -84,6 +84,31 @@ def follow_user(username):
     return toggle("followed_users", author.id, page_url, author.username)
 
 
+def follow_state(page, author=None):
+    """``(url, following)`` for the Follow button of this tag or user page, or None.
+
+    A user page's blogger comes from ``author`` or, when the view did not load the
+    account, from the page's posts (each carries its author's id and name).
+    """
+    args = request.view_args or {}
+    signed_in = current_user.is_authenticated
+    if request.endpoint == "blog.tag":
+        tag = args["tag"]
+        return url_for("follow.follow_tag", tag=tag), signed_in and tag in current_user.followed_tags
+    if request.endpoint != "blog.user":
+        return None
+    if author is not None:
+        user_id = author.id
+    elif page.posts:
+        user_id = page.posts[0].author.pk
+    else:
+        return None
+    if signed_in and user_id == current_user.id:
+        return None  # no following yourself
+    url = url_for("follow.follow_user", username=args["username"])
+    return url, signed_in and user_id in current_user.followed_users
+
+
 def dashboard_query(user):
     """Posts with any tag ``user`` follows or by anyone they follow, or None."""
     clauses = []
@@ -114,3 +139,7 @@ def following():
         users=sorted((user.username for user in users), key=str.lower),
         heading="Following",
     )
+
+
+def register(app):
+    app.jinja_env.globals["follow_state"] = follow_state
