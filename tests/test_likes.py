@@ -7,7 +7,7 @@ import pytest
 from conftest import AuthActions, page
 from factories import PASSWORD, make_post, make_user
 from roundtrips import atomic_mock_writes
-from tumblelog.models import Like, Post
+from tumblelog.models import Like, Post, User
 
 
 def like_box(client, url="/"):
@@ -30,7 +30,7 @@ def test_like_and_unlike_from_the_front_page(client, auth, post):
     form = box.select_one("form")
     assert form["action"] == f"/post/{post.id}/like"
     response = client.post(form["action"], data={"action": "like", "next": "/"})
-    assert (response.status_code, response.headers["Location"]) == (303, "/")
+    assert (response.status_code, response.headers["Location"]) == (303, f"/#post-{post.id}")
     box = like_box(client)
     assert box.select_one(".likes__count").get_text() == "1 like"
     assert box.select_one("button")["aria-pressed"] == "true"
@@ -42,7 +42,7 @@ def test_like_and_unlike_from_the_front_page(client, auth, post):
 def test_the_permalink_shows_likes_too(client, auth, post):
     auth.register("reader")
     response = client.post(f"/post/{post.id}/like")
-    assert response.headers["Location"] == f"/post/{post.id}"
+    assert response.headers["Location"] == f"/post/{post.id}#post-{post.id}"
     assert like_box(client, f"/post/{post.id}").select_one("button")["aria-pressed"] == "true"
 
 
@@ -148,3 +148,22 @@ def test_concurrent_likes_and_toggles_keep_the_count_exact(app, post, racing):
     assert like_count(post) == Like.objects(post=post.id).count()
     assert run_together(clients, lambda c: c.post(f"/post/{post.id}/like", data={"action": "unlike"})) == [303] * 12
     assert like_count(post) == 0 == Like.objects(post=post.id).count()
+
+
+def test_forms_carry_a_working_csrf_token(app_factory):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        post = make_post("quote", author=make_user("bob"), tags=["python"])
+        make_user("reader")
+        client = app.test_client()
+        login_page = page(client.get("/auth/login"))
+        token = login_page.select_one("input[name=csrf_token]")["value"]
+        client.post("/auth/login", data={"username": "reader", "password": PASSWORD, "csrf_token": token})
+        assert client.post(f"/post/{post.id}/like", data={"action": "like"}).status_code == 400
+        assert client.post("/tag/python/follow", data={"action": "follow"}).status_code == 400
+        html = page(client.get("/tag/python"))
+        for form in (html.select_one(".like-form"), html.select_one(".follow-form")):
+            data = {field["name"]: field["value"] for field in form.select("input[type=hidden]")}
+            assert client.post(form["action"], data=data).status_code == 303
+        assert like_count(post) == 1
+        assert User.by_username("reader").followed_tags == ["python"]

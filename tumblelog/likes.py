@@ -53,7 +53,7 @@ def toggle(post_id):
         like(user, post_id)
     else:
         unlike(user, post_id)
-    return redirect(back, 303)
+    return redirect(f"{back}#post-{post_id}", 303)  # back to the post, not the page top
 
 
 def register(app):
