@@ -1,0 +1,43 @@
+"""The indexes behind the reader features: unique likes, search terms, and (on a real
+server) query plans that use them instead of scanning the collection."""
+import pytest
+
+from conftest import TEST_MONGODB_URI
+from factories import make_post, make_user
+from tumblelog.follow import dashboard_query
+from tumblelog.models import Like, Post
+
+pytestmark = pytest.mark.usefixtures("app")
+
+def index_keys(document):
+    return {tuple(spec["key"]): spec.get("unique", False) for spec in document._get_collection().index_information().values()}
+
+
+def test_likes_are_unique_per_user_and_post():
+    Like.objects.count()  # creates the collection and its indexes
+    assert index_keys(Like)[(("user", 1), ("post", 1))] is True
+
+
+def test_search_terms_have_a_sorted_multikey_index():
+    Post.objects.count()
+    assert (("search_terms", 1), ("created_at", -1), ("_id", -1)) in index_keys(Post)
+
+
+needs_server = pytest.mark.skipif(not TEST_MONGODB_URI, reason="query plans need a real MongoDB server")
+
+
+def plan(queryset):
+    return str(queryset.limit(11).explain()["queryPlanner"]["winningPlan"])
+
+
+@needs_server
+def test_dashboard_and_search_use_indexes():
+    bob = make_user("bob")
+    for i in range(30):
+        make_post("quote", author=bob if i % 3 else make_user(f"u{i}"), quote=f"word{i} shared", tags=[f"t{i % 5}"])
+    reader = make_user("reader")
+    reader.followed_tags = ["t1", "t2"]
+    reader.followed_users = [bob.id]
+    for queryset in (dashboard_query(reader), Post.listing().filter(search_terms__all=["shared", "word3"])):
+        winning = plan(queryset)
+        assert "IXSCAN" in winning and "COLLSCAN" not in winning
