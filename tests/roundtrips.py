@@ -106,6 +106,7 @@ def atomic_mock_writes():
 
         return wrapper
 
-    writes = [attr for attr, name in MOCK_COMMANDS.items() if name in ("insert", "update", "delete", "findAndModify")]
+    write_commands = ("insert", "update", "delete", "findAndModify")
+    writes = [attr for attr, name in MOCK_COMMANDS.items() if name in write_commands]
     with wrapped_mock_methods(writes, locked):
         yield

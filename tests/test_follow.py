@@ -162,17 +162,23 @@ def test_header_links_to_the_dashboard_when_signed_in(client, reader):
     assert page(client.get("/")).select_one("header a[href='/dashboard']").get_text() == "Dashboard"
 
 
+def followed(html):
+    """The names on the following page."""
+    return [a.get_text() for a in html.select("main li > a:not(.feed-link)")]
+
+
 def test_following_page_lists_and_unfollows(client, reader, bob):
     client.post("/tag/python/follow")
     client.post("/user/bob/follow")
     html = page(client.get("/following"))
-    assert [a.get_text() for a in html.select("main li > a:not(.feed-link)")] == ["#python", "bob"]
-    assert [a["href"] for a in html.select("main li > a.feed-link")] == ["/tag/python/feed.atom", "/user/bob/feed.atom"]
+    assert followed(html) == ["#python", "bob"]
+    feeds = [a["href"] for a in html.select("main li > a.feed-link")]
+    assert feeds == ["/tag/python/feed.atom", "/user/bob/feed.atom"]
     form = html.select_one("form[action='/tag/python/follow']")
     assert form.select_one("input[name=action]")["value"] == "unfollow"
     response = client.post("/tag/python/follow", data={"action": "unfollow", "next": "/following"})
     assert response.headers["Location"] == "/following"
-    assert [a.get_text() for a in page(client.get("/following")).select("main li > a:not(.feed-link)")] == ["bob"]
+    assert followed(page(client.get("/following"))) == ["bob"]
 
 
 def test_dashboard_is_one_posts_query_however_much_is_followed(client, reader, bob):

@@ -10,7 +10,9 @@ from tumblelog.models import Like, Post
 pytestmark = pytest.mark.usefixtures("app")
 
 def index_keys(document):
-    return {tuple(spec["key"]): spec.get("unique", False) for spec in document._get_collection().index_information().values()}
+    """{key pattern: unique} for each index of ``document``'s collection."""
+    indexes = document._get_collection().index_information().values()
+    return {tuple(spec["key"]): spec.get("unique", False) for spec in indexes}
 
 
 def test_likes_are_unique_per_user_and_post():
@@ -34,7 +36,8 @@ def plan(queryset):
 def test_dashboard_and_search_use_indexes():
     bob = make_user("bob")
     for i in range(30):
-        make_post("quote", author=bob if i % 3 else make_user(f"u{i}"), quote=f"word{i} shared", tags=[f"t{i % 5}"])
+        author = bob if i % 3 else make_user(f"u{i}")
+        make_post("quote", author=author, quote=f"word{i} shared", tags=[f"t{i % 5}"])
     reader = make_user("reader")
     reader.followed_tags = ["t1", "t2"]
     reader.followed_users = [bob.id]

@@ -18,7 +18,8 @@ def test_counts_match_the_posts(app_factory):
         tag_lists = [[f"t{i % 7}", f"t{i % 3}", f"u{i}"] for i in range(30)]
         for tags in tag_lists:
             make_post("quote", tags=tags)
-        expected = sorted(Counter(t for tags in tag_lists for t in dict.fromkeys(tags)).items(), key=lambda kv: (-kv[1], kv[0]))
+        counts = Counter(tag for tags in tag_lists for tag in dict.fromkeys(tags))
+        expected = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         assert count_top_tags() == expected[:20]
         shown = sidebar(app.test_client())
     assert shown == [(f"#{tag}", count) for tag, count in expected[:20]]

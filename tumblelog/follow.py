@@ -15,8 +15,8 @@ from mongoengine.queryset.visitor import Q
 
 from .auth import safe_next
 from .blog import Page, page_of
-from .models import MAX_FOLLOWS, Post, User
 from .lookups import tag_or_404, user_or_404
+from .models import MAX_FOLLOWS, Post, User
 
 bp = Blueprint("follow", __name__)
 
@@ -132,11 +132,13 @@ def dashboard():
 @login_required
 def following():
     """The tags and bloggers the reader follows, each with an unfollow button."""
-    users = User.objects(id__in=current_user.followed_users).only("username") if current_user.followed_users else []
+    names = []
+    if current_user.followed_users:
+        names = [user.username for user in User.objects(id__in=current_user.followed_users).only("username")]
     return render_template(
         "reader/following.html",
         tags=sorted(current_user.followed_tags),
-        users=sorted((user.username for user in users), key=str.lower),
+        users=sorted(names, key=str.lower),
         heading="Following",
     )
 
