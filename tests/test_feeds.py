@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from bson import ObjectId
 
 from conftest import page
 from factories import make_post, make_user
@@ -139,6 +140,12 @@ def test_each_post_type_has_readable_content(client):
     assert vimeo.select_one("a")["href"] == "https://vimeo.com/76979871"
     assert quote.select_one("blockquote").get_text() == "Simple is better."
     assert quote.select_one("cite").get_text() == "Tim"
+
+
+def test_an_uploaded_image_has_an_absolute_url(client):
+    post = make_post("image", image_url="", image_file=ObjectId(), alt="A red door")
+    image = content_html(entries(parse(client.get("/feed.atom")))[0]).select_one("img")
+    assert (image["src"], image["alt"]) == (f"http://localhost/media/{post.image_file}", "A red door")
 
 
 def test_a_matching_etag_gets_304(client):

@@ -20,6 +20,7 @@ def found(client, query, **filters):
         ("blog", "title", "Notes on narwhals"),
         ("blog", "body", "A *short* note about narwhals."),
         ("image", "caption", "Narwhals at dawn"),
+        ("image", "alt", "Two narwhals under ice"),
         ("video", "caption", "Narwhals swimming"),
         ("quote", "quote", "Be more like narwhals, said nobody"),
         ("quote", "source", "The Narwhals Almanac"),

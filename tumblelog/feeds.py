@@ -10,6 +10,7 @@ answered ``304`` without building the XML.
 import hashlib
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import urljoin
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.http import is_resource_modified
@@ -150,5 +151,11 @@ def feed_url():
     return url_for("feeds.site_feed")
 
 
+def absolute_url(url):
+    """``url`` resolved against this site, for feed readers that ignore ``xml:base``."""
+    return urljoin(request.host_url, url)
+
+
 def register(app):
     app.jinja_env.globals["feed_url"] = feed_url
+    app.jinja_env.filters["absolute_url"] = absolute_url
