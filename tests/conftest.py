@@ -64,9 +64,9 @@ TEMPLATE_CACHE = SharedBytecodeCache()
 
 class RequestClient(FlaskClient):
     """A test client whose every request runs in an app context of its own, as in
-    production. Tests hold an app context open, and a request inside it would reuse its
-    ``g``: Flask-Login's cached ``current_user`` would then outlive the request (and
-    leak between two clients of one test)."""
+    production, even inside a test's ``with app.app_context():``. A request there would
+    otherwise reuse that context's ``g``: Flask-Login's cached ``current_user`` would
+    outlive the request (and leak between two clients of one test)."""
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
