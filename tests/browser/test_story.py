@@ -1,0 +1,60 @@
+"""A new blogger's first session, end to end in a real browser."""
+from playwright.sync_api import expect
+
+from .site import PHOTO, flash, sign_up, write_post
+
+
+def post_types(page):
+    return page.locator("article.post").evaluate_all("posts => posts.map(p => p.dataset.postType)")
+
+
+def test_a_new_blogger_posts_each_type_comments_edits_and_deletes(page, live_server):
+    sign_up(page, "ada")
+    expect(page.locator(".site-nav__user")).to_have_text("ada")
+    expect(page.locator(".empty")).to_contain_text("Nothing has been posted yet.")
+
+    write_post(page, "blog", {"Title": "First light", "Text": "Up **early** today.", "Tags": "dawn, notes"})
+    expect(page.locator("article.post--blog strong")).to_have_text("early")
+    write_post(page, "image", {"Image link": live_server(PHOTO), "Caption": "Dusk over the hills", "Tags": "Dawn, photos"})
+    write_post(page, "video", {"YouTube or Vimeo link": "https://youtu.be/dQw4w9WgXcQ", "Caption": "A song", "Tags": "dawn"})
+    expect(page.locator("article.post--video iframe")).to_have_attribute(
+        "src", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+    )
+    write_post(page, "quote", {"Quote": "Simple is better than complex.", "Source": "Tim Peters", "Tags": "dawn"})
+    expect(page.locator("article.post--quote blockquote")).to_contain_text("Simple is better than complex.")
+
+    page.goto("/")
+    assert post_types(page) == ["quote", "video", "image", "blog"]
+    photo = page.locator("article.post--image img")
+    photo.scroll_into_view_if_needed()
+    expect(photo).to_have_attribute("alt", "Dusk over the hills")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
+    assert photo.evaluate("img => img.naturalWidth") == 1200
+
+    page.locator("article.post--image").get_by_role("link", name="#photos").click()
+    expect(page).to_have_url(live_server("/tag/photos"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("#photos")
+    assert post_types(page) == ["image"]
+    page.goto("/tag/dawn")
+    assert post_types(page) == ["quote", "video", "image", "blog"]
+
+    page.get_by_role("link", name="First light").click()
+    page.get_by_role("textbox", name="Comment").fill("A good start.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(flash(page)).to_have_text("Your comment is posted.")
+    expect(page.locator(".comment__body")).to_have_text("A good start.")
+    expect(page.locator("#comments-heading")).to_have_text("1 comment")
+
+    page.get_by_role("link", name="Edit", exact=True).click()
+    expect(page.get_by_label("Title")).to_have_value("First light")
+    page.get_by_label("Title").fill("First light, revised")
+    page.get_by_role("button", name="Save changes").click()
+    expect(flash(page)).to_have_text("Saved.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("First light, revised")
+    expect(page.locator(".comment__body")).to_have_text("A good start.")
+
+    page.get_by_text("Delete…").click()
+    page.get_by_role("button", name="Delete this post and its comments").click()
+    expect(flash(page)).to_have_text("The post is deleted.")
+    assert post_types(page) == ["quote", "video", "image"]
+    expect(page.get_by_text("First light, revised")).to_have_count(0)
