@@ -96,8 +96,8 @@ def create_app(config_class=None):
     limiter.init_app(app)
 
     from . import (
-        auth, blog, commands, errors, feeds, follow, health, likes, media, outage, search, security,
-        templating, toptags,
+        assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage, preview,
+        search, security, templating, toptags,
     )
 
     app.register_blueprint(auth.bp)
@@ -108,6 +108,7 @@ def create_app(config_class=None):
     app.register_blueprint(feeds.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(likes.bp)
+    app.register_blueprint(preview.bp)
     errors.register(app)
     outage.register(app)
     commands.register(app)
@@ -117,4 +118,5 @@ def create_app(config_class=None):
     follow.register(app)
     likes.register(app)
     toptags.register(app)
+    assets.register(app)
     return app

@@ -1,0 +1,22 @@
+"""Live preview of a text post's Markdown while it is being written.
+
+The editor's script posts the draft here (with the form's CSRF token) and shows the
+HTML it gets back: the same ``render_markdown`` and allowlist a saved post goes through,
+so the preview shows exactly what will be published. Without the script, nothing calls it.
+"""
+from flask import Blueprint, jsonify, request
+from flask_login import login_required
+
+from .markup import MAX_MARKDOWN_LENGTH, render_markdown
+
+bp = Blueprint("preview", __name__)
+
+
+@bp.route("/post/preview", methods=("POST",))
+@login_required
+def markdown():
+    """``body`` (Markdown) in, ``{"html": ...}`` out; 413 past a post's maximum length."""
+    text = request.form.get("body", "")
+    if len(text) > MAX_MARKDOWN_LENGTH:
+        return jsonify(error={"status": 413, "message": f"A post has at most {MAX_MARKDOWN_LENGTH:,} characters."}), 413
+    return jsonify(html=render_markdown(text))
