@@ -171,7 +171,7 @@ def page_for(browser, live_server):
     def offline(route):
         url = route.request.url
         if url.startswith(VIDEO_HOSTS):
-            route.fulfill(status=200, content_type="text/html", body=VIDEO_STAND_IN)
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=VIDEO_STAND_IN)
         else:
             outside.append(url)
             route.abort()
