@@ -79,6 +79,9 @@ def test_screenshots_at_phone_and_desktop_widths(page_for, live_server, screensh
     sign_in(phone, "ada")
     phone.goto(f"/post/{posts['blog'].id}")
     phone.screenshot(path=screenshots / "permalink-text-390-signed-in.png", full_page=True)
+    phone.goto("/post/new/quote")
+    phone.get_by_role("button", name="Post", exact=True).click()  # empty: errors by the fields
+    phone.screenshot(path=screenshots / "new-quote-post-errors-390.png", full_page=True)
     dark = page_for(viewport=PHONE, color_scheme="dark", device_scale_factor=2)
     dark.goto("/")
     wait_for_images(dark)
