@@ -76,6 +76,15 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.skipped and HERE in item.path.parents and chromium_missing():
+        # Reported from this file, so the summary folds them into one line, not one per module.
+        report.longrepr = (__file__, None, MISSING_CHROMIUM)
+    return report
+
+
 @dataclass
 class LiveServer:
     """The running app: ``live_server("/path")`` is that page's absolute URL."""
