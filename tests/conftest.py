@@ -150,6 +150,15 @@ def auth(client):
     return AuthActions(client)
 
 
+# Every page loads the site's own script file; nothing else may become a script.
+SITE_SCRIPTS = ["/static/tumblelog.js"]
+
+
+def scripts(html):
+    """The paths of the scripts in parsed ``html`` (an inline script counts as "")."""
+    return [script.get("src", "").split("?")[0] for script in html.find_all("script")]
+
+
 def page(response):
     """The response's HTML, parsed."""
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")

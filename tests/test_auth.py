@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 from mongoengine import NotUniqueError
 
-from conftest import page
+from conftest import SITE_SCRIPTS, page, scripts
 from factories import PASSWORD, make_user
 from tumblelog.forms import PASSWORD_MAX
 from tumblelog.models import User
@@ -114,7 +114,7 @@ def test_a_bad_sign_up_field_is_explained_next_to_it(client, field, value, messa
     assert set(errors) == {field} | also
     assert any(message in error for error in errors[field]), errors
     # Only the site's own script file; nothing typed became a script.
-    assert [script.get("src", "").split("?")[0] for script in soup.find_all("script")] == ["/static/tumblelog.js"]
+    assert scripts(soup) == SITE_SCRIPTS
     if field in ("username", "email"):
         assert soup.select_one(f"input[name={field}]").get("value", "") == value
     assert signed_in_name(response) is None

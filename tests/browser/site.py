@@ -32,11 +32,14 @@ def sign_in(page, username):
     expect(flash(page)).to_have_text(f"Signed in as {username}.")
 
 
-def write_post(page, post_type, fields):
-    """Open the new-post page of ``post_type``, fill ``fields`` (label → text), post it."""
+def write_post(page, post_type, fields, files=None):
+    """Open the new-post page of ``post_type``, fill ``fields`` (label → text) and pick
+    ``files`` (label → path), post it."""
     page.goto(f"/post/new/{post_type}")
     for label, value in fields.items():
         page.get_by_label(label, exact=True).fill(value)
+    for label, path in (files or {}).items():
+        page.get_by_label(label, exact=True).set_input_files(path)
     page.get_by_role("button", name="Post", exact=True).click()
     expect(flash(page)).to_have_text("Posted.")
 
