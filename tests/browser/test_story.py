@@ -42,6 +42,12 @@ def test_a_new_blogger_posts_each_type_comments_edits_and_deletes(page, live_ser
     assert post_types(page) == ["image"]
     page.goto("/tag/dawn")
     assert post_types(page) == ["quote", "video", "image", "blog"]
+    page.get_by_role("button", name="Follow", exact=True).click()
+    expect(flash(page)).to_contain_text("You follow #dawn")
+    expect(page.get_by_role("button", name="Unfollow")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page).to_have_url(live_server("/dashboard"))
+    assert post_types(page) == ["quote", "video", "image", "blog"]
 
     page.get_by_role("link", name="First light").click()
     page.get_by_role("textbox", name="Comment").fill("A good start.")
