@@ -112,6 +112,8 @@ def wait_for_images(page):
     """Scroll lazy images and players into view and wait until every image has loaded."""
     for element in page.locator("main img, main iframe").all():
         element.scroll_into_view_if_needed()
+    for player in page.locator("main iframe").all():
+        player.element_handle().content_frame().wait_for_selector("body")
     page.wait_for_function("[...document.querySelectorAll('main img')].every(i => i.complete && i.naturalWidth > 0)")
     page.evaluate("window.scrollTo(0, 0)")
 
