@@ -96,8 +96,8 @@ def create_app(config_class=None):
     limiter.init_app(app)
 
     from . import (
-        assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage, preview,
-        search, security, templating, toptags,
+        api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
+        preview, search, security, templating, toptags,
     )
 
     app.register_blueprint(auth.bp)
@@ -109,6 +109,7 @@ def create_app(config_class=None):
     app.register_blueprint(search.bp)
     app.register_blueprint(likes.bp)
     app.register_blueprint(preview.bp)
+    app.register_blueprint(api.bp)
     errors.register(app)
     outage.register(app)
     commands.register(app)

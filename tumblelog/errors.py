@@ -38,7 +38,10 @@ def register(app):
     def handle_http(error):
         # abort(404) carries Werkzeug's generic text; show ours unless a view said more.
         custom = error.description if error.description != type(error).description else None
-        return render_error(error.code, custom)
+        body, status = render_error(error.code, custom)
+        # A 405 must say which methods the URL does take.
+        allowed = getattr(error, "valid_methods", None)
+        return body, status, {"Allow": ", ".join(allowed)} if allowed else {}
 
     for status in MESSAGES:
         if status != 500:

@@ -1,0 +1,40 @@
+"""A post's comments: read them, or add one as the token's user."""
+from flask import g, jsonify, url_for
+from werkzeug.datastructures import MultiDict
+
+from ..forms import CommentForm
+from ..models import Comment, Post
+from . import ApiError, bp, check_fields, json_object
+from .serialise import comment_dict
+from .tokens import token_required
+
+
+def post_or_404(post_id, *fields):
+    post = Post.objects(id=post_id).only(*fields).first()
+    if post is None:
+        raise ApiError(404, "There is no post with that id.")
+    return post
+
+
+@bp.route("/posts/<objectid:post_id>/comments", methods=("GET",))
+def list_comments(post_id):
+    """All of a post's comments, oldest first."""
+    post = post_or_404(post_id, "comments")
+    return jsonify(comments=[comment_dict(comment) for comment in post.comments])
+
+
+@bp.route("/posts/<objectid:post_id>/comments", methods=("POST",))
+@token_required
+def add_comment(post_id):
+    """Comment as the token's user: ``{"body": "…"}``, checked by the HTML comment form."""
+    post = post_or_404(post_id, "id")
+    data = json_object()
+    check_fields(data, {"body"})
+    form = CommentForm(formdata=MultiDict(data), meta={"csrf": False})
+    if not form.validate():
+        raise ApiError(400, "Some fields are not valid.", {name: list(errors) for name, errors in form.errors.items()})
+    comment = Comment(body=form.body.data, author=g.api_user, author_name=g.api_user.username)
+    if not post.add_comment(comment):
+        raise ApiError(404, "There is no post with that id.")
+    headers = {"Location": url_for("api.list_comments", post_id=post.id)}
+    return jsonify(comment_dict(comment)), 201, headers

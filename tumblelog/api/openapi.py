@@ -1,0 +1,260 @@
+"""The OpenAPI 3.1 document for ``/api/v1``, served at ``/api/v1/openapi.json``.
+
+Written by hand, next to the code it describes; ``tests/test_api_openapi.py`` checks
+that it names exactly the routes the blueprint has, and a schemathesis run checks the
+responses against it.
+"""
+from flask import jsonify
+
+from ..models import CAPTION_MAX, COMMENT_MAX, QUOTE_MAX, SOURCE_MAX, TITLE_MAX, URL_MAX
+from . import bp
+from .posts import DEFAULT_LIMIT, MAX_LIMIT
+
+REF = "#/components/schemas/"
+
+
+def ref(name):
+    return {"$ref": REF + name}
+
+
+def string(**extra):
+    return {"type": "string", **extra}
+
+
+def obj(properties, required=None, **extra):
+    return {"type": "object", "properties": properties, "required": required or list(properties), **extra}
+
+
+def json_content(schema):
+    return {"application/json": {"schema": schema}}
+
+
+def error(description):
+    return {"description": description, "content": json_content(ref("Error"))}
+
+
+ERRORS = {
+    400: error("Malformed or invalid input; `fields` says which field and why."),
+    401: error("No token, or a token that is unknown, revoked or expired."),
+    403: error("The post belongs to someone else."),
+    404: error("No such post or user."),
+    413: error("The body is larger than 128 KiB."),
+    415: error("The body is not sent as application/json."),
+}
+
+
+def responses(ok_status, ok, *errors):
+    out = {str(ok_status): ok}
+    out.update({str(status): ERRORS[status] for status in errors})
+    return out
+
+
+def ok(description, schema=None, headers=None):
+    response = {"description": description}
+    if schema:
+        response["content"] = json_content(schema)
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+LOCATION = {"Location": {"description": "The new resource's API URL.", "schema": string()}}
+BEARER = [{"bearerAuth": []}]
+TAGS_INPUT = {
+    "oneOf": [string(description="Comma-separated"), {"type": "array", "items": string(), "maxItems": 20}],
+    "description": "Tags, normalised on save (trimmed, lower case, a leading # dropped).",
+}
+POST_ID = {
+    "name": "post_id", "in": "path", "required": True,
+    "schema": string(pattern="^[0-9a-fA-F]{24}$"), "description": "The post's id (24 hex digits).",
+}
+LIMIT = {
+    "name": "limit", "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+}
+TIMESTAMP = string(format="date-time")
+URL = string(format="uri")
+
+# What each type adds to a post (output) and what its form takes (input).
+TYPE_OUTPUT = {
+    "blog": {"title": string(), "body": string(description="Markdown"), "body_html": string(description="Sanitised HTML")},
+    "image": {"image_url": URL, "caption": string(), "alt": string()},
+    "video": {
+        "video_url": URL, "provider": string(enum=["youtube", "vimeo"]), "video_id": string(),
+        "embed_url": URL, "caption": string(),
+    },
+    "quote": {"quote": string(), "source": string()},
+}
+TYPE_INPUT = {
+    "blog": ({"title": string(minLength=1, maxLength=TITLE_MAX), "body": string(minLength=1)}, ["title", "body"]),
+    "image": ({"image_url": string(format="uri", maxLength=URL_MAX), "caption": string(maxLength=CAPTION_MAX)},
+              ["image_url"]),
+    "video": ({"video_url": string(format="uri", description="A YouTube or Vimeo page URL", maxLength=URL_MAX),
+               "caption": string(maxLength=CAPTION_MAX)}, ["video_url"]),
+    "quote": ({"quote": string(minLength=1, maxLength=QUOTE_MAX), "source": string(maxLength=SOURCE_MAX)},
+              ["quote"]),
+}
+
+
+def schemas():
+    out = {
+        "Error": obj({
+            "error": obj({
+                "status": {"type": "integer"},
+                "message": string(),
+                "fields": {"type": "object", "additionalProperties": {"type": "array", "items": string()}},
+            }, ["status", "message"]),
+        }),
+        "Token": obj({"token": string(), "expires_at": TIMESTAMP}),
+        "Comment": obj({"id": string(), "author": string(), "body": string(), "created_at": TIMESTAMP}),
+        "CommentList": obj({"comments": {"type": "array", "items": ref("Comment")}}),
+        "NewComment": obj({"body": string(minLength=1, maxLength=COMMENT_MAX)}, additionalProperties=False),
+        "PostBase": obj({
+            "id": string(), "type": string(enum=list(TYPE_OUTPUT)), "author": string(),
+            "created_at": TIMESTAMP, "updated_at": TIMESTAMP, "tags": {"type": "array", "items": string()},
+            "comment_count": {"type": "integer", "minimum": 0}, "url": URL,
+        }),
+        "Post": {"oneOf": [ref(f"{name.title()}Post") for name in TYPE_OUTPUT]},
+        "PostWithComments": {
+            "allOf": [ref("Post"), obj({"comments": {"type": "array", "items": ref("Comment")}})],
+        },
+        "PostList": obj({
+            "posts": {"type": "array", "items": ref("Post")},
+            "next_cursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page."},
+            "next": {"type": ["string", "null"], "description": "The next page's path, or null on the last."},
+        }),
+        "NewPost": {"oneOf": [ref(f"New{name.title()}Post") for name in TYPE_INPUT]},
+        "PostChanges": {
+            "type": "object",
+            "description": "Any fields of the post's own type (see NewPost); `type`, if sent, must not change.",
+            "properties": {"type": string(enum=list(TYPE_INPUT)), "tags": TAGS_INPUT},
+            "additionalProperties": string(),
+        },
+        "TagList": obj({"tags": {"type": "array", "items": obj({"tag": string(), "count": {"type": "integer"}})}}),
+        "User": obj({"username": string(), "created_at": TIMESTAMP, "post_count": {"type": "integer"}, "url": URL}),
+    }
+    for name, fields in TYPE_OUTPUT.items():
+        own = obj({"type": {"const": name}, **fields})
+        out[f"{name.title()}Post"] = {"allOf": [ref("PostBase"), own]}
+    for name, (fields, required) in TYPE_INPUT.items():
+        out[f"New{name.title()}Post"] = obj(
+            {"type": {"const": name}, **fields, "tags": TAGS_INPUT}, ["type", *required], additionalProperties=False
+        )
+    return out
+
+
+def paths():
+    json_body = lambda name: {"required": True, "content": json_content(ref(name))}  # noqa: E731
+    return {
+        "/tokens": {
+            "post": {
+                "summary": "Get a token for your username and password (HTTP Basic); it is shown only once.",
+                "security": [{"basicAuth": []}],
+                "responses": responses(201, ok("The token.", ref("Token")), 401),
+            },
+            "delete": {
+                "summary": "Revoke the token this request carries.",
+                "security": BEARER,
+                "responses": responses(204, ok("Revoked."), 401),
+            },
+        },
+        "/posts": {
+            "get": {
+                "summary": "Posts, newest first, a page at a time.",
+                "parameters": [
+                    {"name": "type", "in": "query", "schema": string(enum=list(TYPE_OUTPUT))},
+                    {"name": "tag", "in": "query", "schema": string()},
+                    {"name": "author", "in": "query", "schema": string(), "description": "A username."},
+                    LIMIT,
+                    {"name": "cursor", "in": "query", "schema": string(),
+                     "description": "The `next_cursor` of the previous page."},
+                ],
+                "responses": responses(200, ok("A page of posts.", ref("PostList")), 400, 404),
+            },
+            "post": {
+                "summary": "Create a post; the fields are those of the post type's HTML form.",
+                "security": BEARER,
+                "requestBody": json_body("NewPost"),
+                "responses": responses(201, ok("The new post.", ref("Post"), LOCATION), 400, 401, 413, 415),
+            },
+        },
+        "/posts/{post_id}": {
+            "parameters": [POST_ID],
+            "get": {
+                "summary": "One post with its comments.",
+                "responses": responses(200, ok("The post.", ref("PostWithComments")), 404),
+            },
+            "patch": {
+                "summary": "Change fields of a post (its author or an admin).",
+                "security": BEARER,
+                "requestBody": json_body("PostChanges"),
+                "responses": responses(200, ok("The changed post.", ref("Post"), LOCATION),
+                                       400, 401, 403, 404, 413, 415),
+            },
+            "delete": {
+                "summary": "Delete a post and its comments (its author or an admin).",
+                "security": BEARER,
+                "responses": responses(204, ok("Deleted."), 401, 403, 404),
+            },
+        },
+        "/posts/{post_id}/comments": {
+            "parameters": [POST_ID],
+            "get": {
+                "summary": "A post's comments, oldest first.",
+                "responses": responses(200, ok("The comments.", ref("CommentList")), 404),
+            },
+            "post": {
+                "summary": "Comment as the token's user.",
+                "security": BEARER,
+                "requestBody": json_body("NewComment"),
+                "responses": responses(201, ok("The comment.", ref("Comment"), LOCATION), 400, 401, 404, 413, 415),
+            },
+        },
+        "/tags": {
+            "get": {
+                "summary": "The most used tags with their post counts.",
+                "parameters": [LIMIT],
+                "responses": responses(200, ok("Tags, most used first.", ref("TagList")), 400),
+            },
+        },
+        "/users/{username}": {
+            "parameters": [{"name": "username", "in": "path", "required": True, "schema": string()}],
+            "get": {
+                "summary": "A blogger's public profile and post count.",
+                "responses": responses(200, ok("The profile.", ref("User")), 404),
+            },
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document.",
+                "responses": {"200": ok("The OpenAPI 3.1 document.", {"type": "object"})},
+            },
+        },
+    }
+
+
+def document():
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "tumblelog API",
+            "version": "1",
+            "description": "Read posts, tags and profiles; with a token, post, comment, change and delete. "
+            "Every error is `{\"error\": {\"status\", \"message\", \"fields\"}}`.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths(),
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "A token from POST /tokens."},
+                "basicAuth": {"type": "http", "scheme": "basic"},
+            },
+        },
+    }
+
+
+@bp.route("/openapi.json", methods=("GET",))
+def openapi_document():
+    """This API's OpenAPI 3.1 description."""
+    return jsonify(document())

@@ -1,0 +1,158 @@
+"""Posts: list (filtered, keyset-paged), read, create, change and delete.
+
+Post bodies go through the same form classes as the HTML pages (``POST_FORMS``), so
+each post type's rules are written once; the API only adds the JSON shape checks.
+"""
+from flask import g, jsonify, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from ..blog import save_post
+from ..forms import POST_FORMS
+from ..models import POST_TYPES, Post, User, utcnow
+from ..tags import TagError, parse_tags
+from . import ApiError, bp, check_fields, json_object
+from . import cursor as cursors
+from .serialise import post_dict
+from .tokens import token_required
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def limit_arg(default=DEFAULT_LIMIT, maximum=MAX_LIMIT):
+    """``?limit=``: ASCII digits from 1 to ``maximum``, else 400."""
+    raw = request.args.get("limit")
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= maximum):
+        raise ApiError(400, f"limit must be a whole number from 1 to {maximum}.", {"limit": ["Out of range."]})
+    return int(raw)
+
+
+def filtered_posts():
+    """The posts that ``?type=``, ``?tag=`` and ``?author=`` select, newest first."""
+    args = request.args
+    post_type = args.get("type")
+    if post_type is not None and post_type not in POST_TYPES:
+        raise ApiError(400, "Unknown post type.", {"type": [f"One of: {', '.join(POST_TYPES)}."]})
+    posts = (POST_TYPES[post_type] if post_type else Post).listing()
+    if "tag" in args:
+        try:
+            tags = parse_tags([args["tag"]])
+        except TagError as error:
+            raise ApiError(400, "Not a valid tag.", {"tag": [str(error)]}) from None
+        if not tags:
+            raise ApiError(400, "Not a valid tag.", {"tag": ["The tag is empty."]})
+        posts = posts.filter(tags=tags[0])
+    if "author" in args:
+        author = User.by_username(args["author"][:64])
+        if author is None:
+            raise ApiError(404, "There is no user with that name.")
+        posts = posts.filter(author=author)
+    return posts
+
+
+@bp.route("/posts", methods=("GET",))
+def list_posts():
+    """Newest posts first; ``next`` continues after the last one, or is null."""
+    limit = limit_arg()
+    posts = filtered_posts()
+    if "cursor" in request.args:
+        try:
+            posts = posts.filter(cursors.after(request.args["cursor"]))
+        except ValueError:
+            raise ApiError(400, "Not a cursor from this API.", {"cursor": ["Use the next_cursor of a page."]}) from None
+    page = list(posts.limit(limit + 1))
+    next_cursor = cursors.encode(page[limit - 1]) if len(page) > limit else None
+    args = {key: value for key, value in request.args.items() if key != "cursor"}
+    return jsonify(
+        posts=[post_dict(post) for post in page[:limit]],
+        next_cursor=next_cursor,
+        next=url_for("api.list_posts", **args, cursor=next_cursor) if next_cursor else None,
+    )
+
+
+def validated_form(post_type, data):
+    """The post form of ``post_type`` filled from JSON ``data`` and validated; a form
+    with errors becomes a 400 naming its fields."""
+    form_class = POST_FORMS[post_type]
+    allowed = {field.name for field in form_class(meta={"csrf": False}, formdata=None).content_fields()}
+    check_fields(data, allowed | {"type"}, lists=("tags",))
+    tags = data.pop("tags", "")
+    data.pop("type", None)
+    form = form_class(formdata=MultiDict(data), meta={"csrf": False})
+    form.tags.data = tags  # a list or comma-separated text; the field's parse_tags takes both
+    if not form.validate():
+        raise_form_errors(form)
+    return form
+
+
+def raise_form_errors(form):
+    raise ApiError(400, "Some fields are not valid.", {name: list(errors) for name, errors in form.errors.items()})
+
+
+def writable_post(post_id):
+    """The post, if the token's user may change it: 404 if missing, 403 if not theirs."""
+    post = Post.objects(id=post_id).exclude("comments").first()
+    if post is None:
+        raise ApiError(404, "There is no post with that id.")
+    if not g.api_user.can_edit(post):
+        raise ApiError(403, "You can only change your own posts.")
+    return post
+
+
+def stored(post, form, status):
+    """Save ``post``; the model's last word on a field is a 400 like the form's."""
+    if not save_post(post, form):
+        raise_form_errors(form)
+    headers = {"Location": url_for("api.get_post", post_id=post.id)}
+    return jsonify(post_dict(post)), status, headers
+
+
+@bp.route("/posts", methods=("POST",))
+@token_required
+def create_post():
+    """Create a post of ``type`` with that type's fields, as on the HTML form."""
+    data = json_object()
+    post_type = data.get("type")
+    if not isinstance(post_type, str) or post_type not in POST_TYPES:
+        raise ApiError(400, "Say which type of post this is.", {"type": [f"One of: {', '.join(POST_TYPES)}."]})
+    form = validated_form(post_type, data)
+    user = g.api_user
+    post = POST_TYPES[post_type](author=user, author_name=user.username)
+    form.apply_to(post)
+    return stored(post, form, 201)
+
+
+@bp.route("/posts/<objectid:post_id>", methods=("GET",))
+def get_post(post_id):
+    """One post with its comments."""
+    post = Post.objects(id=post_id).first()
+    if post is None:
+        raise ApiError(404, "There is no post with that id.")
+    return jsonify(post_dict(post, comments=True))
+
+
+@bp.route("/posts/<objectid:post_id>", methods=("PATCH",))
+@token_required
+def update_post(post_id):
+    """Change some fields of a post (its author or an admin); the rest stay."""
+    post = writable_post(post_id)
+    data = json_object()
+    if data.get("type", post.type) != post.type:
+        raise ApiError(400, "A post's type cannot change.", {"type": [f"This post is a {post.type} post."]})
+    saved = POST_FORMS[post.type](obj=post, meta={"csrf": False}, formdata=None)
+    current = {field.name: field.data or "" for field in saved.content_fields()}
+    form = validated_form(post.type, {**current, **data})
+    form.apply_to(post)
+    post.updated_at = utcnow()
+    return stored(post, form, 200)
+
+
+@bp.route("/posts/<objectid:post_id>", methods=("DELETE",))
+@token_required
+def delete_post(post_id):
+    """Delete a post and its comments (its author or an admin)."""
+    post = writable_post(post_id)
+    Post.objects(id=post.id).delete()
+    return "", 204

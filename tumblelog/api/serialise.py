@@ -1,0 +1,60 @@
+"""Posts, comments and users as JSON: one shape for each, used by every endpoint."""
+from datetime import timezone
+
+from flask import url_for
+
+COMMON_FIELDS = ("id", "type", "author", "created_at", "updated_at", "tags", "comment_count", "url")
+
+# Each type's own fields, read as attributes of the post (``alt`` and ``embed_url`` are
+# derived: the caption doubles as alt text, the player URL is built from provider + id).
+TYPE_FIELDS = {
+    "blog": ("title", "body", "body_html"),
+    "image": ("image_url", "caption", "alt"),
+    "video": ("video_url", "provider", "video_id", "embed_url", "caption"),
+    "quote": ("quote", "source"),
+}
+
+
+def iso(moment):
+    """A stored datetime as ISO 8601 in UTC with a ``Z`` (MongoDB keeps milliseconds)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def post_dict(post, comments=False):
+    """A post as the API shows it; with ``comments``, its comments oldest first."""
+    data = {
+        "id": str(post.id),
+        "type": post.type,
+        "author": post.author_name,
+        "created_at": iso(post.created_at),
+        "updated_at": iso(post.updated_at),
+        "tags": list(post.tags),
+        "comment_count": post.comment_count,
+        "url": url_for("blog.show", post_id=post.id, _external=True),
+    }
+    for name in TYPE_FIELDS[post.type]:
+        value = post.caption if name == "alt" else getattr(post, name)
+        data[name] = value or ""
+    if comments:
+        data["comments"] = [comment_dict(comment) for comment in post.comments]
+    return data
+
+
+def comment_dict(comment):
+    return {
+        "id": str(comment.id),
+        "author": comment.author_name,
+        "body": comment.body,
+        "created_at": iso(comment.created_at),
+    }
+
+
+def user_dict(user, post_count):
+    return {
+        "username": user.username,
+        "created_at": iso(user.created_at),
+        "post_count": post_count,
+        "url": url_for("blog.user", username=user.username, _external=True),
+    }

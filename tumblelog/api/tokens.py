@@ -1,0 +1,130 @@
+"""API tokens: created with HTTP Basic, sent as ``Authorization: Bearer <token>``.
+
+A token is shown once; only its SHA-256 is stored (a unique index backs it), so a copy
+of the database lets nobody act as a user. Tokens expire, and ``DELETE /tokens``
+revokes the one that calls it.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+from functools import wraps
+
+from flask import current_app, g, jsonify, request
+
+from ..extensions import bcrypt, db
+from ..forms import PASSWORD_MAX
+from ..models import User, utcnow
+from . import ApiError, bp
+from .serialise import iso
+
+TOKEN_PREFIX = "tlg_"  # makes a leaked token easy to recognise in logs and secret scanners
+DEFAULT_LIFETIME = timedelta(days=30)
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tumblelog"'}
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="tumblelog", charset="UTF-8"'}
+
+# Checked against when the user does not exist, so that answering takes as long as a
+# wrong password and does not tell which usernames exist.
+_DUMMY_HASH = None
+
+
+class ApiToken(db.Document):
+    """One issued token. MongoDB's TTL monitor removes expired ones (within a minute or
+    so); ``user_for`` checks ``expires_at`` itself, so expiry is exact."""
+
+    token_hash = db.StringField(required=True, unique=True)
+    user = db.LazyReferenceField(document_type=User, required=True)
+    created_at = db.DateTimeField(default=utcnow, required=True)
+    expires_at = db.DateTimeField(required=True)
+
+    meta = {
+        "collection": "api_token",
+        "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}],
+    }
+
+    @staticmethod
+    def hash(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user):
+        """Create a token for ``user``; return (the token text, its document)."""
+        lifetime = current_app.config.get("API_TOKEN_LIFETIME", DEFAULT_LIFETIME)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        doc = cls(token_hash=cls.hash(token), user=user, expires_at=utcnow() + lifetime).save()
+        return token, doc
+
+    @classmethod
+    def find(cls, token):
+        """The live token document for ``token``, or None (unknown, revoked or expired)."""
+        doc = cls.objects(token_hash=cls.hash(token)).first()
+        if doc is None or doc.expires_at <= utcnow():
+            return None
+        return doc
+
+
+def bearer_token():
+    """The token in ``Authorization: Bearer …``, or None."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 200:
+        return None
+    return token
+
+
+def token_required(view):
+    """Let the request through only with a live token; ``g.api_user`` is its user.
+
+    The session cookie is deliberately ignored: writes need the header, which a
+    cross-site form or image tag cannot send.
+    """
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        token = bearer_token()
+        doc = ApiToken.find(token) if token else None
+        user = User.objects(id=doc.user.pk).first() if doc else None
+        if user is None:
+            raise ApiError(401, "Send a valid token: Authorization: Bearer <token>.", headers=BEARER_CHALLENGE)
+        g.api_token, g.api_user = doc, user
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def basic_user():
+    """The user named by valid HTTP Basic credentials, or None."""
+    global _DUMMY_HASH
+    credentials = request.authorization
+    if credentials is None or credentials.type != "basic":
+        return None
+    username, password = credentials.username or "", credentials.password or ""
+    if len(username) > 64 or len(password) > PASSWORD_MAX:
+        return None
+    user = User.by_username(username) if username else None
+    if user is None:
+        _DUMMY_HASH = _DUMMY_HASH or bcrypt.generate_password_hash(secrets.token_hex(8)).decode()
+        bcrypt.check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if user.check_password(password) else None
+
+
+def token_body(token, doc):
+    return {"token": token, "expires_at": iso(doc.expires_at)}
+
+
+@bp.route("/tokens", methods=("POST",))
+def create_token():
+    """Trade a username and password (HTTP Basic) for a token, shown this once."""
+    user = basic_user()
+    if user is None:
+        raise ApiError(401, "Send your username and password with HTTP Basic auth.", headers=BASIC_CHALLENGE)
+    token, doc = ApiToken.issue(user)
+    return jsonify(token_body(token, doc)), 201, {"Cache-Control": "no-store"}
+
+
+@bp.route("/tokens", methods=("DELETE",))
+@token_required
+def revoke_token():
+    """Revoke the token this request carries."""
+    ApiToken.objects(id=g.api_token.id).delete()
+    return "", 204
