@@ -6,7 +6,7 @@ responses against it.
 """
 from flask import jsonify
 
-from ..models import CAPTION_MAX, COMMENT_MAX, QUOTE_MAX, SOURCE_MAX, TITLE_MAX, URL_MAX
+from ..models import CAPTION_MAX, COMMENT_MAX, QUOTE_MAX, SOURCE_MAX, TITLE_MAX, URL_MAX, USERNAME_PATTERN
 from . import bp
 from .posts import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -218,7 +218,8 @@ def paths():
             },
         },
         "/users/{username}": {
-            "parameters": [{"name": "username", "in": "path", "required": True, "schema": string()}],
+            "parameters": [{"name": "username", "in": "path", "required": True,
+                            "schema": string(pattern=USERNAME_PATTERN), "description": "Any case."}],
             "get": {
                 "summary": "A blogger's public profile and post count.",
                 "responses": responses(200, ok("The profile.", ref("User")), 404),
