@@ -5,6 +5,7 @@ each post type's rules are written once; the API only adds the JSON shape checks
 """
 from flask import g, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
+from wtforms import FileField
 
 from ..blog import save_post
 from ..forms import POST_FORMS
@@ -76,7 +77,9 @@ def validated_form(post_type, data):
     """The post form of ``post_type`` filled from JSON ``data`` and validated; a form
     with errors becomes a 400 naming its fields."""
     form_class = POST_FORMS[post_type]
-    allowed = {field.name for field in form_class(meta={"csrf": False}, formdata=None).content_fields()}
+    blank = form_class(meta={"csrf": False}, formdata=None)
+    # JSON carries text: a file upload field (if a form has one) is for the HTML side.
+    allowed = {field.name for field in blank.content_fields() if not isinstance(field, FileField)}
     check_fields(data, allowed | {"type"}, lists=("tags",))
     tags = data.pop("tags", "")
     data.pop("type", None)
@@ -142,7 +145,7 @@ def update_post(post_id):
     if data.get("type", post.type) != post.type:
         raise ApiError(400, "A post's type cannot change.", {"type": [f"This post is a {post.type} post."]})
     saved = POST_FORMS[post.type](obj=post, meta={"csrf": False}, formdata=None)
-    current = {field.name: field.data or "" for field in saved.content_fields()}
+    current = {field.name: field.data or "" for field in saved.content_fields() if not isinstance(field, FileField)}
     form = validated_form(post.type, {**current, **data})
     form.apply_to(post)
     post.updated_at = utcnow()

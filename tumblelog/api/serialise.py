@@ -35,7 +35,7 @@ def post_dict(post, comments=False):
         "url": url_for("blog.show", post_id=post.id, _external=True),
     }
     for name in TYPE_FIELDS[post.type]:
-        value = post.caption if name == "alt" else getattr(post, name)
+        value = getattr(post, "alt_text", post.caption) if name == "alt" else getattr(post, name)
         data[name] = value or ""
     if comments:
         data["comments"] = [comment_dict(comment) for comment in post.comments]
