@@ -73,9 +73,9 @@ def list_posts():
     )
 
 
-def validated_form(post_type, data):
-    """The post form of ``post_type`` filled from JSON ``data`` and validated; a form
-    with errors becomes a 400 naming its fields."""
+def validated_form(post_type, data, post=None):
+    """The post form of ``post_type`` filled from JSON ``data`` (for a change, over the
+    saved ``post``) and validated; a form with errors becomes a 400 naming its fields."""
     form_class = POST_FORMS[post_type]
     blank = form_class(meta={"csrf": False}, formdata=None)
     # JSON carries text: a file upload field (if a form has one) is for the HTML side.
@@ -83,7 +83,7 @@ def validated_form(post_type, data):
     check_fields(data, allowed | {"type"}, lists=("tags",))
     tags = data.pop("tags", "")
     data.pop("type", None)
-    form = form_class(formdata=MultiDict(data), meta={"csrf": False})
+    form = form_class(formdata=MultiDict(data), obj=post, meta={"csrf": False})
     form.tags.data = tags  # a list or comma-separated text; the field's parse_tags takes both
     if not form.validate():
         raise_form_errors(form)
@@ -146,7 +146,7 @@ def update_post(post_id):
         raise ApiError(400, "A post's type cannot change.", {"type": [f"This post is a {post.type} post."]})
     saved = POST_FORMS[post.type](obj=post, meta={"csrf": False}, formdata=None)
     current = {field.name: field.data or "" for field in saved.content_fields() if not isinstance(field, FileField)}
-    form = validated_form(post.type, {**current, **data})
+    form = validated_form(post.type, {**current, **data}, post)
     form.apply_to(post)
     post.updated_at = utcnow()
     return stored(post, form, 200)
