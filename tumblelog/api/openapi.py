@@ -40,12 +40,18 @@ ERRORS = {
     404: error("No such post or user."),
     413: error("The body is larger than 128 KiB."),
     415: error("The body is not sent as application/json."),
+    503: {
+        **error("The database is unreachable; try again after `Retry-After` seconds."),
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
 }
 
 
 def responses(ok_status, ok, *errors):
+    """An operation's responses: success, the listed errors, and 503 (every operation
+    reads the database)."""
     out = {str(ok_status): ok}
-    out.update({str(status): ERRORS[status] for status in errors})
+    out.update({str(status): ERRORS[status] for status in (*errors, 503)})
     return out
 
 
