@@ -1,11 +1,13 @@
 """Posts through the JSON API: create each type, read, change, delete; the same rules
 as the HTML forms; hostile JSON refused with a JSON error naming the field."""
+import io
+
 import pytest
 from bson import ObjectId
 
 from api_helpers import API, ApiClient, api  # noqa: F401  (api is a fixture)
 from conftest import page
-from factories import SAMPLE_FIELDS, make_post, make_user
+from factories import SAMPLE_FIELDS, image_bytes, make_post, make_user
 from tumblelog.models import Post
 
 POST_TYPES = ("blog", "image", "video", "quote")
@@ -266,3 +268,34 @@ def test_server_error_is_json_500(app_factory):
         response = app.test_client().get(f"{API}/tags")
     assert response.status_code == 500
     assert response.json == {"error": {"status": 500, "message": "The error is logged. Please try again in a moment."}}
+
+
+# --- images uploaded on the HTML side ---------------------------------------
+
+
+def test_alt_text_is_its_own_field_with_the_caption_as_fallback(alice):
+    own = alice.post("/posts", json=new("image", alt="A grey cat asleep")).json
+    assert (own["alt"], own["caption"]) == ("A grey cat asleep", "A cat in the sun")
+    fallback = alice.post("/posts", json=new("image")).json
+    assert fallback["alt"] == "A cat in the sun"
+
+
+def test_uploaded_image_has_an_absolute_url_and_survives_a_change(client, auth, api):
+    auth.register("alice")
+    form = {"image": (io.BytesIO(image_bytes()), "photo.png", "image/png"), "caption": "A photo"}
+    created = client.post("/post/new/image", data=form, content_type="multipart/form-data")
+    post_id = created.headers["Location"].rsplit("/", 1)[1]
+    image_url = api.get(f"/posts/{post_id}").json["image_url"]
+    assert image_url.startswith("http://localhost/media/")
+    assert client.get(image_url).status_code == 200
+
+    api.token_for("alice")
+    changed = api.patch(f"/posts/{post_id}", json={"caption": "Still my photo"})
+    assert changed.status_code == 200
+    assert (changed.json["caption"], changed.json["image_url"]) == ("Still my photo", image_url)
+
+
+def test_json_cannot_send_a_file_field(alice):
+    response = alice.post("/posts", json=new("image", image="iVBORw0KGgo="))
+    assert response.status_code == 400
+    assert response.json["error"]["fields"] == {"image": ["Unknown field."]}

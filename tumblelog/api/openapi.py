@@ -6,7 +6,7 @@ responses against it.
 """
 from flask import jsonify
 
-from ..models import CAPTION_MAX, COMMENT_MAX, QUOTE_MAX, SOURCE_MAX, TITLE_MAX, URL_MAX, USERNAME_PATTERN
+from ..models import ALT_MAX, CAPTION_MAX, COMMENT_MAX, QUOTE_MAX, SOURCE_MAX, TITLE_MAX, URL_MAX, USERNAME_PATTERN
 from . import bp
 from .posts import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -84,7 +84,10 @@ URL = string(format="uri")
 # What each type adds to a post (output) and what its form takes (input).
 TYPE_OUTPUT = {
     "blog": {"title": string(), "body": string(description="Markdown"), "body_html": string(description="Sanitised HTML")},
-    "image": {"image_url": URL, "caption": string(), "alt": string()},
+    "image": {
+        "image_url": string(format="uri", description="The linked image, or the uploaded one on this site"),
+        "caption": string(), "alt": string(),
+    },
     "video": {
         "video_url": URL, "provider": string(enum=["youtube", "vimeo"]), "video_id": string(),
         "embed_url": URL, "caption": string(),
@@ -93,7 +96,8 @@ TYPE_OUTPUT = {
 }
 TYPE_INPUT = {
     "blog": ({"title": string(minLength=1, maxLength=TITLE_MAX), "body": string(minLength=1)}, ["title", "body"]),
-    "image": ({"image_url": string(format="uri", maxLength=URL_MAX), "caption": string(maxLength=CAPTION_MAX)},
+    "image": ({"image_url": string(format="uri", maxLength=URL_MAX), "caption": string(maxLength=CAPTION_MAX),
+               "alt": string(maxLength=ALT_MAX, description="Alt text; the caption if left empty")},
               ["image_url"]),
     "video": ({"video_url": string(format="uri", description="A YouTube or Vimeo page URL", maxLength=URL_MAX),
                "caption": string(maxLength=CAPTION_MAX)}, ["video_url"]),

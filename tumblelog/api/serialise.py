@@ -1,12 +1,12 @@
 """Posts, comments and users as JSON: one shape for each, used by every endpoint."""
 from datetime import timezone
+from urllib.parse import urljoin
 
-from flask import url_for
+from flask import request, url_for
 
 COMMON_FIELDS = ("id", "type", "author", "created_at", "updated_at", "tags", "comment_count", "url")
 
-# Each type's own fields, read as attributes of the post (``alt`` and ``embed_url`` are
-# derived: the caption doubles as alt text, the player URL is built from provider + id).
+# Each type's own fields, read from the post by ``field_value``.
 TYPE_FIELDS = {
     "blog": ("title", "body", "body_html"),
     "image": ("image_url", "caption", "alt"),
@@ -35,11 +35,19 @@ def post_dict(post, comments=False):
         "url": url_for("blog.show", post_id=post.id, _external=True),
     }
     for name in TYPE_FIELDS[post.type]:
-        value = getattr(post, "alt_text", post.caption) if name == "alt" else getattr(post, name)
-        data[name] = value or ""
+        data[name] = field_value(post, name) or ""
     if comments:
         data["comments"] = [comment_dict(comment) for comment in post.comments]
     return data
+
+
+def field_value(post, name):
+    """One of a post type's own fields; the image's URL is absolute even for an upload."""
+    if name == "alt":
+        return post.alt_text
+    if name == "image_url":
+        return urljoin(request.host_url, post.image_src())
+    return getattr(post, name)
 
 
 def comment_dict(comment):
