@@ -40,6 +40,10 @@ ERRORS = {
     404: error("No such post or user."),
     413: error("The body is larger than 128 KiB."),
     415: error("The body is not sent as application/json."),
+    429: {
+        **error("Too many requests from this address or with this token."),
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    },
     503: {
         **error("The database is unreachable; try again after `Retry-After` seconds."),
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
@@ -48,10 +52,10 @@ ERRORS = {
 
 
 def responses(ok_status, ok, *errors):
-    """An operation's responses: success, the listed errors, and 503 (every operation
-    reads the database)."""
+    """An operation's responses: success, the listed errors, 429 (every operation is
+    rate-limited) and 503 (every operation reads the database)."""
     out = {str(ok_status): ok}
-    out.update({str(status): ERRORS[status] for status in (*errors, 503)})
+    out.update({str(status): ERRORS[status] for status in (*errors, 429, 503)})
     return out
 
 
@@ -238,7 +242,7 @@ def paths():
         "/openapi.json": {
             "get": {
                 "summary": "This document.",
-                "responses": {"200": ok("The OpenAPI 3.1 document.", {"type": "object"})},
+                "responses": {"200": ok("The OpenAPI 3.1 document.", {"type": "object"}), "429": ERRORS[429]},
             },
         },
     }

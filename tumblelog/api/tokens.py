@@ -11,9 +11,10 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 
-from ..extensions import bcrypt, db
+from ..extensions import bcrypt, db, limiter
 from ..forms import PASSWORD_MAX
 from ..models import User, utcnow
+from ..ratelimit import TOO_MANY_SIGN_INS, config_limit
 from . import ApiError, bp
 from .serialise import iso
 
@@ -108,11 +109,32 @@ def basic_user():
     return user if user.check_password(password) else None
 
 
+def token_key():
+    """The rate-limit key of the calling token: its hash, never the token itself."""
+    return "token:" + ApiToken.hash(bearer_token() or "")
+
+
+def basic_username():
+    """The account a token request is aimed at, case-folded like sign-in's key."""
+    credentials = request.authorization
+    return "user:" + ((credentials.username or "") if credentials else "").strip().lower()[:64]
+
+
+def refused(response):
+    return response.status_code == 401
+
+
 def token_body(token, doc):
     return {"token": token, "expires_at": iso(doc.expires_at)}
 
 
 @bp.route("/tokens", methods=("POST",))
+# Wrong passwords count as failed sign-ins do, per address and per account, so the
+# API is no way around the sign-in page's limits on guessing.
+@limiter.limit(config_limit("RATELIMIT_LOGIN"), deduct_when=refused, override_defaults=False,
+               error_message=TOO_MANY_SIGN_INS)
+@limiter.limit(config_limit("RATELIMIT_LOGIN_ACCOUNT"), key_func=basic_username, deduct_when=refused,
+               override_defaults=False, error_message=TOO_MANY_SIGN_INS)
 def create_token():
     """Trade a username and password (HTTP Basic) for a token, shown this once."""
     user = basic_user()
