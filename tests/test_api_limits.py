@@ -15,19 +15,8 @@ def from_address(address):
 
 @pytest.fixture
 def limited(app_factory):
-    """An app with the limits given, in its context, and an API client for it."""
-
-    def build(**limits):
-        app = app_factory(**limits)
-        context = app.app_context()
-        context.push()
-        contexts.append(context)
-        return ApiClient(app.test_client())
-
-    contexts = []
-    yield build
-    for context in reversed(contexts):
-        context.pop()
+    """An API client for an app with the limits given."""
+    return lambda **limits: ApiClient(app_factory(**limits).test_client())
 
 
 def assert_too_many(response):

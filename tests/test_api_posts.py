@@ -264,8 +264,7 @@ def test_server_error_is_json_500(app_factory):
         raise RuntimeError("boom")
 
     app.view_functions["api.list_tags"] = broken
-    with app.app_context():
-        response = app.test_client().get(f"{API}/tags")
+    response = app.test_client().get(f"{API}/tags")
     assert response.status_code == 500
     assert response.json == {"error": {"status": 500, "message": "The error is logged. Please try again in a moment."}}
 

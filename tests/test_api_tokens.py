@@ -82,12 +82,10 @@ def test_expired_token_is_refused(api):
 
 
 def test_token_lifetime_is_configurable(app_factory):
-    app = app_factory(API_TOKEN_LIFETIME=timedelta(hours=1))
-    with app.app_context():
-        api = ApiClient(app.test_client())
-        api.token_for("alice")
-        left = ApiToken.objects.get().expires_at - utcnow()
-        assert timedelta(minutes=59) < left <= timedelta(hours=1)
+    api = ApiClient(app_factory(API_TOKEN_LIFETIME=timedelta(hours=1)).test_client())
+    api.token_for("alice")
+    left = ApiToken.objects.get().expires_at - utcnow()
+    assert timedelta(minutes=59) < left <= timedelta(hours=1)
 
 
 def test_token_of_deleted_user_is_refused(api):
@@ -116,10 +114,8 @@ def test_session_cookie_is_not_accepted_for_writes(client, auth):
 
 
 def test_api_is_exempt_from_csrf_but_html_forms_are_not(app_factory):
-    app = app_factory(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        api = ApiClient(app.test_client())
-        api.token_for("alice")
-        assert api.post("/posts", json=NEW_QUOTE).status_code == 201
-        # The HTML forms still demand their CSRF token.
-        assert api.client.post("/auth/login", data={"username": "alice", "password": "x"}).status_code == 400
+    api = ApiClient(app_factory(WTF_CSRF_ENABLED=True).test_client())
+    api.token_for("alice")
+    assert api.post("/posts", json=NEW_QUOTE).status_code == 201
+    # The HTML forms still demand their CSRF token.
+    assert api.client.post("/auth/login", data={"username": "alice", "password": "x"}).status_code == 400
