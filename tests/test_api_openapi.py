@@ -19,7 +19,7 @@ from api_helpers import API, basic, bearer
 from factories import make_post, make_user
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
-# Cases per operation and per mode (valid and invalid input): 11 operations x 2 x 20
+# Cases per operation and per mode (valid and invalid input): 12 operations x 2 x 20
 # keeps the run to several seconds on two cores. TUMBLELOG_FUZZ_EXAMPLES=500 digs deeper.
 EXAMPLES = int(os.environ.get("TUMBLELOG_FUZZ_EXAMPLES", "20"))
 CHECKS = [

@@ -126,7 +126,8 @@ def schemas():
         "PostBase": obj({
             "id": string(), "type": string(enum=list(TYPE_OUTPUT)), "author": string(),
             "created_at": TIMESTAMP, "updated_at": TIMESTAMP, "tags": {"type": "array", "items": string()},
-            "comment_count": {"type": "integer", "minimum": 0}, "url": URL,
+            "comment_count": {"type": "integer", "minimum": 0}, "like_count": {"type": "integer", "minimum": 0},
+            "url": URL,
         }),
         "Post": {"oneOf": [ref(f"{name.title()}Post") for name in TYPE_OUTPUT]},
         "PostWithComments": {
@@ -144,6 +145,8 @@ def schemas():
             "properties": {"type": string(enum=list(TYPE_INPUT)), "tags": TAGS_INPUT},
             "additionalProperties": string(),
         },
+        "LikeState": obj({"liked": {"type": "boolean"}}, additionalProperties=False),
+        "Liked": obj({"liked": {"type": "boolean"}, "like_count": {"type": "integer", "minimum": 0}}),
         "TagList": obj({"tags": {"type": "array", "items": obj({"tag": string(), "count": {"type": "integer"}})}}),
         "User": obj({"username": string(), "created_at": TIMESTAMP, "post_count": {"type": "integer"}, "url": URL}),
     }
@@ -222,6 +225,16 @@ def paths():
                 "security": BEARER,
                 "requestBody": json_body("NewComment"),
                 "responses": responses(201, ok("The comment.", ref("Comment"), LOCATION), 400, 401, 404, 413, 415),
+            },
+        },
+        "/posts/{post_id}/like": {
+            "parameters": [POST_ID],
+            "post": {
+                "summary": "Like a post or take the like back: no body toggles, {\"liked\": …} sets.",
+                "security": BEARER,
+                "requestBody": {"required": False, "content": json_content(ref("LikeState"))},
+                "responses": responses(200, ok("Whether you like it now, and its like count.", ref("Liked")),
+                                       400, 401, 404, 413, 415),
             },
         },
         "/tags": {

@@ -4,7 +4,9 @@ from urllib.parse import urljoin
 
 from flask import request, url_for
 
-COMMON_FIELDS = ("id", "type", "author", "created_at", "updated_at", "tags", "comment_count", "url")
+COMMON_FIELDS = (
+    "id", "type", "author", "created_at", "updated_at", "tags", "comment_count", "like_count", "url",
+)
 
 # Each type's own fields, read from the post by ``field_value``.
 TYPE_FIELDS = {
@@ -32,6 +34,7 @@ def post_dict(post, comments=False):
         "updated_at": iso(post.updated_at),
         "tags": list(post.tags),
         "comment_count": post.comment_count,
+        "like_count": post.like_count,
         "url": url_for("blog.show", post_id=post.id, _external=True),
     }
     for name in TYPE_FIELDS[post.type]:

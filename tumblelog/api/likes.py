@@ -1,0 +1,33 @@
+"""Likes through the API: the token's user likes a post, or takes the like back."""
+from flask import g, jsonify, request
+
+from ..likes import like, unlike
+from ..models import Like, Post
+from . import ApiError, bp, json_object
+from .tokens import token_required
+
+
+def wanted(post_id):
+    """``{"liked": true|false}`` sets the state (a retried request does no harm); an
+    empty body toggles it, as the HTML like button does."""
+    if not request.content_length:
+        return Like.objects(user=g.api_user, post=post_id).first() is None
+    data = json_object()
+    if set(data) != {"liked"} or not isinstance(data["liked"], bool):
+        raise ApiError(400, "Send {\"liked\": true} or {\"liked\": false}, or no body to toggle.",
+                       {"liked": ["Must be true or false."]})
+    return data["liked"]
+
+
+@bp.route("/posts/<objectid:post_id>/like", methods=("POST",))
+@token_required
+def toggle_like(post_id):
+    """Like or unlike a post; answer whether it is liked now and its like count."""
+    if Post.objects(id=post_id).only("id").first() is None:
+        raise ApiError(404, "There is no post with that id.")
+    liked = wanted(post_id)
+    (like if liked else unlike)(g.api_user, post_id)
+    post = Post.objects(id=post_id).only("like_count").first()
+    if post is None:
+        raise ApiError(404, "There is no post with that id.")
+    return jsonify(liked=liked, like_count=post.like_count)
