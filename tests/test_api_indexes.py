@@ -1,0 +1,27 @@
+"""The indexes behind the API: unique token hashes, and (on a real server) keyset
+pages that walk the list indexes instead of scanning the collection."""
+import pytest
+
+from conftest import TEST_MONGODB_URI
+from factories import make_post, make_user
+from test_indexes import index_keys, plan
+from tumblelog.api import cursor
+from tumblelog.api.tokens import ApiToken
+from tumblelog.models import Post
+
+pytestmark = pytest.mark.usefixtures("app")
+
+
+def test_token_hashes_are_unique():
+    ApiToken.objects.count()  # creates the collection and its indexes
+    assert index_keys(ApiToken)[(("token_hash", 1),)] is True
+
+
+@pytest.mark.skipif(not TEST_MONGODB_URI, reason="query plans need a real MongoDB server")
+def test_keyset_pages_use_the_list_indexes():
+    bob = make_user("bob")
+    posts = [make_post("quote", author=bob if i % 2 else None, tags=[f"t{i % 3}"]) for i in range(30)]
+    after = cursor.after(cursor.encode(Post.objects.get(id=posts[20].id)))
+    for queryset in (Post.listing(), Post.listing().filter(tags="t1"), Post.listing().filter(author=bob)):
+        winning = plan(queryset.filter(after))
+        assert "IXSCAN" in winning and "COLLSCAN" not in winning
