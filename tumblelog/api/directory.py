@@ -1,24 +1,23 @@
 """Tags with their post counts, and bloggers' public profiles."""
-from flask import jsonify
+from flask import current_app, jsonify
 
+from ..cache import app_cache
 from ..models import Post, User
+from ..toptags import count_top_tags
 from . import ApiError, bp
-from .posts import limit_arg
+from .posts import MAX_LIMIT, limit_arg
 from .serialise import user_dict
 
 
 @bp.route("/tags", methods=("GET",))
 def list_tags():
     """The most used tags, most used first (ties by name)."""
-    pipeline = [
-        {"$project": {"tags": 1}},
-        {"$unwind": "$tags"},
-        {"$group": {"_id": "$tags", "count": {"$sum": 1}}},
-        {"$sort": {"count": -1, "_id": 1}},
-        {"$limit": limit_arg()},
-    ]
-    rows = Post.objects.aggregate(pipeline)
-    return jsonify(tags=[{"tag": row["_id"], "count": row["count"]} for row in rows])
+    limit = limit_arg()
+    # The sidebar's aggregation, run once per TOP_TAGS_TTL for the largest page and
+    # sliced, so that requests do not each scan every post.
+    ttl = current_app.config.get("TOP_TAGS_TTL", 60)
+    rows = app_cache().get("api_top_tags", ttl, lambda: count_top_tags(MAX_LIMIT))
+    return jsonify(tags=[{"tag": tag, "count": count} for tag, count in rows[:limit]])
 
 
 @bp.route("/users/<username>", methods=("GET",))

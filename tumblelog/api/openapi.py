@@ -239,7 +239,7 @@ def paths():
         },
         "/tags": {
             "get": {
-                "summary": "The most used tags with their post counts.",
+                "summary": "The most used tags with their post counts (up to a minute old).",
                 "parameters": [LIMIT],
                 "responses": responses(200, ok("Tags, most used first.", ref("TagList")), 400),
             },
