@@ -293,6 +293,9 @@ def test_uploaded_image_has_an_absolute_url_and_survives_a_change(client, auth, 
     assert changed.status_code == 200
     assert (changed.json["caption"], changed.json["image_url"]) == ("Still my photo", image_url)
 
+    assert api.delete(f"/posts/{post_id}").status_code == 204
+    assert client.get(image_url).status_code == 404  # the file went with its post
+
 
 def test_json_cannot_send_a_file_field(alice):
     response = alice.post("/posts", json=new("image", image="iVBORw0KGgo="))

@@ -156,6 +156,12 @@ def prune_media(post_id):
     media.prune(post_id, keep=stored.media_ids() if stored else ())
 
 
+def remove_post(post_id):
+    """Delete a post with its comments and its files (the API deletes through here too)."""
+    Post.objects(id=post_id).delete()
+    prune_media(post_id)
+
+
 @bp.route("/post/new/<any(blog, image, video, quote):post_type>", methods=("GET", "POST"))
 @login_required
 def create(post_type):
@@ -201,8 +207,7 @@ def edit(post_id):
 def delete(post_id):
     """Delete a post and its comments (its author or an admin)."""
     post = editable_post(post_id)
-    Post.objects(id=post.id).delete()
-    prune_media(post.id)
+    remove_post(post.id)
     flash("The post is deleted.", "info")
     return redirect(url_for("blog.index"), 303)
 

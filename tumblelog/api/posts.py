@@ -7,7 +7,7 @@ from flask import g, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 from wtforms import FileField
 
-from ..blog import save_post
+from ..blog import remove_post, save_post
 from ..forms import POST_FORMS
 from ..models import POST_TYPES, Post, User, utcnow
 from ..tags import TagError, parse_tags
@@ -156,6 +156,5 @@ def update_post(post_id):
 @token_required
 def delete_post(post_id):
     """Delete a post and its comments (its author or an admin)."""
-    post = writable_post(post_id)
-    Post.objects(id=post.id).delete()
+    remove_post(writable_post(post_id).id)
     return "", 204
