@@ -1,11 +1,8 @@
 """Reading and writing posts: the front page, tag and user pages, permalinks with
 comments, and creating, editing and deleting posts of every type."""
-from dataclasses import dataclass
-
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -14,50 +11,19 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
+from werkzeug.exceptions import NotFound
 
 from . import media
+from .auth import find_user
 from .extensions import limiter
 from .forms import POST_FORMS, CommentForm, form_status
-from .models import POST_TYPES, Comment, Post, User, utcnow
+from .models import POST_TYPES, Comment, Post, utcnow
+from .paging import Page, page_of, paging_args  # noqa: F401 (Page: other views build on it from here)
 from .ratelimit import TOO_MANY_COMMENTS, config_limit
 from .spam import is_spam
 from .tags import TagError, parse_tags
 
 bp = Blueprint("blog", __name__)
-
-MAX_PAGE = 10_000  # deeper than any reader goes; keeps skip() bounded
-
-
-@dataclass
-class Page:
-    """One page of a post list, and whether there are newer and older pages."""
-
-    posts: list
-    number: int
-    has_older: bool
-
-    @property
-    def has_newer(self):
-        return self.number > 1
-
-
-def page_of(queryset):
-    """The page of ``queryset`` that ``?page=`` asks for, in one query.
-
-    Fetching one post more than a page tells whether an older page exists without a
-    count. Odd values (``abc``, ``-3``) mean page 1; a page past the end is a 404.
-    """
-    raw = request.args.get("page", "")
-    # ASCII digits only: int() would also take "٣", " 2" and "1_0".
-    number = int(raw) if raw.isascii() and raw.isdigit() else 1
-    if number > MAX_PAGE:
-        abort(404)
-    number = max(number, 1)
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    posts = list(queryset.skip((number - 1) * per_page).limit(per_page + 1))
-    if not posts and number > 1:
-        abort(404)
-    return Page(posts[:per_page], number, len(posts) > per_page)
 
 
 @bp.route("/")
@@ -76,7 +42,7 @@ def tag(tag):
     if not normal:
         abort(404)
     if normal[0] != tag:
-        return redirect(url_for("blog.tag", tag=normal[0], page=request.args.get("page")), 301)
+        return redirect(url_for("blog.tag", tag=normal[0], **paging_args()), 301)
     return render_template(
         "blog/list.html", page=page_of(Post.listing().filter(tags=tag)), heading=f"#{tag}", tag=tag
     )
@@ -84,16 +50,24 @@ def tag(tag):
 
 @bp.route("/user/<username>")
 def user(username):
-    """One blogger's posts. ``/user/ALICE`` redirects to ``/user/alice``'s real spelling."""
-    author = User.by_username(username) or abort(404)
-    if author.username != username:
-        return redirect(url_for("blog.user", username=author.username, page=request.args.get("page")), 301)
-    return render_template(
-        "blog/list.html",
-        page=page_of(Post.listing().filter(author=author)),
-        heading=f"Posts by {author.username}",
-        author=author,
-    )
+    """One blogger's posts. ``/user/ALICE`` redirects to ``/user/alice``'s real spelling.
+
+    Posts carry their author's name, so a blogger with posts costs one query; the
+    account is looked up only when none match, to tell an empty blog from an unknown
+    name or another spelling of a known one.
+    """
+    try:
+        page = page_of(Post.listing().filter(author_name=username))
+    except NotFound:
+        page = None  # past the end, or another spelling of the name
+    author = None
+    if not (page and page.posts):
+        author = find_user(username) or abort(404)
+        if author.username != username:
+            return redirect(url_for("blog.user", username=author.username, **paging_args()), 301)
+        if page is None:
+            abort(404)
+    return render_template("blog/list.html", page=page, heading=f"Posts by {username}", author=author)
 
 
 @bp.route("/post/<objectid:post_id>")

@@ -126,12 +126,17 @@ class Post(db.Document):
             {"fields": ["tags", "-created_at", "-id"]},
             {"fields": ["author", "-created_at", "-id"]},
             {"fields": ["search_terms", "-created_at", "-id"]},
+            # The user page finds posts by the stored name: no account lookup first.
+            {"fields": ["author_name", "-created_at", "-id"]},
         ],
     }
 
     search_fields = ()  # the text fields a subclass adds, for search_terms
 
     LIST_ORDER = ("-created_at", "-id")
+    # What lists never show: every comment, the Markdown source (they show body_html)
+    # and the search index's words.
+    LIST_EXCLUDE = ("comments", "body", "search_terms")
 
     def clean(self):
         """Normalise tags (the form already explained any error; this guards the data)."""
@@ -144,8 +149,8 @@ class Post(db.Document):
 
     @classmethod
     def listing(cls):
-        """Posts newest first, without their comments: what every list page shows."""
-        return cls.objects.exclude("comments", "search_terms").order_by(*cls.LIST_ORDER)
+        """Posts newest first, without what lists never show (``LIST_EXCLUDE``)."""
+        return cls.objects.exclude(*cls.LIST_EXCLUDE).order_by(*cls.LIST_ORDER)
 
     def media_ids(self):
         """The GridFS files this post shows (none but for uploaded images)."""

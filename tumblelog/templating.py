@@ -30,9 +30,15 @@ def page_url(number):
     return url_for(request.endpoint, **args)
 
 
+def list_url(args):
+    """This list page's URL with the paging arguments ``args`` (``Page.older_args``...)."""
+    return url_for(request.endpoint, **dict(request.view_args or {}), **args)
+
+
 def register(app):
     app.jinja_env.filters["human_date"] = human_date
     app.jinja_env.filters["iso_datetime"] = iso_datetime
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["list_url"] = list_url
     app.jinja_env.globals["POST_TYPE_LABELS"] = POST_TYPE_LABELS
     app.jinja_env.globals["now"] = lambda: datetime.now(timezone.utc)

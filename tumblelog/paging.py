@@ -1,0 +1,130 @@
+"""Paging through post lists: ``?page=N`` for the first pages, keyset cursors beyond.
+
+A list is sorted newest first by ``(created_at, _id)`` and every list has an index that
+ends in those two keys. "Older posts" links carry the position of the last post shown
+(``?before=<cursor>``), so any page, however deep, is one indexed range scan of
+``per_page + 1`` posts: it costs what page 1 costs, where ``skip()`` would walk past every
+earlier post. "Newer posts" from a cursor page runs the same scan the other way
+(``?after=<cursor>``). ``?page=N`` keeps working up to ``MAX_PAGE`` for bookmarks.
+"""
+import base64
+import binascii
+import struct
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from bson import ObjectId
+from flask import abort, current_app, request
+from mongoengine import Q
+
+MAX_PAGE = 100  # ?page=N uses skip(); deeper pages are reached by cursor links
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_CURSOR = struct.Struct(">q12s")  # microseconds since the epoch, then the ObjectId
+
+
+def encode_cursor(post):
+    """An opaque, URL-safe token for ``post``'s place in a newest-first list."""
+    created = post.created_at if post.created_at.tzinfo else post.created_at.replace(tzinfo=timezone.utc)
+    micros = (created - EPOCH) // timedelta(microseconds=1)
+    raw = _CURSOR.pack(micros, post.id.binary)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(token):
+    """``(created_at, id)`` from a token made by ``encode_cursor``, or None if it is not one."""
+    if not token or len(token) != 27 or not token.isascii():
+        return None
+    try:
+        micros, oid = _CURSOR.unpack(base64.urlsafe_b64decode(token + "="))
+        return EPOCH + timedelta(microseconds=micros), ObjectId(oid)
+    except (binascii.Error, ValueError, OverflowError, struct.error):
+        return None
+
+
+@dataclass
+class Page:
+    """One page of a post list and the way to its neighbours.
+
+    ``number`` is the page's number when it was asked for as ``?page=N`` and None when
+    it was reached by a cursor. ``keyset`` pages (what ``page_of`` makes) link to older
+    pages by cursor; pages built elsewhere without it link by number.
+    """
+
+    posts: list
+    number: int | None
+    has_older: bool
+    has_newer: bool | None = None  # None: there are newer pages when number > 1
+    keyset: bool = False
+
+    def __post_init__(self):
+        if self.has_newer is None:
+            self.has_newer = bool(self.number and self.number > 1)
+
+    @property
+    def older_args(self):
+        """The query arguments of the next older page, or None when this is the last."""
+        if not self.has_older:
+            return None
+        if self.keyset and self.posts:
+            return {"before": encode_cursor(self.posts[-1])}
+        return {"page": self.number + 1}
+
+    @property
+    def newer_args(self):
+        """The query arguments of the next newer page (``{}`` for the first), or None."""
+        if not self.has_newer:
+            return None
+        if self.number:
+            return {"page": self.number - 1} if self.number > 2 else {}
+        return {"after": encode_cursor(self.posts[0])}
+
+
+PAGING_ARGS = ("page", "before", "after")
+
+
+def paging_args():
+    """This request's paging arguments, to carry over a redirect (and nothing else:
+    names like ``_external`` must never reach ``url_for`` from a query string)."""
+    return {name: request.args[name] for name in PAGING_ARGS if name in request.args}
+
+
+def page_number():
+    """The ``?page=`` number: odd values (``abc``, ``-3``) mean 1; past MAX_PAGE is a 404."""
+    raw = request.args.get("page", "")
+    # ASCII digits only: int() would also take "٣", " 2" and "1_0".
+    number = int(raw) if raw.isascii() and raw.isdigit() else 1
+    if number > MAX_PAGE:
+        abort(404)
+    return max(number, 1)
+
+
+def page_of(queryset):
+    """The page of ``queryset`` (sorted by ``Post.LIST_ORDER``) that the request asks
+    for, in one query: ``?before=`` or ``?after=`` a cursor, else ``?page=N``.
+
+    Fetching one post more than a page tells whether a further page exists without a
+    count. A malformed cursor, or a page past the end, is a 404.
+    """
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    before, after = request.args.get("before"), request.args.get("after")
+    if before is not None or after is not None:
+        position = decode_cursor(before if before is not None else after) or abort(404)
+        created_at, post_id = position
+        if before is not None:
+            # created_at <= t bounds the index scan; the $or breaks ties by id.
+            older = Q(created_at__lte=created_at) & (Q(created_at__lt=created_at) | Q(id__lt=post_id))
+            posts = list(queryset.filter(older).limit(per_page + 1))
+            if not posts:
+                abort(404)
+            return Page(posts[:per_page], None, len(posts) > per_page, has_newer=True, keyset=True)
+        newer = Q(created_at__gte=created_at) & (Q(created_at__gt=created_at) | Q(id__gt=post_id))
+        posts = list(queryset.filter(newer).order_by("created_at", "id").limit(per_page + 1))
+        if not posts:
+            abort(404)
+        return Page(posts[:per_page][::-1], None, True, has_newer=len(posts) > per_page, keyset=True)
+    number = page_number()
+    posts = list(queryset.skip((number - 1) * per_page).limit(per_page + 1))
+    if not posts and number > 1:
+        abort(404)
+    return Page(posts[:per_page], number, len(posts) > per_page, keyset=True)
