@@ -193,3 +193,29 @@ def seed_posts(count, progress=None, rng=None, batch_size=200):
         if progress:
             progress(len(batch))
     return inserted
+
+
+def seed_discussion(comment_count=20, rng=None):
+    """Insert a text post from an hour ago with ``comment_count`` comments; return it.
+
+    The benchmark and the round-trip budget use it for a permalink with a long thread.
+    """
+    rng = rng or random.Random()
+    author = ensure_user(AUTHORS[0])
+    created_at = utcnow() - timedelta(hours=1)
+    post = BlogPost(
+        author=author,
+        author_name=author.username,
+        tags=pick_tags(rng),
+        title="A post everyone has an opinion on",
+        body="\n\n".join(rng.sample(PARAGRAPHS, k=3)),
+        created_at=created_at,
+        updated_at=created_at,
+        comments=[
+            Comment(author_name=rng.choice(READERS), body=rng.choice(COMMENTS),
+                    created_at=created_at + timedelta(minutes=i + 1))
+            for i in range(comment_count)
+        ],
+        comment_count=comment_count,
+    )
+    return post.save()

@@ -1,0 +1,160 @@
+"""The database round-trip budget: what each page may cost, whatever the page size and
+however many posts exist, for readers and for signed-in users; and every query the
+pages make is served by a declared index. Counted, never timed (``make bench`` times).
+
+To budget a new page, add a row to ``PAGES``.
+"""
+import random
+
+import pytest
+
+from bench.indexes import declared_indexes, serving_index, unserved
+from bench.meter import METER, install
+from conftest import AuthActions, page
+from tumblelog.models import Post
+from tumblelog.paging import encode_cursor
+from tumblelog.seed import ensure_user, seed_discussion, seed_posts
+
+install()  # at import, before any app here connects, so pymongo's listener sees it
+
+# (name, how to reach the page from a seeded blog, most round trips allowed)
+PAGES = [
+    ("front page", lambda blog: "/", 2),
+    ("front page, older by cursor", lambda blog: blog.older("/", times=2), 2),
+    ("front page, newer by cursor", lambda blog: blog.newer(blog.older("/", times=2)), 2),
+    ("front page, ?page=2", lambda blog: "/?page=2", 2),
+    ("tag page", lambda blog: "/tag/python", 2),
+    ("tag page, older by cursor", lambda blog: blog.older("/tag/python"), 2),
+    ("rare tag page", lambda blog: "/tag/winter", 2),
+    ("user page", lambda blog: "/user/ada", 2),
+    ("user page, older by cursor", lambda blog: blog.older("/user/ada"), 2),
+    ("user page, no posts yet", lambda blog: "/user/quiet", 2),
+    ("user page, other spelling", lambda blog: "/user/ADA", 2),
+    ("user page, unknown", lambda blog: "/user/nobody", 2),
+    ("permalink with 20 comments", lambda blog: f"/post/{blog.discussion.id}", 2),
+]
+
+
+class Blog:
+    """A seeded blog and a client to browse it, signed in or not."""
+
+    def __init__(self, app, posts, signed_in):
+        self.app, self.client = app, app.test_client()
+        with app.app_context():
+            seed_posts(posts, rng=random.Random(posts))
+            self.discussion = seed_discussion(20, rng=random.Random(1))
+            ensure_user("quiet")
+        if signed_in:
+            AuthActions(self.client).register("reader")
+
+    def link(self, url, rel):
+        return page(self.client.get(url)).select_one(f"a[rel={rel}]")["href"]
+
+    def older(self, url, times=1):
+        """Follow "Older posts" ``times``; on a blog too small for that, the posts older
+        than the newest one (a cursor page all the same)."""
+        for _ in range(times):
+            html = page(self.client.get(url))
+            if html.select_one("a[rel=next]") is None:
+                newest = Post.objects(id=html.select_one("article.post")["data-post-id"]).first()
+                return f"{url.split('?')[0]}?before={encode_cursor(newest)}"
+            url = html.select_one("a[rel=next]")["href"]
+        return url
+
+    def newer(self, url):
+        return self.link(url, "prev")
+
+    def round_trips(self, url):
+        """The database operations one GET of ``url`` makes, after a warm-up request."""
+        self.client.get(url)  # indexes are ensured on first use; not the page's cost
+        with METER.recording() as operations:
+            response = self.client.get(url)
+        # 404 too: ?page=2 of a blog smaller than two pages, an unknown blogger.
+        assert response.status_code in (200, 301, 404), (url, response.status_code)
+        return operations
+
+
+def costs(app_factory, per_page, posts, signed_in):
+    """``{page name: operations}`` for every row of ``PAGES``."""
+    blog = Blog(app_factory(POSTS_PER_PAGE=per_page), posts, signed_in)
+    return {name: blog.round_trips(where(blog)) for name, where, _ in PAGES}
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["reader", "signed-in"])
+@pytest.mark.parametrize("per_page", [5, 20])
+def test_pages_stay_within_their_round_trip_budget_as_the_blog_grows(app_factory, per_page, signed_in):
+    small = costs(app_factory, per_page, 15, signed_in)
+    large = costs(app_factory, per_page, 60, signed_in)
+    over = {
+        name: [f"{op.command} {op.collection} {op.filter}" for op in large[name]]
+        for name, _, budget in PAGES
+        if len(large[name]) > budget or len(small[name]) > budget
+    }
+    assert over == {}
+    assert {name: len(ops) for name, ops in large.items()} == {name: len(ops) for name, ops in small.items()}
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["reader", "signed-in"])
+def test_every_query_the_pages_make_is_served_by_a_declared_index(app_factory, signed_in):
+    operations = sum(costs(app_factory, 5, 30, signed_in).values(), [])
+    assert [op.command for op in operations if op.filter is not None]  # it saw the reads
+    assert [(op.collection, op.filter, op.sort) for op in unserved(operations)] == []
+
+
+def test_lists_load_neither_comments_nor_markdown_source(app_factory):
+    blog = Blog(app_factory(), 15, signed_in=False)
+    with blog.app.app_context():
+        listed = list(Post.listing().limit(20))
+    assert listed and all(post.comments == [] for post in listed)
+    assert all(post.body is None for post in listed if post.type == "blog")
+    assert any(post.comment_count for post in listed)
+
+
+POST = "post"
+POST_INDEXES = {
+    POST: [
+        [("_id", 1)],
+        [("created_at", -1), ("_id", -1)],
+        [("tags", 1), ("created_at", -1), ("_id", -1)],
+    ]
+}
+NEWEST = [("created_at", -1), ("_id", -1)]
+
+
+@pytest.mark.parametrize(
+    "filter_, sort",
+    [
+        ({}, NEWEST),
+        ({}, [("created_at", 1), ("_id", 1)]),  # the same index, walked backwards
+        ({"tags": "python"}, NEWEST),
+        ({"tags": "python", "created_at": {"$lte": 5}, "$or": [{"created_at": {"$lt": 5}}, {"_id": {"$lt": 3}}]}, NEWEST),
+        ({"_id": 7}, None),
+        ({"created_at": {"$gt": 5}}, None),
+    ],
+)
+def test_index_check_accepts_served_shapes(filter_, sort):
+    assert serving_index(POST, filter_, sort, POST_INDEXES)
+
+
+@pytest.mark.parametrize(
+    "filter_, sort",
+    [
+        ({}, None),  # a collection scan
+        ({}, [("updated_at", -1)]),  # an in-memory sort
+        ({}, [("created_at", -1), ("_id", 1)]),  # mixed directions: not this index
+        ({"tags": "python"}, [("_id", -1)]),
+        ({"author_name": "ada"}, NEWEST),  # no such index declared here
+        ({"tags": "python", "comment_count": {"$gt": 3}}, NEWEST),  # a filter off the index
+        ({"tags": {"$regex": "^py"}}, None),
+        ({"$or": [{"tags": "a"}, {"author_name": "b"}]}, None),
+    ],
+)
+def test_index_check_rejects_unserved_shapes(filter_, sort):
+    assert serving_index(POST, filter_, sort, POST_INDEXES) is None
+
+
+def test_class_filter_is_ignored_only_when_it_admits_every_post_type(app):
+    indexes = declared_indexes()
+    every_type = {"_cls": {"$in": ["Post", "Post.BlogPost", "Post.ImagePost", "Post.VideoPost", "Post.QuotePost"]}}
+    assert serving_index(POST, every_type, NEWEST, indexes)
+    assert serving_index(POST, {"_cls": {"$in": ["Post.BlogPost"]}}, NEWEST, indexes) is None
