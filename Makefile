@@ -5,12 +5,13 @@ PYTHON ?= python3
 VENV = .venv
 VENV_PYTHON = $(VENV)/bin/python
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 # Exits non-zero, quietly, unless the interpreter it runs on is Python >= 3.11.
 PY_OK = -c 'import sys; sys.exit(sys.version_info < (3, 11))'
 
 .DEFAULT_GOAL := help
-.PHONY: help run test clean
+.PHONY: help run test bench clean
 
 help:
 	@echo 'tumblelog: make targets'
@@ -18,8 +19,10 @@ help:
 	@echo '               without MONGODB_URI it runs on the embedded in-memory database'
 	@echo '  make test    run the whole pytest suite (PYTEST_ARGS="-k auth -x" to narrow it;'
 	@echo '               TUMBLELOG_TEST_MONGODB_URI=mongodb://... to test against a real MongoDB)'
+	@echo '  make bench   seed 2,000 posts and time every page against a bare Flask route; prints a'
+	@echo '               markdown table (BENCH_ARGS="--posts 20000" or "--http"; MONGODB_URI=... for a real server)'
 	@echo '  make clean   remove $(VENV) and the Python and pytest caches'
-	@echo 'run and test first create $(VENV) with $$(PYTHON) (now: $(PYTHON); needs >= 3.11) and'
+	@echo 'run, test and bench first create $(VENV) with $$(PYTHON) (now: $(PYTHON); needs >= 3.11) and'
 	@echo 'install requirements-dev.txt into it, again only when a requirements file changes.'
 
 # The stamp is touched only after pip succeeds, so a failed install is retried next time.
@@ -52,6 +55,9 @@ test: $(VENV)/.installed
 	@$(VENV_PYTHON) -m pytest $(PYTEST_ARGS) || { status=$$?; \
 	  [ $$status -ne 5 ] || echo "error: pytest collected no tests (exit 5)." >&2; \
 	  exit $$status; }
+
+bench: $(VENV)/.installed
+	$(VENV_PYTHON) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

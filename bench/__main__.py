@@ -1,0 +1,211 @@
+"""``python -m bench`` (``make bench``): seed a blog, time its pages, print one table.
+
+In-process by default: each page is requested through the WSGI app for a few seconds
+and compared with a bare Flask "hello" route measured the same way in the same run;
+round trips and time inside the database are counted per request (``bench.meter``).
+``--http`` starts gunicorn with 2 workers on 127.0.0.1 and drives it with a small
+load generator instead. ``MONGODB_URI`` selects a real server (default: mongomock).
+"""
+import argparse
+import gc
+import json
+import os
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench.indexes import unserved
+from bench.load import HOST, hammer
+from bench.meter import METER, install
+from bench.site import USER_AGENT, make_app, pages, seed, sign_in
+
+ROOT = Path(__file__).resolve().parent.parent
+OWN_CODE_TARGET = 8  # our code's time per front page, in bare "hello" requests
+
+
+@dataclass
+class Result:
+    name: str
+    latencies: list = field(default_factory=list)  # seconds, one per request
+    trips: list = field(default_factory=list)
+    db_seconds: list = field(default_factory=list)
+    wall: float = 0.0
+    errors: int = 0
+
+    def p(self, q):
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    @property
+    def rps(self):
+        return len(self.latencies) / self.wall if self.wall else 0.0
+
+    @property
+    def own(self):
+        """Median time per request outside the database (medians shrug off a busy machine)."""
+        return statistics.median(total - db for total, db in zip(self.latencies, self.db_seconds))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=2000, help="posts to seed (default 2000)")
+    parser.add_argument("--per-page", type=int, default=10, help="posts per list page (default 10)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="time spent on each page (default 3)")
+    parser.add_argument("--requests", type=int, default=2000, help="most requests per page (default 2000)")
+    parser.add_argument("--http", action="store_true", help="measure gunicorn (2 workers) over loopback")
+    parser.add_argument("--concurrency", type=int, default=4, help="--http client threads (default 4)")
+    parser.add_argument("--fresh", action="store_true", help="drop MONGODB_URI's database before seeding")
+    args = parser.parse_args(argv)
+    if args.posts < 1 or args.per_page < 1 or args.seconds <= 0 or args.requests < 1 or args.concurrency < 1:
+        parser.error("--posts, --per-page, --seconds, --requests and --concurrency must be positive")
+    return args
+
+
+def rss_mb(pid="self"):
+    """Resident memory of a process, in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure_in_process(app, rows, cookie, args):
+    """Time every row through the WSGI app, counting round trips per request."""
+    client = app.test_client(use_cookies=False)
+    results, operations = [], []
+    for name, path, signed_in in rows:
+        headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if signed_in else {})}
+        for _ in range(3):  # warm-up: templates compiled, indexes ensured
+            client.get(path, headers=headers)
+        result = Result(name)
+        began = time.perf_counter()
+        while len(result.latencies) < args.requests and time.perf_counter() - began < args.seconds:
+            # mongomock copies the whole collection per find; collect that garbage here,
+            # not inside the next request's own-code time.
+            gc.collect(0)
+            with METER.recording() as ops:
+                started = time.perf_counter()
+                response = client.get(path, headers=headers)
+                result.latencies.append(time.perf_counter() - started)
+            result.errors += response.status_code >= 400
+            result.trips.append(len(ops))
+            result.db_seconds.append(sum(op.seconds for op in ops))
+            operations += ops
+        result.wall = time.perf_counter() - began
+        results.append(result)
+        print(f"  {name}: {len(result.latencies)} requests", file=sys.stderr)
+    return results, operations
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def worker_pids(master):
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def measure_http(args):
+    """Start gunicorn with 2 workers on loopback, drive every row, stop it."""
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="tumblelog-bench-"))
+    pages_file, log = workdir / "pages.json", open(workdir / "gunicorn.log", "w")
+    env = {**os.environ, "BENCH_POSTS": str(args.posts), "BENCH_PER_PAGE": str(args.per_page),
+           "BENCH_PAGES_FILE": str(pages_file)}
+    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{HOST}:{port}", "bench.serve:app"]
+    if not os.environ.get("MONGODB_URI"):
+        command.insert(-1, "--preload")  # seed mongomock once, then fork: both workers share it
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60 + args.posts / 100  # seeding runs before the workers start
+        while not pages_file.exists() or not hammer(port, "/healthz", {}, 1, 1, 1)[0]:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not come up; its log:\n{(workdir / 'gunicorn.log').read_text()}")
+            time.sleep(0.3)
+        plan = json.loads(pages_file.read_text())
+        results = []
+        for name, path, signed_in in plan["pages"]:
+            headers = {"User-Agent": USER_AGENT, **({"Cookie": plan["cookie"]} if signed_in else {})}
+            hammer(port, path, headers, 1, 10, args.concurrency)  # warm-up
+            latencies, errors, wall = hammer(port, path, headers, args.seconds, args.requests, args.concurrency)
+            results.append(Result(name, latencies, wall=wall, errors=errors))
+            print(f"  {name}: {len(latencies)} requests", file=sys.stderr)
+        rss = [rss_mb(pid) for pid in worker_pids(server.pid)]
+        return results, rss
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def table(results, in_process):
+    """The results as one markdown table, each page also as a ratio to "hello"."""
+    hello = results[0]
+    if in_process:
+        lines = ["| page | req/s | p50 ms | p95 ms | × hello | DB trips | DB ms p50 | own ms p50 | own × hello |",
+                 "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    else:
+        lines = ["| page | req/s | p50 ms | p95 ms | × hello | errors |", "|---|--:|--:|--:|--:|--:|"]
+    for r in results:
+        row = f"| {r.name} | {r.rps:,.0f} | {r.p(0.5) * 1e3:.2f} | {r.p(0.95) * 1e3:.2f} | {r.p(0.5) / hello.p(0.5):.1f} |"
+        if in_process:
+            row += (f" {max(r.trips)} | {statistics.median(r.db_seconds) * 1e3:.2f} | {r.own * 1e3:.2f}"
+                    f" | {r.own / hello.own:.1f} |")
+        else:
+            row += f" {r.errors} |"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    database = "MongoDB at MONGODB_URI" if os.environ.get("MONGODB_URI") else "mongomock (in-process)"
+    command = shlex.join(["python", "-m", "bench", *(argv if argv is not None else sys.argv[1:])])
+    if args.http:
+        if os.environ.get("MONGODB_URI"):
+            seed(make_app(args.per_page), args.posts, fresh=args.fresh)
+        results, rss = measure_http(args)
+        notes = [f"gunicorn workers' RSS: {', '.join(f'{mb:.0f} MB' for mb in rss)}"]
+    else:
+        install()
+        app = make_app(args.per_page)
+        seed(app, args.posts, fresh=args.fresh)
+        gc.freeze()  # the seeded data is long-lived, as in a preloaded worker: stop rescanning it
+        rows = pages(app)
+        results, operations = measure_in_process(app, rows, sign_in(app), args)
+        front = next(r for r in results if r.name == "front page")
+        ratio = front.own / results[0].own
+        notes = [
+            f"own code per front page: {front.own * 1e3:.2f} ms = {ratio:.1f}× hello"
+            f" (target ≤ {OWN_CODE_TARGET}×: {'met' if ratio <= OWN_CODE_TARGET else 'NOT met'})",
+            f"process RSS: {rss_mb():.0f} MB" + (" (holds mongomock's copy of the data)" if "mongomock" in database else ""),
+            f"queries no declared index serves: {len(unserved(operations))}",
+        ]
+        if any(r.errors for r in results):
+            notes.append("errors: " + ", ".join(f"{r.name} ({r.errors})" for r in results if r.errors))
+    print(f"`{command}` · {args.posts:,} posts · {args.per_page} a page · {database} · "
+          f"{'gunicorn, 2 workers, over loopback' if args.http else 'in-process WSGI'} · "
+          f"Python {sys.version.split()[0]} · {os.cpu_count()} cores · {datetime.now(timezone.utc):%Y-%m-%d}\n")
+    print(table(results, in_process=not args.http))
+    print()
+    for note in notes:
+        print(f"- {note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The blog under test: an app with a bare "hello" route beside the real pages, seeded
+demo content, and the list of pages to measure.
+
+``make_app`` is shared by the in-process run and the gunicorn workers of ``--http``
+(``bench.serve``), so both measure the same thing.
+"""
+import os
+import random
+import sys
+
+from bs4 import BeautifulSoup
+from mongoengine.connection import get_db
+
+from config import Config
+from tumblelog import create_app
+from tumblelog.models import BlogPost, Post
+from tumblelog.paging import encode_cursor
+from tumblelog.seed import ensure_user, seed_discussion, seed_posts
+
+HELLO = "/_bench/hello"
+READER, READER_PASSWORD = "bench-reader", "bench-reader-password"
+USER_AGENT = "tumblelog-bench"
+DISCUSSION_TITLE = "A post everyone has an opinion on"
+
+
+class BenchConfig(Config):
+    SECRET_KEY = "bench-only-secret"
+    POSTS_PER_PAGE = 10
+
+
+def make_app(per_page=10):
+    """The production app on ``MONGODB_URI`` (or mongomock), plus ``HELLO``."""
+    config = type("Bench", (BenchConfig,), {"POSTS_PER_PAGE": per_page, "MONGODB_URI": os.environ.get("MONGODB_URI")})
+    app = create_app(config)
+    app.add_url_rule(HELLO, "bench_hello", lambda: "hello")
+    return app
+
+
+def seed(app, count, fresh=False, progress=True):
+    """Fill the database with ``count`` posts and a 20-comment discussion.
+
+    A real database that already holds posts is left alone unless ``fresh`` (which
+    drops it): the benchmark must never mix its data into a blog.
+    """
+    with app.app_context():
+        if not app.config["EMBEDDED_DB"]:
+            database = get_db()
+            if fresh:
+                database.client.drop_database(database.name)
+            elif Post.objects.only("id").first():
+                sys.exit(f"error: database {database.name!r} already has posts; pass --fresh to drop it first.")
+        done = 0
+
+        def report(n):
+            nonlocal done
+            done += n
+            if progress:
+                print(f"\rseeding {done}/{count} posts", end="", file=sys.stderr, flush=True)
+
+        seed_posts(count, progress=report, rng=random.Random(2026))
+        seed_discussion(20, rng=random.Random(20))
+        reader = ensure_user(READER, READER_PASSWORD)
+        if progress:
+            print(file=sys.stderr)
+        return reader
+
+
+def sign_in(app):
+    """A session cookie for ``READER``, got through the real sign-in form."""
+    client = app.test_client()
+    headers = {"User-Agent": USER_AGENT}
+    form = BeautifulSoup(client.get("/auth/login", headers=headers).data, "html.parser")
+    token = form.select_one("input[name=csrf_token]")
+    data = {"username": READER, "password": READER_PASSWORD, **({"csrf_token": token["value"]} if token else {})}
+    response = client.post("/auth/login", data=data, headers=headers)
+    assert response.status_code == 303, "the bench reader could not sign in"
+    return f"session={client.get_cookie('session').value}"
+
+
+def pages(app, deep_page=100):
+    """``[(name, path, signed_in)]``: what the benchmark measures, in table order.
+
+    Add a row here for every new page that lists posts.
+    """
+    per_page = app.config["POSTS_PER_PAGE"]
+    with app.app_context():
+        total = Post.objects.count()
+        deep = max(1, min(deep_page, (total - 1) // per_page + 1))
+        # The post just before page ``deep`` starts: its cursor opens that page.
+        above = Post.listing().skip((deep - 1) * per_page - 1).first() if deep > 1 else None
+        discussion = BlogPost.objects(title=DISCUSSION_TITLE).only("id").first()
+    rows = [
+        ("hello (bare Flask route)", HELLO, False),
+        ("front page", "/", False),
+        ("front page, signed in", "/", True),
+    ]
+    if above is not None:
+        rows += [
+            (f"front page {deep}, by cursor", f"/?before={encode_cursor(above)}", False),
+            (f"front page {deep}, ?page={deep}", f"/?page={deep}", False),
+        ]
+    rows += [
+        ("tag page (common tag)", "/tag/python", False),
+        ("tag page (rare tag)", "/tag/winter", False),
+        ("user page", "/user/ada", False),
+        ("permalink, 20 comments", f"/post/{discussion.id}", False),
+    ]
+    return rows
+

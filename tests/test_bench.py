@@ -1,0 +1,27 @@
+"""``make bench`` keeps working: a tiny in-process run prints the full table.
+(Nothing here is timed; the benchmark itself reports speed.)"""
+from mongoengine.connection import disconnect_all
+
+from bench.__main__ import main
+
+
+def test_a_small_benchmark_run_prints_one_row_per_page(capsys, monkeypatch):
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    disconnect_all()
+    try:
+        main(["--posts", "25", "--per-page", "5", "--seconds", "0.05", "--requests", "3"])
+    finally:
+        disconnect_all()
+    out = capsys.readouterr().out
+    rows = [line.split("|")[1:-1] for line in out.splitlines() if line.startswith("| ") and "---" not in line]
+    header, *pages = [[cell.strip() for cell in row] for row in rows]
+    trips = {page[0]: int(page[header.index("DB trips")]) for page in pages}
+    assert list(trips) == [
+        "hello (bare Flask route)", "front page", "front page, signed in", "front page 5, by cursor",
+        "front page 5, ?page=5", "tag page (common tag)", "tag page (rare tag)", "user page",
+        "permalink, 20 comments",
+    ]
+    assert trips["hello (bare Flask route)"] == 0
+    assert all(count <= 2 for count in trips.values())
+    assert "queries no declared index serves: 0" in out
+    assert "errors:" not in out
