@@ -1,5 +1,7 @@
 """``make bench`` keeps working: a tiny in-process run prints the full table.
 (Nothing here is timed; the benchmark itself reports speed.)"""
+import re
+
 from mongoengine.connection import disconnect_all
 
 from bench.__main__ import main
@@ -16,10 +18,10 @@ def test_a_small_benchmark_run_prints_one_row_per_page(capsys, monkeypatch):
     rows = [line.split("|")[1:-1] for line in out.splitlines() if line.startswith("| ") and "---" not in line]
     header, *pages = [[cell.strip() for cell in row] for row in rows]
     trips = {page[0]: int(page[header.index("DB trips")]) for page in pages}
-    assert list(trips) == [
-        "hello (bare Flask route)", "front page", "front page, signed in", "front page 5, by cursor",
-        "front page 5, ?page=5", "tag page (common tag)", "tag page (rare tag)", "user page",
-        "permalink, 20 comments",
+    assert [re.sub(r"\d+", "N", name) for name in trips] == [
+        "hello (bare Flask route)", "front page", "front page, signed in", "front page N, by cursor",
+        "front page N, ?page=N", "tag page (common tag)", "tag page (rare tag)", "user page",
+        "permalink, N comments",
     ]
     assert trips["hello (bare Flask route)"] == 0
     assert all(count <= 2 for count in trips.values())
