@@ -159,3 +159,15 @@ def test_class_filter_is_ignored_only_when_it_admits_every_post_type(app):
     every_type = {"_cls": {"$in": ["Post", "Post.BlogPost", "Post.ImagePost", "Post.VideoPost", "Post.QuotePost"]}}
     assert serving_index(POST, every_type, NEWEST, indexes)
     assert serving_index(POST, {"_cls": {"$in": ["Post.BlogPost"]}}, NEWEST, indexes) is None
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["reader", "signed-in"])
+def test_pages_never_render_markdown(app_factory, monkeypatch, signed_in):
+    blog = Blog(app_factory(), 15, signed_in)
+
+    def refuse(text):
+        raise AssertionError("Markdown rendered while showing a page")
+
+    monkeypatch.setattr("tumblelog.markup._md.render", refuse)  # whoever calls it
+    for name, where, _ in PAGES:
+        assert blog.client.get(where(blog)).status_code in (200, 301, 404), name
