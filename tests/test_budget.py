@@ -171,3 +171,13 @@ def test_pages_never_render_markdown(app_factory, monkeypatch, signed_in):
     monkeypatch.setattr("tumblelog.markup._md.render", refuse)  # whoever calls it
     for name, where, _ in PAGES:
         assert blog.client.get(where(blog)).status_code in (200, 301, 404), name
+
+
+@pytest.mark.parametrize("visited", ["quiet", "QUIET", "nobody", "reader"])
+def test_a_signed_in_reader_stays_themselves_on_user_pages_found_with_one_query(client, auth, visited):
+    ensure_user("quiet")
+    auth.register("reader")
+    response = client.get(f"/user/{visited}", follow_redirects=True)
+    assert page(response).select_one(".site-nav__user").get_text() == "reader"
+    if visited != "nobody":
+        assert "has not posted yet" in page(response).select_one(".empty").get_text()

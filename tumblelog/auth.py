@@ -2,7 +2,7 @@
 from urllib.parse import urlsplit
 
 from bson import ObjectId
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from mongoengine import NotUniqueError, Q
 
@@ -13,13 +13,16 @@ from .ratelimit import TOO_MANY_SIGN_INS, TOO_MANY_SIGN_UPS, config_limit, faile
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
+PREFETCHED = "tumblelog.prefetched_readers"
+
 # Checked when the username is unknown, so that answer takes as long as a wrong password.
 _DUMMY_HASH = None
 
 
 @login_manager.user_loader
 def load_user(user_id):
-    prefetched = g.pop("prefetched_readers", {})
+    """The signed-in account, unless ``find_user`` already fetched it for this request."""
+    prefetched = request.environ.pop(PREFETCHED, {}) if has_request_context() else {}
     if user_id in prefetched:
         return prefetched[user_id]
     return User.objects(id=user_id).first() if ObjectId.is_valid(user_id) else None
@@ -37,7 +40,8 @@ def find_user(username):
         return User.by_username(username)
     key = username.lower()
     found = list(User.objects(Q(username_key=key) | Q(id=ObjectId(reader_id))))
-    g.prefetched_readers = {reader_id: next((u for u in found if str(u.id) == reader_id), None)}
+    # Kept in the WSGI environ: it lives exactly as long as this request.
+    request.environ[PREFETCHED] = {reader_id: next((u for u in found if str(u.id) == reader_id), None)}
     return next((u for u in found if u.username_key == key), None)
 
 
