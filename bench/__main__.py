@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import shlex
+import shutil
 import signal
 import socket
 import statistics
@@ -156,6 +157,7 @@ def measure_http(args):
             server.kill()
             server.wait()
         log.close()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def table(results, in_process):
