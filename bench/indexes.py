@@ -42,7 +42,7 @@ def stored_classes(collection):
 def conditions(filter_):
     """Flatten ``$and`` and split a filter into (field, kind) pairs and ``$or`` lists.
 
-    ``kind`` is "eq" (a value, ``$eq`` or a one-value ``$in``), "range" or "other".
+    ``kind`` is "eq" (a value, ``$eq``, ``$all`` or a one-value ``$in``), "range" or "other".
     """
     pairs, alternatives = [], []
     for key, value in filter_.items():
@@ -57,7 +57,8 @@ def conditions(filter_):
             pairs.append((key, "other"))  # $text, $where, $expr: no index shape we declare
         elif isinstance(value, dict) and any(k.startswith("$") for k in value):
             operators = set(value)
-            if operators <= {"$eq"} or (operators == {"$in"} and len(value["$in"]) == 1):
+            # $all on an array field is a point lookup of one value, then a filter.
+            if operators <= {"$eq", "$all"} or (operators == {"$in"} and len(value["$in"]) == 1):
                 pairs.append((key, "eq"))
             elif operators <= RANGE_OPERATORS:
                 pairs.append((key, "range"))

@@ -129,6 +129,7 @@ NEWEST = [("created_at", -1), ("_id", -1)]
         ({}, [("created_at", 1), ("_id", 1)]),  # the same index, walked backwards
         ({"tags": "python"}, NEWEST),
         ({"tags": "python", "created_at": {"$lte": 5}, "$or": [{"created_at": {"$lt": 5}}, {"_id": {"$lt": 3}}]}, NEWEST),
+        ({"tags": {"$all": ["python", "flask"]}}, NEWEST),
         ({"_id": 7}, None),
         ({"created_at": {"$gt": 5}}, None),
     ],
@@ -147,6 +148,7 @@ def test_index_check_accepts_served_shapes(filter_, sort):
         ({"author_name": "ada"}, NEWEST),  # no such index declared here
         ({"tags": "python", "comment_count": {"$gt": 3}}, NEWEST),  # a filter off the index
         ({"tags": {"$regex": "^py"}}, None),
+        ({"tags": {"$in": ["a", "b"]}}, NEWEST),  # two ranges of the index: sorted in memory
         ({"$or": [{"tags": "a"}, {"author_name": "b"}]}, None),
     ],
 )

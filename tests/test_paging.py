@@ -139,3 +139,9 @@ def test_pages_built_without_keyset_link_by_number():
     assert (second.has_newer, second.newer_args, second.older_args) == (True, {}, {"page": 3})
     assert Page(["a"], 3, has_older=False).newer_args == {"page": 2}
     assert Page(["a"], 1, has_older=False).has_newer is False
+
+
+def test_paging_links_keep_other_query_arguments_but_never_url_for_options(client):
+    make_posts(15)
+    older = link(client.get("/?q=cats&_external=1&_scheme=javascript&page=1"), "next")
+    assert older.startswith("/?q=cats&before=")

@@ -3,6 +3,8 @@ from datetime import datetime, timezone
 
 from flask import request, url_for
 
+from .paging import PAGING_ARGS
+
 POST_TYPE_LABELS = {"blog": "Text", "image": "Image", "video": "Video", "quote": "Quote"}
 
 
@@ -31,8 +33,17 @@ def page_url(number):
 
 
 def list_url(args):
-    """This list page's URL with the paging arguments ``args`` (``Page.older_args``...)."""
-    return url_for(request.endpoint, **dict(request.view_args or {}), **args)
+    """This list page's URL with the paging arguments ``args`` (``Page.older_args``...).
+
+    Other query arguments (a search's ``?q=``) stay; names starting with "_" are
+    url_for's own options (``?_external=1&_scheme=javascript``) and never come along.
+    """
+    query = {
+        name: value
+        for name, value in request.args.items()
+        if not name.startswith("_") and name not in PAGING_ARGS
+    }
+    return url_for(request.endpoint, **{**query, **(request.view_args or {}), **args})
 
 
 def register(app):
