@@ -8,6 +8,7 @@ and our own code's share is the request's CPU time less the database's.
 load generator instead. ``MONGODB_URI`` selects a real server (default: mongomock).
 """
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -87,28 +88,38 @@ def measure_in_process(app, rows, cookie, args):
     results, operations = [], []
     for name, path, signed_in in rows:
         headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if signed_in else {})}
-        for _ in range(3):  # warm-up: templates compiled, indexes ensured
-            client.get(path, headers=headers)
         result = Result(name)
-        began = time.perf_counter()
-        while len(result.latencies) < args.requests and time.perf_counter() - began < args.seconds:
-            # mongomock copies the whole collection per find; collect that garbage here,
-            # not inside the next request's own-code time.
-            gc.collect(0)
-            with METER.recording() as ops:
-                started, cpu_started = time.perf_counter(), time.thread_time()
-                response = client.get(path, headers=headers)
-                result.latencies.append(time.perf_counter() - started)
-                cpu = time.thread_time() - cpu_started
-            result.own_cpu.append(cpu - sum(op.cpu for op in ops))
-            result.errors += response.status_code >= 400
-            result.trips.append(len(ops))
-            result.db_seconds.append(sum(op.seconds for op in ops))
-            operations += ops
-        result.wall = time.perf_counter() - began
+        # Each request still writes its log line, as in production, but not to the screen.
+        with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
+            operations += measure_page(client, path, headers, result, args)
         results.append(result)
         print(f"  {name}: {len(result.latencies)} requests", file=sys.stderr)
     return results, operations
+
+
+def measure_page(client, path, headers, result, args):
+    """Request ``path`` until ``args.requests`` are made or ``args.seconds`` pass,
+    filling ``result``; return the database operations the requests made."""
+    for _ in range(3):  # warm-up: templates compiled, indexes ensured
+        client.get(path, headers=headers)
+    operations = []
+    began = time.perf_counter()
+    while len(result.latencies) < args.requests and time.perf_counter() - began < args.seconds:
+        # mongomock copies the whole collection per find; collect that garbage here,
+        # not inside the next request's own-code time.
+        gc.collect(0)
+        with METER.recording() as ops:
+            started, cpu_started = time.perf_counter(), time.thread_time()
+            response = client.get(path, headers=headers)
+            result.latencies.append(time.perf_counter() - started)
+            cpu = time.thread_time() - cpu_started
+        result.own_cpu.append(cpu - sum(op.cpu for op in ops))
+        result.errors += response.status_code >= 400
+        result.trips.append(len(ops))
+        result.db_seconds.append(sum(op.seconds for op in ops))
+        operations += ops
+    result.wall = time.perf_counter() - began
+    return operations
 
 
 def free_port():
