@@ -107,7 +107,7 @@ def measure_page(client, path, headers, result, args):
     while len(result.latencies) < args.requests and time.perf_counter() - began < args.seconds:
         # mongomock copies the whole collection per find; collect that garbage here,
         # not inside the next request's own-code time.
-        gc.collect(0)
+        gc.collect()
         with METER.recording() as ops:
             started, cpu_started = time.perf_counter(), time.thread_time()
             response = client.get(path, headers=headers)
