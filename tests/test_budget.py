@@ -7,6 +7,7 @@ To budget a new page, add a row to ``PAGES``.
 import random
 
 import pytest
+from werkzeug.exceptions import HTTPException, NotFound
 
 from bench.indexes import declared_indexes, serving_index, unserved
 from bench.meter import METER, install
@@ -32,20 +33,26 @@ PAGES = [
     ("user page, other spelling", lambda blog: "/user/ADA", 2),
     ("user page, unknown", lambda blog: "/user/nobody", 2),
     ("permalink with 20 comments", lambda blog: f"/post/{blog.discussion.id}", 2),
+    # Pages that other features add: budgeted from the moment their routes exist.
+    ("dashboard", lambda blog: "/dashboard", 3),
+    ("search", lambda blog: "/search?q=python", 3),
+    ("site feed", lambda blog: "/feed.atom", 2),
+    ("API post list", lambda blog: "/api/v1/posts", 2),
 ]
 
 
 class Blog:
-    """A seeded blog and a client to browse it, signed in or not."""
+    """A seeded blog, and two clients to browse it: a reader and a signed-in user."""
 
-    def __init__(self, app, posts, signed_in):
-        self.app, self.client = app, app.test_client()
+    def __init__(self, app, posts):
+        self.app = app
         with app.app_context():
             seed_posts(posts, rng=random.Random(posts))
             self.discussion = seed_discussion(20, rng=random.Random(1))
             ensure_user("quiet")
-        if signed_in:
-            AuthActions(self.client).register("reader")
+        self.clients = {"reader": app.test_client(), "signed-in": app.test_client()}
+        AuthActions(self.clients["signed-in"]).register("reader")
+        self.client = self.clients["reader"]
         # MongoEngine ensures a collection's indexes on first use: not any page's cost.
         self.client.get("/user/nobody")
 
@@ -66,44 +73,60 @@ class Blog:
     def newer(self, url):
         return self.link(url, "prev")
 
-    def round_trips(self, url):
-        """The database operations one GET of ``url`` makes."""
+    def routed(self, url):
+        """Whether the app has a page at ``url`` (rows for features not built yet wait)."""
+        try:
+            self.app.url_map.bind("localhost").match(url.split("?")[0], method="GET")
+        except HTTPException as error:
+            return not isinstance(error, NotFound)
+        return True
+
+    def round_trips(self, url, who):
+        """The database operations one GET of ``url`` by ``who`` makes, once caches are
+        warm (site-wide figures such as top tags are cached briefly, by design)."""
+        client = self.clients[who]
+        client.get(url)
         with METER.recording() as operations:
-            response = self.client.get(url)
+            response = client.get(url)
         # 404 too: ?page=2 of a blog smaller than two pages, an unknown blogger.
-        assert response.status_code in (200, 301, 404), (url, response.status_code)
+        assert response.status_code in (200, 301, 302, 303, 404), (url, response.status_code)
         return operations
 
+    def costs(self):
+        """``{(who, page name): operations}`` for every row of ``PAGES`` whose page exists."""
+        urls = {name: where(self) for name, where, _ in PAGES}
+        return {
+            (who, name): self.round_trips(url, who)
+            for who in self.clients
+            for name, url in urls.items()
+            if self.routed(url)
+        }
 
-def costs(app_factory, per_page, posts, signed_in):
-    """``{page name: operations}`` for every row of ``PAGES``."""
-    blog = Blog(app_factory(POSTS_PER_PAGE=per_page), posts, signed_in)
-    return {name: blog.round_trips(where(blog)) for name, where, _ in PAGES}
+
+BUDGETS = {name: budget for name, _, budget in PAGES}
 
 
-@pytest.mark.parametrize("signed_in", [False, True], ids=["reader", "signed-in"])
 @pytest.mark.parametrize("per_page", [5, 20])
-def test_pages_stay_within_their_round_trip_budget_as_the_blog_grows(app_factory, per_page, signed_in):
-    small = costs(app_factory, per_page, 15, signed_in)
-    large = costs(app_factory, per_page, 60, signed_in)
+def test_pages_stay_within_their_round_trip_budget_as_the_blog_grows(app_factory, per_page):
+    small = Blog(app_factory(POSTS_PER_PAGE=per_page), 15).costs()
+    large = Blog(app_factory(POSTS_PER_PAGE=per_page), 60).costs()
     over = {
-        name: [f"{op.command} {op.collection} {op.filter}" for op in large[name]]
-        for name, _, budget in PAGES
-        if len(large[name]) > budget or len(small[name]) > budget
+        key: [f"{op.command} {op.collection} {op.filter}" for op in large[key]]
+        for key in large
+        if max(len(large[key]), len(small[key])) > BUDGETS[key[1]]
     }
     assert over == {}
-    assert {name: len(ops) for name, ops in large.items()} == {name: len(ops) for name, ops in small.items()}
+    assert {key: len(ops) for key, ops in large.items()} == {key: len(ops) for key, ops in small.items()}
 
 
-@pytest.mark.parametrize("signed_in", [False, True], ids=["reader", "signed-in"])
-def test_every_query_the_pages_make_is_served_by_a_declared_index(app_factory, signed_in):
-    operations = sum(costs(app_factory, 5, 30, signed_in).values(), [])
+def test_every_query_the_pages_make_is_served_by_a_declared_index(app_factory):
+    operations = sum(Blog(app_factory(POSTS_PER_PAGE=5), 30).costs().values(), [])
     assert [op.command for op in operations if op.filter is not None]  # it saw the reads
     assert [(op.collection, op.filter, op.sort) for op in unserved(operations)] == []
 
 
 def test_lists_load_neither_comments_nor_markdown_source(app_factory):
-    blog = Blog(app_factory(), 15, signed_in=False)
+    blog = Blog(app_factory(), 15)
     with blog.app.app_context():
         listed = list(Post.listing().limit(20))
     assert listed and all(post.comments == [] for post in listed)
@@ -163,16 +186,16 @@ def test_class_filter_is_ignored_only_when_it_admits_every_post_type(app):
     assert serving_index(POST, {"_cls": {"$in": ["Post.BlogPost"]}}, NEWEST, indexes) is None
 
 
-@pytest.mark.parametrize("signed_in", [False, True], ids=["reader", "signed-in"])
-def test_pages_never_render_markdown(app_factory, monkeypatch, signed_in):
-    blog = Blog(app_factory(), 15, signed_in)
+def test_pages_never_render_markdown(app_factory, monkeypatch):
+    blog = Blog(app_factory(), 15)
 
     def refuse(text):
         raise AssertionError("Markdown rendered while showing a page")
 
     monkeypatch.setattr("tumblelog.markup._md.render", refuse)  # whoever calls it
-    for name, where, _ in PAGES:
-        assert blog.client.get(where(blog)).status_code in (200, 301, 404), name
+    for who, client in blog.clients.items():
+        for name, where, _ in PAGES:
+            assert client.get(where(blog)).status_code in (200, 301, 302, 303, 404), (who, name)
 
 
 @pytest.mark.parametrize("visited", ["quiet", "QUIET", "nobody", "reader"])
