@@ -7,10 +7,10 @@ To budget a new page, add a row to ``PAGES``.
 import random
 
 import pytest
-from werkzeug.exceptions import HTTPException, NotFound
 
 from bench.indexes import declared_indexes, serving_index, unserved
 from bench.meter import METER, install
+from bench.site import routed
 from conftest import AuthActions, page
 from tumblelog.models import Post
 from tumblelog.paging import encode_cursor
@@ -73,14 +73,6 @@ class Blog:
     def newer(self, url):
         return self.link(url, "prev")
 
-    def routed(self, url):
-        """Whether the app has a page at ``url`` (rows for features not built yet wait)."""
-        try:
-            self.app.url_map.bind("localhost").match(url.split("?")[0], method="GET")
-        except HTTPException as error:
-            return not isinstance(error, NotFound)
-        return True
-
     def round_trips(self, url, who):
         """The database operations one GET of ``url`` by ``who`` makes, once caches are
         warm (site-wide figures such as top tags are cached briefly, by design)."""
@@ -99,7 +91,7 @@ class Blog:
             (who, name): self.round_trips(url, who)
             for who in self.clients
             for name, url in urls.items()
-            if self.routed(url)
+            if routed(self.app, url)  # rows for features not built yet wait
         }
 
 
