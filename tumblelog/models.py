@@ -12,7 +12,7 @@ from bson import ObjectId
 from flask import url_for
 from flask_login import UserMixin
 from markupsafe import Markup
-from mongoengine import CASCADE, ValidationError
+from mongoengine import CASCADE, LookUpError, ValidationError
 
 from .embeds import VideoURLError, embed_url, parse_video_url, thumbnail_url, watch_url
 from .extensions import bcrypt, db
@@ -149,8 +149,20 @@ class Post(db.Document):
 
     @classmethod
     def listing(cls):
-        """Posts newest first, without what lists never show (``LIST_EXCLUDE``)."""
-        return cls.objects.exclude(*cls.LIST_EXCLUDE).order_by(*cls.LIST_ORDER)
+        """Posts newest first, without what lists never show (``LIST_EXCLUDE``).
+
+        On one type (``ImagePost.listing()``) only the fields that type has are named:
+        MongoEngine refuses to exclude a field a class does not know.
+        """
+        return cls.objects.exclude(*filter(cls._knows_field, cls.LIST_EXCLUDE)).order_by(*cls.LIST_ORDER)
+
+    @classmethod
+    def _knows_field(cls, name):
+        try:
+            cls._lookup_field(name)
+        except LookUpError:
+            return False
+        return True
 
     def media_ids(self):
         """The GridFS files this post shows (none but for uploaded images)."""
