@@ -4,8 +4,8 @@ An index ``K`` serves a query when its first keys are exactly the fields the fil
 tests for equality, the sort (less any of those fields) follows them in order, all in
 K's direction or all reversed, and every other field the filter tests is a key of K,
 so the server walks one range of the index and never sorts in memory. An ``$or`` is
-served when each branch is served on its own, or when all its fields are keys of the
-index that serves the rest of the filter (then it only narrows that index range).
+served when each branch is served on its own (with the sort), or when all its fields are
+keys of the index that serves the rest of the filter (then it only narrows that range).
 
 ``_cls`` (MongoEngine's class filter) is ignored when it admits every class stored in
 the collection: it matches every document, so it narrows nothing.
@@ -42,7 +42,7 @@ def stored_classes(collection):
 def conditions(filter_):
     """Flatten ``$and`` and split a filter into (field, kind) pairs and ``$or`` lists.
 
-    ``kind`` is "eq" (a value, ``$eq``, ``$all`` or a one-value ``$in``), "range" or "other".
+    ``kind`` is "eq" (a value, ``$eq``, ``$all`` or ``$in``), "range" or "other".
     """
     pairs, alternatives = [], []
     for key, value in filter_.items():
@@ -57,8 +57,9 @@ def conditions(filter_):
             pairs.append((key, "other"))  # $text, $where, $expr: no index shape we declare
         elif isinstance(value, dict) and any(k.startswith("$") for k in value):
             operators = set(value)
-            # $all on an array field is a point lookup of one value, then a filter.
-            if operators <= {"$eq", "$all"} or (operators == {"$in"} and len(value["$in"]) == 1):
+            # $all on an array field is a point lookup of one value, then a filter; the
+            # server scans each value of an $in (up to 200) and merges them in sort order.
+            if operators <= {"$eq", "$all", "$in"}:
                 pairs.append((key, "eq"))
             elif operators <= RANGE_OPERATORS:
                 pairs.append((key, "range"))
@@ -109,10 +110,11 @@ def serving_index(collection, filter_, sort, indexes=None):
         keys = {name for name, _ in index}
         if all(all(set(branch) <= keys for branch in branches) for branches in alternatives):
             return index
-    if len(alternatives) == 1 and not pairs and not sort:
-        # A lone $or: the server plans each branch on its own index.
+    if len(alternatives) == 1 and not pairs:
+        # A lone $or: the server plans each branch on its own index (and merges them in
+        # sort order).
         branches = alternatives[0]
-        if all(serving_index(collection, branch, None, indexes) for branch in branches):
+        if all(serving_index(collection, branch, sort, indexes) for branch in branches):
             return [("$or", 1)]
     return None
 

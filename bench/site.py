@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from config import Config
 from tumblelog import create_app
-from tumblelog.models import BlogPost, Post
+from tumblelog.models import BlogPost, Post, User
 from tumblelog.paging import encode_cursor
 from tumblelog.seed import ensure_user, seed_discussion, seed_posts
 
@@ -62,6 +62,10 @@ def seed(app, count, fresh=False, progress=True):
         seed_posts(count, progress=report, rng=random.Random(2026))
         seed_discussion(20, rng=random.Random(20))
         reader = ensure_user(READER, READER_PASSWORD)
+        # What the reader follows fills the dashboard.
+        User.objects(id=reader.id).update_one(
+            set__followed_tags=["python", "photography"], set__followed_users=[ensure_user("ada").id]
+        )
         if progress:
             print(file=sys.stderr)
         return reader
