@@ -124,6 +124,16 @@ def test_bad_filters(api, query, status, field):
         assert field in response.json["error"]["fields"]
 
 
+def test_listed_text_posts_carry_their_markdown_and_html(api):
+    make_post("blog", title="Hi", body="Hello **there**")
+    listed = api.get("/posts").json["posts"][0]
+    assert listed["body"] == "Hello **there**"
+    assert listed["body_html"].strip() == "<p>Hello <strong>there</strong></p>"
+    one = api.get(f"/posts/{listed['id']}").json
+    one.pop("comments")
+    assert listed == one  # a post reads the same in a list as on its own
+
+
 def test_list_does_not_carry_comments(api):
     post = make_post("quote")
     api.token_for("alice")

@@ -148,13 +148,15 @@ class Post(db.Document):
         self.search_terms = search_terms(*fields, *self.tags)
 
     @classmethod
-    def listing(cls):
-        """Posts newest first, without what lists never show (``LIST_EXCLUDE``).
+    def listing(cls, keep=()):
+        """Posts newest first, without what lists never show (``LIST_EXCLUDE``) unless
+        named in ``keep`` (the API shows the Markdown source, for one).
 
         On one type (``ImagePost.listing()``) only the fields that type has are named:
         MongoEngine refuses to exclude a field a class does not know.
         """
-        return cls.objects.exclude(*filter(cls._knows_field, cls.LIST_EXCLUDE)).order_by(*cls.LIST_ORDER)
+        excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
+        return cls.objects.exclude(*excluded).order_by(*cls.LIST_ORDER)
 
     @classmethod
     def _knows_field(cls, name):

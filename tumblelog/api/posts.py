@@ -36,7 +36,8 @@ def filtered_posts():
     post_type = args.get("type")
     if post_type is not None and post_type not in POST_TYPES:
         raise ApiError(400, "Unknown post type.", {"type": [f"One of: {', '.join(POST_TYPES)}."]})
-    posts = (POST_TYPES[post_type] if post_type else Post).listing()
+    # Serialised posts carry the Markdown source as well as its HTML.
+    posts = (POST_TYPES[post_type] if post_type else Post).listing(keep=("body",))
     if "tag" in args:
         try:
             tags = parse_tags([args["tag"]])
