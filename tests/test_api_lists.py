@@ -1,6 +1,8 @@
 """Lists through the API: posts filtered and paged with cursors, comments, tags and
 profiles."""
 import base64
+import struct
+from urllib.parse import parse_qs, urlsplit
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -73,9 +75,9 @@ def test_last_page_has_no_next(api):
     [
         "garbage!",
         "x" * 65,
-        base64.urlsafe_b64encode(b"123.nothex").decode(),
-        base64.urlsafe_b64encode(b"-5." + b"a" * 24).decode(),
-        base64.urlsafe_b64encode(b"999999999999999." + b"a" * 24).decode(),
+        base64.urlsafe_b64encode(b"123.nothex").decode(),  # a position too short
+        base64.urlsafe_b64encode(b"\x00" * 21).decode().rstrip("="),  # too long
+        base64.urlsafe_b64encode(struct.pack(">q12s", 2**63 - 1, b"a" * 12)).decode().rstrip("="),  # no such time
         base64.urlsafe_b64encode(b'{"$gt": ""}').decode(),
         "",
         "A",
@@ -132,6 +134,17 @@ def test_listed_text_posts_carry_their_markdown_and_html(api):
     one = api.get(f"/posts/{listed['id']}").json
     one.pop("comments")
     assert listed == one  # a post reads the same in a list as on its own
+
+
+@pytest.mark.parametrize("extra", ["endpoint=x", "_external=1&_scheme=javascript", "_anchor=x", "cursor_extra=1"])
+def test_next_link_carries_only_the_lists_own_filters(api, extra):
+    make_posts(3)
+    response = api.client.get(f"/api/v1/posts?limit=1&{extra}")
+    assert response.status_code == 200
+    assert response.json["next"].startswith("/api/v1/posts?")
+    link = urlsplit(response.json["next"])
+    assert set(parse_qs(link.query)) == {"limit", "cursor"}
+    assert link.fragment == ""
 
 
 def test_list_does_not_carry_comments(api):

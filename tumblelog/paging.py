@@ -42,6 +42,14 @@ def decode_cursor(token):
         return None
 
 
+def older_than(created_at, post_id):
+    """Posts after the position ``(created_at, post_id)`` in newest-first order.
+
+    ``created_at <= t`` bounds the index scan; the ``$or`` breaks ties by id.
+    """
+    return Q(created_at__lte=created_at) & (Q(created_at__lt=created_at) | Q(id__lt=post_id))
+
+
 @dataclass
 class Page:
     """One page of a post list and the way to its neighbours.
@@ -112,9 +120,7 @@ def page_of(queryset):
         position = decode_cursor(before if before is not None else after) or abort(404)
         created_at, post_id = position
         if before is not None:
-            # created_at <= t bounds the index scan; the $or breaks ties by id.
-            older = Q(created_at__lte=created_at) & (Q(created_at__lt=created_at) | Q(id__lt=post_id))
-            posts = list(queryset.filter(older).limit(per_page + 1))
+            posts = list(queryset.filter(older_than(created_at, post_id)).limit(per_page + 1))
             if not posts:
                 abort(404)
             return Page(posts[:per_page], None, len(posts) > per_page, has_newer=True, keyset=True)

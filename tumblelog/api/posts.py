@@ -8,11 +8,11 @@ from werkzeug.datastructures import MultiDict
 from wtforms import FileField
 
 from ..blog import remove_post, save_post
+from ..paging import decode_cursor, encode_cursor, older_than
 from ..forms import POST_FORMS
 from ..models import POST_TYPES, Post, User, utcnow
 from ..tags import TagError, parse_tags
 from . import ApiError, bp, check_fields, json_object
-from . import cursor as cursors
 from .serialise import post_dict
 from .tokens import token_required
 
@@ -28,6 +28,9 @@ def limit_arg(default=DEFAULT_LIMIT, maximum=MAX_LIMIT):
     if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= maximum):
         raise ApiError(400, f"limit must be a whole number from 1 to {maximum}.", {"limit": ["Out of range."]})
     return int(raw)
+
+
+LIST_FILTERS = ("type", "tag", "author", "limit")
 
 
 def filtered_posts():
@@ -60,13 +63,15 @@ def list_posts():
     limit = limit_arg()
     posts = filtered_posts()
     if "cursor" in request.args:
-        try:
-            posts = posts.filter(cursors.after(request.args["cursor"]))
-        except ValueError:
-            raise ApiError(400, "Not a cursor from this API.", {"cursor": ["Use the next_cursor of a page."]}) from None
+        position = decode_cursor(request.args["cursor"])
+        if position is None:
+            raise ApiError(400, "Not a cursor from this API.", {"cursor": ["Use the next_cursor of a page."]})
+        posts = posts.filter(older_than(*position))
     page = list(posts.limit(limit + 1))
-    next_cursor = cursors.encode(page[limit - 1]) if len(page) > limit else None
-    args = {key: value for key, value in request.args.items() if key != "cursor"}
+    next_cursor = encode_cursor(page[limit - 1]) if len(page) > limit else None
+    # Only the list's own filters go on into the link: anything else could collide with
+    # url_for's parameters (endpoint, _external, _scheme...).
+    args = {key: request.args[key] for key in LIST_FILTERS if key in request.args}
     return jsonify(
         posts=[post_dict(post) for post in page[:limit]],
         next_cursor=next_cursor,
