@@ -145,3 +145,13 @@ def test_paging_links_keep_other_query_arguments_but_never_url_for_options(clien
     make_posts(15)
     older = link(client.get("/?q=cats&_external=1&_scheme=javascript&page=1"), "next")
     assert older.startswith("/?q=cats&before=")
+
+
+@pytest.mark.parametrize("url", ["/?endpoint=x", "/tag/python?endpoint=x&tag=cats", "/?before_=1&endpoint=y&q=a%26b"])
+def test_query_arguments_never_break_the_page_links(client, url):
+    make_posts(15, tags=["python"])
+    response = client.get(url)
+    assert response.status_code == 200
+    older = link(response, "next")
+    assert older.startswith(url.split("?")[0] + "?")
+    assert "before=" in older

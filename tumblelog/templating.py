@@ -1,5 +1,6 @@
 """What templates need beyond Jinja: dates, post-type labels, page links."""
 from datetime import datetime, timezone
+from urllib.parse import urlencode
 
 from flask import request, url_for
 
@@ -22,34 +23,27 @@ def iso_datetime(value):
     return as_utc(value).isoformat(timespec="seconds")
 
 
-def page_url(number):
-    """This list page's URL at page ``number``."""
-    # Keeps ?q= on search pages. Names starting with "_" are url_for's own options
-    # (?_scheme=javascript&_external=1 would make a script link): never taken from the URL.
-    query = {name: value for name, value in request.args.items() if not name.startswith("_")}
-    args = {**query, **(request.view_args or {})}
-    args["page"] = number if number > 1 else None
-    return url_for(request.endpoint, **args)
-
-
 def list_url(args):
     """This list page's URL with the paging arguments ``args`` (``Page.older_args``...).
 
     Other query arguments (a search's ``?q=``) stay; names starting with "_" are
     url_for's own options (``?_external=1&_scheme=javascript``) and never come along.
     """
-    query = {
-        name: value
-        for name, value in request.args.items()
+    # The query goes on as text, never as url_for keywords: ?endpoint=x would collide with
+    # url_for's own parameter, and ?_external=1&_scheme=javascript would make a script link.
+    query = [
+        (name, value)
+        for name, value in request.args.items(multi=True)
         if not name.startswith("_") and name not in PAGING_ARGS
-    }
-    return url_for(request.endpoint, **{**query, **(request.view_args or {}), **args})
+    ]
+    query += [(name, value) for name, value in args.items() if value is not None]
+    path = url_for(request.endpoint, **(request.view_args or {}))
+    return f"{path}?{urlencode(query)}" if query else path
 
 
 def register(app):
     app.jinja_env.filters["human_date"] = human_date
     app.jinja_env.filters["iso_datetime"] = iso_datetime
-    app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["list_url"] = list_url
     app.jinja_env.globals["POST_TYPE_LABELS"] = POST_TYPE_LABELS
     app.jinja_env.globals["now"] = lambda: datetime.now(timezone.utc)
