@@ -4,7 +4,7 @@ import pytest
 
 from api_helpers import api  # noqa: F401  (a fixture)
 from factories import make_post, make_user
-from tumblelog.models import Like, Post
+from tumblelog.models import Like, Post, User
 
 
 @pytest.fixture
@@ -29,6 +29,14 @@ def test_liked_true_twice_is_one_like(api, post):
     assert api.post(f"/posts/{post.id}/like", json={"liked": False}).json == {"liked": False, "like_count": 0}
     assert api.post(f"/posts/{post.id}/like", json={"liked": False}).json == {"liked": False, "like_count": 0}
     assert Post.objects.get().like_count == 0
+
+
+def test_api_likes_are_kept_on_the_account_as_the_pages_show_them(api, post):
+    api.token_for("alice")
+    api.post(f"/posts/{post.id}/like", json={"liked": True})
+    assert User.by_username("alice").recent_likes == [post.id]
+    api.post(f"/posts/{post.id}/like")
+    assert User.by_username("alice").recent_likes == []
 
 
 def test_likes_of_two_readers_add_up(api, post):

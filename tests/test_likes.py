@@ -4,9 +4,11 @@ import threading
 
 import pytest
 
+from bench.meter import METER
 from conftest import AuthActions, page
 from factories import PASSWORD, make_post, make_user
 from roundtrips import atomic_mock_writes
+from tumblelog import likes
 from tumblelog.models import Like, Post, User
 
 
@@ -16,6 +18,18 @@ def like_box(client, url="/"):
 
 def like_count(post):
     return Post.objects(id=post.id).only("like_count").first().like_count
+
+
+def pressed(client, url="/"):
+    """``{post id: whether its Like button shows "Liked"}`` on the page at ``url``."""
+    return {
+        article["data-post-id"]: article.select_one(".likes button")["aria-pressed"] == "true"
+        for article in page(client.get(url)).select("article.post")
+    }
+
+
+def remembered(name="reader"):
+    return User.by_username(name).recent_likes
 
 
 @pytest.fixture
@@ -93,6 +107,55 @@ def test_deleting_a_post_deletes_its_likes(client, auth, post):
     client.post(f"/post/{mine.id}/like")
     Post.objects(id=post.id).delete()
     assert [like.post.pk for like in Like.objects] == [mine.id]
+    # The account may still name the deleted post; no page lists it, so no button shows it.
+    assert pressed(client) == {str(mine.id): True}
+    assert client.post(f"/post/{post.id}/like", data={"action": "like"}).status_code == 404
+
+
+def test_a_like_is_kept_on_the_account_and_pages_show_it_with_no_query(client, auth, post):
+    auth.register("reader")
+    other = make_post("quote", author=make_user("carol"))
+    client.post(f"/post/{post.id}/like", data={"action": "like"})
+    assert remembered() == [post.id]
+    for url in ("/", f"/post/{post.id}", "/user/bob"):
+        client.get(url)  # warms the top-tags cache
+        with METER.recording() as operations:
+            shown = pressed(client, url)
+        assert shown[str(post.id)] is True and shown.get(str(other.id)) in (False, None)
+        # The reader's account and the posts: nothing asks the like collection.
+        assert len(operations) <= 2 and "like" not in {op.collection for op in operations}, url
+    client.post(f"/post/{post.id}/like", data={"action": "unlike"})
+    assert remembered() == []
+    assert pressed(client) == {str(post.id): False, str(other.id): False}
+
+
+def test_the_account_remembers_only_the_latest_likes(client, auth, monkeypatch):
+    monkeypatch.setattr(likes, "RECENT_LIKES", 3)
+    auth.register("reader")
+    posts = [make_post("quote", author=make_user(f"writer{n}")) for n in range(5)]
+    ids = [post.id for post in posts]
+    for post in posts:
+        client.post(f"/post/{post.id}/like", data={"action": "like"})
+    assert remembered() == ids[2:]
+    assert pressed(client) == {str(i): i in ids[2:] for i in ids}
+    assert {box.get_text() for box in page(client.get("/")).select(".likes__count")} == {"1 like"}
+    # Liking a post liked too long ago adds no Like and no count, and brings it back.
+    client.post(f"/post/{ids[0]}/like", data={"action": "like"})
+    assert (like_count(posts[0]), Like.objects(post=ids[0]).count()) == (1, 1)
+    assert remembered() == [ids[3], ids[4], ids[0]]
+    assert pressed(client) == {str(i): i in (ids[0], ids[3], ids[4]) for i in ids}
+    # A bare POST toggles what the Like documents say, not what the account remembers.
+    client.post(f"/post/{ids[1]}/like")
+    assert (like_count(posts[1]), Like.objects(post=ids[1]).count()) == (0, 0)
+
+
+def test_an_account_that_names_a_post_it_does_not_like_mends_on_unlike(client, auth, post):
+    auth.register("reader")
+    User.objects(username_key="reader").update_one(push__recent_likes=post.id)
+    assert pressed(client) == {str(post.id): True}
+    client.post(f"/post/{post.id}/like", data={"action": "unlike"})
+    assert (like_count(post), remembered()) == (0, [])
+    assert pressed(client) == {str(post.id): False}
 
 
 @pytest.fixture
@@ -140,6 +203,7 @@ def test_concurrent_likes_by_one_reader_count_once(app, post, racing):
     statuses = run_together(clients, lambda c: c.post(f"/post/{post.id}/like", data={"action": "like"}))
     assert statuses == [303] * 8
     assert like_count(post) == 1 == Like.objects(post=post.id).count()
+    assert remembered() == [post.id]
 
 
 def test_concurrent_likes_and_toggles_keep_the_count_exact(app, post, racing):
@@ -149,6 +213,7 @@ def test_concurrent_likes_and_toggles_keep_the_count_exact(app, post, racing):
     assert like_count(post) == Like.objects(post=post.id).count()
     assert run_together(clients, lambda c: c.post(url, data={"action": "unlike"})) == [303] * 12
     assert like_count(post) == 0 == Like.objects(post=post.id).count()
+    assert [remembered(name) for name in ("ann", "ben", "cat", "dan")] == [[]] * 4
 
 
 def test_forms_carry_a_working_csrf_token(app_factory):

@@ -3,6 +3,11 @@
 A like is a ``Like`` document (unique on user + post) and ``Post.like_count`` moves by
 one only when a Like is really inserted or deleted, so a double click or two requests
 at once never count twice, and a popular post's document does not grow.
+
+Pages show which posts the reader likes from ``User.recent_likes``, the ids of their
+last ``RECENT_LIKES`` likes, which comes with the account every request loads: no query
+of its own. An older like shows as not liked; pressing Like then adds no second Like and
+no count, and brings the post back into the list.
 """
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
@@ -10,9 +15,13 @@ from mongoengine import NotUniqueError
 
 from .auth import safe_next
 from .follow import sign_in_first, wanted_state
-from .models import Like, Post
+from .models import Like, Post, User
 
 bp = Blueprint("likes", __name__)
+
+# How many liked posts an account remembers for the like buttons: 500 ObjectIds are
+# about 8.4 KB of the user document, loaded on every signed-in request.
+RECENT_LIKES = 500
 
 
 def like(user, post_id):
@@ -20,25 +29,40 @@ def like(user, post_id):
     try:
         Like(user=user, post=post_id).save(force_insert=True)
     except NotUniqueError:
-        return False  # liked already, perhaps by a request a moment ago
-    Post.objects(id=post_id).update_one(inc__like_count=1)
-    return True
+        added = False  # liked already, perhaps by a request a moment ago
+    else:
+        Post.objects(id=post_id).update_one(inc__like_count=1)
+        added = True
+    # Either way: a like older than the list comes back into it.
+    remember(user, post_id)
+    return added
 
 
 def unlike(user, post_id):
     """Take the like back; True if this call removed it."""
+    # Either way, so a list that disagrees with the Like documents mends itself.
+    User.objects(id=user.id).update_one(pull__recent_likes=post_id)
     if not Like.objects(user=user, post=post_id).delete():
         return False
     Post.objects(id=post_id).update_one(dec__like_count=1)
     return True
 
 
+def remember(user, post_id):
+    """Append ``post_id`` to the reader's ``recent_likes`` unless it is there already,
+    dropping the oldest past ``RECENT_LIKES``: one atomic update, whose ``$ne`` filter
+    keeps two requests at once from adding it twice."""
+    User.objects(id=user.id, recent_likes__ne=post_id).update_one(
+        __raw__={"$push": {"recent_likes": {"$each": [post_id], "$slice": -RECENT_LIKES}}}
+    )
+
+
 def liked_ids(posts):
-    """The ids of those of ``posts`` the signed-in reader likes: one query per page."""
+    """The ids of those of ``posts`` the signed-in reader likes (recently): read from
+    their account, already loaded, so no query."""
     if current_user.is_anonymous or not posts:
         return set()
-    likes = Like.objects(user=current_user.id, post__in=[post.id for post in posts])
-    return {row["post"] for row in likes.only("post").as_pymongo()}
+    return {post.id for post in posts} & set(current_user.recent_likes)
 
 
 @bp.route("/post/<objectid:post_id>/like", methods=("POST",))

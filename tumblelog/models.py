@@ -65,6 +65,9 @@ class User(UserMixin, db.Document):
     # so the dashboard is one query; changed only with $addToSet/$pull (see follow.py).
     followed_tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH))
     followed_users = db.ListField(field=db.ObjectIdField())
+    # The posts this reader liked most recently, oldest first and capped (likes.py keeps
+    # it with $push/$pull): like buttons read it from the account, with no query of their own.
+    recent_likes = db.ListField(field=db.ObjectIdField())
 
     meta = {"collection": "user"}
 
