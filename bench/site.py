@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from config import Config
 from tumblelog import create_app
+from tumblelog.likes import RECENT_LIKES, like
 from tumblelog.models import BlogPost, Post, User
 from tumblelog.paging import encode_cursor
 from tumblelog.seed import ensure_user, seed_discussion, seed_posts
@@ -66,6 +67,10 @@ def seed(app, count, fresh=False, progress=True):
         User.objects(id=reader.id).update_one(
             set__followed_tags=["python", "photography"], set__followed_users=[ensure_user("ada").id]
         )
+        # The reader likes as many of the newest posts as an account remembers, so the
+        # signed-in rows load the largest user document and show liked posts.
+        for post_id in Post.listing().limit(RECENT_LIKES).scalar("id"):
+            like(reader, post_id)
         if progress:
             print(file=sys.stderr)
         return reader
@@ -107,9 +112,12 @@ def pages(app, deep_page=100):
         ]
     rows += [
         ("tag page (common tag)", "/tag/python", False),
+        ("tag page (common tag), signed in", "/tag/python", True),
         ("tag page (rare tag)", "/tag/winter", False),
         ("user page", "/user/ada", False),
+        ("user page, signed in", "/user/ada", True),
         ("permalink, 20 comments", f"/post/{discussion.id}", False),
+        ("permalink, 20 comments, signed in", f"/post/{discussion.id}", True),
     ]
     return rows + [row for row in LATER_PAGES if routed(app, row[1])]
 
