@@ -163,6 +163,9 @@ def racing():
     """Switch threads every microsecond (Python's default is 5 ms, long enough for a
     whole request), so that concurrent requests really interleave; each single write
     stays atomic, as on a server."""
+    # MongoEngine creates a collection's indexes on its first use, and another thread
+    # may write meanwhile: a fresh database's race, not ours. Create them first.
+    Like.ensure_indexes()
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     with atomic_mock_writes():
