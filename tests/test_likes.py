@@ -236,3 +236,17 @@ def test_forms_carry_a_working_csrf_token(app_factory):
             assert client.post(form["action"], data=data).status_code == 303
         assert like_count(post) == 1
         assert User.by_username("reader").followed_tags == ["python"]
+
+
+def test_the_remember_command_fills_accounts_from_older_likes(client, auth, runner, monkeypatch):
+    monkeypatch.setattr(likes, "RECENT_LIKES", 2)
+    auth.register("reader")
+    posts = [make_post("quote", author=make_user(f"writer{n}")) for n in range(3)]
+    for post in posts:
+        client.post(f"/post/{post.id}/like", data={"action": "like"})
+    User.objects(username_key="reader").update_one(set__recent_likes=[])  # as before the list existed
+    assert not any(pressed(client).values())
+    result = runner.invoke(args=["likes", "remember"])
+    assert "Remembered the likes of 1 readers." in result.output
+    assert remembered() == [posts[1].id, posts[2].id]
+    assert pressed(client) == {str(post.id): post is not posts[0] for post in posts}

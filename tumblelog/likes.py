@@ -9,6 +9,7 @@ last ``RECENT_LIKES`` likes, which comes with the account every request loads: n
 of its own. An older like shows as not liked; pressing Like then adds no second Like and
 no count, and brings the post back into the list.
 """
+import click
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 from mongoengine import NotUniqueError
@@ -17,7 +18,7 @@ from .auth import safe_next
 from .follow import sign_in_first, wanted_state
 from .models import Like, Post, User
 
-bp = Blueprint("likes", __name__)
+bp = Blueprint("likes", __name__, cli_group="likes")
 
 # How many liked posts an account remembers for the like buttons. Every signed-in
 # request loads them with the account: 500 ObjectIds are 8.4 KB of BSON and about
@@ -79,6 +80,19 @@ def toggle(post_id):
     else:
         unlike(user, post_id)
     return redirect(f"{back}#post-{post_id}", 303)  # back to the post, not the page top
+
+
+@bp.cli.command("remember")
+def remember_all():
+    """Fill every account's recent likes from its likes (once, for likes made before
+    accounts kept them). A like made during the run may drop out of the list; liking
+    that post again brings it back."""
+    readers = Like.objects.distinct("user")  # their ids
+    for reader in readers:
+        newest = Like.objects(user=reader).order_by("-id").limit(RECENT_LIKES).only("post")
+        ids = [row["post"] for row in newest.as_pymongo()]
+        User.objects(id=reader).update_one(set__recent_likes=ids[::-1])
+    click.echo(f"Remembered the likes of {len(readers)} readers.")
 
 
 def register(app):
