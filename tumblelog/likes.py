@@ -7,7 +7,9 @@ at once never count twice, and a popular post's document does not grow.
 Pages show which posts the reader likes from ``User.recent_likes``, the ids of their
 last ``RECENT_LIKES`` likes, which comes with the account every request loads: no query
 of its own. An older like shows as not liked; pressing Like then adds no second Like and
-no count, and brings the post back into the list.
+no count, and brings the post back into the list. The list is not changed in one
+transaction with the Like: a like and an unlike racing may leave the two disagreeing on
+that post, until the reader presses its button again (both ways mend it).
 """
 import click
 from flask import Blueprint, redirect, request, url_for
@@ -75,6 +77,7 @@ def toggle(post_id):
     if current_user.is_anonymous:
         return sign_in_first(back)
     user = current_user._get_current_object()
+    # A bare POST asks the Like documents, not the list: right for older likes too.
     if wanted_state(lambda: Like.objects(user=user, post=post_id).first() is not None, "like", "unlike"):
         like(user, post_id)
     else:
