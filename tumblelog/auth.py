@@ -6,7 +6,7 @@ from flask import Blueprint, flash, has_request_context, redirect, render_templa
 from flask_login import current_user, login_user, logout_user
 from mongoengine import NotUniqueError, Q
 
-from .extensions import bcrypt, limiter, login_manager
+from .extensions import limiter, login_manager
 from .forms import LoginForm, RegisterForm, form_status
 from .models import User
 from .ratelimit import TOO_MANY_SIGN_INS, TOO_MANY_SIGN_UPS, config_limit, failed, login_username
@@ -15,8 +15,6 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 PREFETCHED = "tumblelog.prefetched_readers"
 
-# Checked when the username is unknown, so that answer takes as long as a wrong password.
-_DUMMY_HASH = None
 
 
 @login_manager.user_loader
@@ -62,18 +60,6 @@ def safe_next(target):
     return target
 
 
-def check_login(username, password):
-    """The user whose name and password match, or None, in the same time either way."""
-    global _DUMMY_HASH
-    user = User.by_username(username)
-    if user is None:
-        if _DUMMY_HASH is None:
-            _DUMMY_HASH = bcrypt.generate_password_hash("not a password").decode()
-        bcrypt.check_password_hash(_DUMMY_HASH, password)
-        return None
-    return user if user.check_password(password) else None
-
-
 @bp.route("/register", methods=("GET", "POST"))
 @limiter.limit(config_limit("RATELIMIT_REGISTER"), methods=["POST"], error_message=TOO_MANY_SIGN_UPS)
 def register():
@@ -113,7 +99,7 @@ def login():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = check_login(form.username.data, form.password.data)
+        user = User.authenticate(form.username.data, form.password.data)
         if user is None:
             form.password.errors.append("Wrong username or password.")
         else:

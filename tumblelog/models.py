@@ -5,6 +5,8 @@ timestamps) and each subclass adds only its own fields. Lists never dereference 
 author (``author_name`` is copied at save; usernames never change) and never load
 comments (``comment_count`` is kept beside them with ``$inc``).
 """
+import functools
+import secrets
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -51,6 +53,12 @@ def http_url_error(url):
     return None
 
 
+@functools.cache
+def _dummy_password_hash():
+    """A hash no password matches, made once, for ``User.authenticate``."""
+    return bcrypt.generate_password_hash(secrets.token_hex(16)).decode()
+
+
 class User(UserMixin, db.Document):
     """A blogger (or a reader with an account). ``username_key`` makes names unique
     case-insensitively: "Alice" and "alice" are one account."""
@@ -86,6 +94,16 @@ class User(UserMixin, db.Document):
 
     def check_password(self, password):
         return bcrypt.check_password_hash(self.password_hash, password)
+
+    @classmethod
+    def authenticate(cls, username, password):
+        """The account whose name and password match, or None, in the same time either
+        way: an unknown name still costs one bcrypt check, so timing tells no names."""
+        user = cls.by_username(username)
+        if user is None:
+            bcrypt.check_password_hash(_dummy_password_hash(), password)
+            return None
+        return user if user.check_password(password) else None
 
     def can_edit(self, post):
         """Authors manage their own posts; admins manage every post."""

@@ -18,11 +18,15 @@ def client_ip():
     return get_remote_address() or "unknown"
 
 
+def account_key(username):
+    """The rate-limit key of the account ``username`` names, so guessing is limited per
+    account too, whichever addresses it comes from. Case-folded: "Alice" and "alice" are one."""
+    return "user:" + (username or "").strip().lower()[:64]
+
+
 def login_username():
-    """The account a sign-in is aimed at, so guessing is limited per account too,
-    whichever addresses it comes from. Case-folded: "Alice" and "alice" are one."""
-    name = (request.form.get("username") or "").strip().lower()[:64]
-    return f"user:{name}"
+    """The account a sign-in form is aimed at."""
+    return account_key(request.form.get("username"))
 
 
 def storage_options(config):

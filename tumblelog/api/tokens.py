@@ -11,10 +11,10 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 
-from ..extensions import bcrypt, db, limiter
+from ..extensions import db, limiter
 from ..forms import PASSWORD_MAX
 from ..models import User, utcnow
-from ..ratelimit import TOO_MANY_SIGN_INS, config_limit
+from ..ratelimit import TOO_MANY_SIGN_INS, account_key, config_limit
 from . import ApiError, bp
 from .serialise import iso
 
@@ -22,11 +22,6 @@ TOKEN_PREFIX = "tlg_"  # makes a leaked token easy to recognise in logs and secr
 DEFAULT_LIFETIME = timedelta(days=30)
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tumblelog"'}
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="tumblelog", charset="UTF-8"'}
-
-# Checked against when the user does not exist, so that answering takes as long as a
-# wrong password and does not tell which usernames exist.
-_DUMMY_HASH = None
-
 
 class ApiToken(db.Document):
     """One issued token. MongoDB's TTL monitor removes expired ones (within a minute or
@@ -94,19 +89,13 @@ def token_required(view):
 
 def basic_user():
     """The user named by valid HTTP Basic credentials, or None."""
-    global _DUMMY_HASH
     credentials = request.authorization
     if credentials is None or credentials.type != "basic":
         return None
     username, password = credentials.username or "", credentials.password or ""
     if len(username) > 64 or len(password) > PASSWORD_MAX:
         return None
-    user = User.by_username(username) if username else None
-    if user is None:
-        _DUMMY_HASH = _DUMMY_HASH or bcrypt.generate_password_hash(secrets.token_hex(8)).decode()
-        bcrypt.check_password_hash(_DUMMY_HASH, password)
-        return None
-    return user if user.check_password(password) else None
+    return User.authenticate(username, password)
 
 
 def token_key():
@@ -117,7 +106,7 @@ def token_key():
 def basic_username():
     """The account a token request is aimed at, case-folded like sign-in's key."""
     credentials = request.authorization
-    return "user:" + ((credentials.username or "") if credentials else "").strip().lower()[:64]
+    return account_key(credentials.username if credentials else None)
 
 
 def refused(response):
