@@ -17,11 +17,11 @@ from . import media
 from .auth import find_user
 from .extensions import limiter
 from .forms import POST_FORMS, CommentForm, form_status
+from .lookups import tag_or_404
 from .models import POST_TYPES, Comment, Post, utcnow
-from .paging import Page, page_of, paging_args  # noqa: F401 (Page: other views build on it from here)
+from .paging import page_of, paging_args
 from .ratelimit import TOO_MANY_COMMENTS, config_limit
 from .spam import is_spam
-from .tags import TagError, parse_tags
 
 bp = Blueprint("blog", __name__)
 
@@ -35,14 +35,9 @@ def index():
 @bp.route("/tag/<tag>")
 def tag(tag):
     """Posts carrying one tag. Other spellings of the tag redirect to its normal form."""
-    try:
-        normal = parse_tags([tag])
-    except TagError:
-        abort(404)
-    if not normal:
-        abort(404)
-    if normal[0] != tag:
-        return redirect(url_for("blog.tag", tag=normal[0], **paging_args()), 301)
+    normal = tag_or_404(tag)
+    if normal != tag:
+        return redirect(url_for("blog.tag", tag=normal, **paging_args()), 301)
     return render_template(
         "blog/list.html", page=page_of(Post.listing().filter(tags=tag)), heading=f"#{tag}", tag=tag
     )

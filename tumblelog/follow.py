@@ -14,9 +14,9 @@ from flask_login import current_user, login_required
 from mongoengine.queryset.visitor import Q
 
 from .auth import safe_next
-from .blog import Page, page_of
 from .lookups import tag_or_404, user_or_404
 from .models import MAX_FOLLOWS, Post, User
+from .paging import Page, page_of
 
 bp = Blueprint("follow", __name__)
 

@@ -8,9 +8,9 @@ ever compared as whole values. Results are newest first.
 import click
 from flask import Blueprint, render_template, request
 
-from .blog import Page, page_of
 from .keywords import MAX_QUERY_LENGTH, query_terms
 from .models import POST_TYPES, Post
+from .paging import Page, page_of
 from .tags import TagError, parse_tags
 
 bp = Blueprint("search", __name__, cli_group="search")
