@@ -23,12 +23,23 @@ def wants_json():
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+def json_error(status, message, fields=None, headers=None):
+    """The JSON error every API client gets: ``{"error": {"status", "message", "fields"}}``."""
+    error = {"status": status, "message": message}
+    if fields:
+        error["fields"] = fields
+    response = jsonify(error=error)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
 def render_error(status, message=None):
     """The error page (or JSON body) for ``status``."""
     title, default = MESSAGES.get(status, MESSAGES[500])
     message = message or default
     if wants_json():
-        return jsonify(error={"status": status, "message": message}), status
+        return json_error(status, message), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 

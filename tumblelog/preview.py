@@ -7,6 +7,7 @@ so the preview shows exactly what will be published. Without the script, nothing
 from flask import Blueprint, jsonify, request
 from flask_login import login_required
 
+from .errors import json_error
 from .markup import MAX_MARKDOWN_LENGTH, render_markdown
 
 bp = Blueprint("preview", __name__)
@@ -18,5 +19,5 @@ def markdown():
     """``body`` (Markdown) in, ``{"html": ...}`` out; 413 past a post's maximum length."""
     text = request.form.get("body", "")
     if len(text) > MAX_MARKDOWN_LENGTH:
-        return jsonify(error={"status": 413, "message": f"A post has at most {MAX_MARKDOWN_LENGTH:,} characters."}), 413
+        return json_error(413, f"A post has at most {MAX_MARKDOWN_LENGTH:,} characters.")
     return jsonify(html=render_markdown(text))

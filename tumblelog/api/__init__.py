@@ -6,8 +6,9 @@ cross-site request carries no Authorization header and is refused with 401.
 """
 import json
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
+from ..errors import json_error
 from ..extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -27,17 +28,9 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def error_response(status, message, fields=None, headers=None):
-    """The JSON error body every API failure uses."""
-    error = {"status": status, "message": message}
-    if fields:
-        error["fields"] = fields
-    return jsonify(error=error), status, headers or {}
-
-
 @bp.errorhandler(ApiError)
 def api_error(error):
-    return error_response(error.status, error.message, error.fields, error.headers)
+    return json_error(error.status, error.message, error.fields, error.headers)
 
 
 @bp.before_request
