@@ -43,10 +43,19 @@ class Config:
     # one, so every worker and replica shares them; RATELIMIT_STORAGE_URI overrides.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or MONGODB_URI or "memory://"
+    # Each counts one action however it comes, by the HTML form or the API.
+    RATELIMIT_SIGN_IN = "30 per minute"  # every sign-in and token request per address (bcrypt)
     RATELIMIT_LOGIN = "10 per minute; 100 per day"  # failed sign-ins per address
-    RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 50 per day"  # failed sign-ins per account
+    # Failed sign-ins per account; over it, only addresses that failed too are refused.
+    RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 50 per day"
     RATELIMIT_REGISTER = "10 per hour"  # sign-up attempts per address
-    RATELIMIT_COMMENT = "5 per minute; 100 per day"  # comments per address
+    # The rest count per address and, separately, per account.
+    RATELIMIT_COMMENT = "5 per minute; 100 per day"  # comments
+    RATELIMIT_POST = "30 per minute; 500 per day"  # new, changed, deleted posts; deleted comments
+    RATELIMIT_UPLOAD = "10 per minute; 100 per day"  # requests carrying a file (decoding costs)
+    RATELIMIT_LIKE = "60 per minute; 1000 per day"  # likes and unlikes
+    RATELIMIT_FOLLOW = "30 per minute; 500 per day"  # follows and unfollows
+    RATELIMIT_PREVIEW = "120 per minute"  # Markdown previews (the editor sends one per pause)
     RATELIMIT_API = "300 per minute"  # every API request, per address
     RATELIMIT_API_TOKEN = "120 per minute"  # API requests carrying a token, per token
     # Uploads are capped at 10 MB; a bigger request gets the 413 page.

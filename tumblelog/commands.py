@@ -1,12 +1,16 @@
-"""Command-line tools: ``flask --app tumblelog create-user``, ``seed`` and ``export``."""
+"""Command-line tools: ``flask --app tumblelog create-user``, ``seed``, ``export``, and
+``limiter unlock`` / ``limiter reset`` for rate limits."""
 import re
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_limiter.commands import cli as limiter_cli
 from mongoengine import NotUniqueError
 
 from .export import export
+from .extensions import limiter
+from .ratelimit import clear_sign_in_locks
 from .forms import PASSWORD_MIN
 from .models import USERNAME_PATTERN, User
 from .seed import seed_posts
@@ -59,7 +63,31 @@ def seed(count):
     click.echo(f"Added {count} posts.")
 
 
+@click.command("unlock")
+@with_appcontext
+@click.argument("username")
+@click.argument("address")
+def unlock(username, address):
+    """Let USERNAME sign in again from ADDRESS (an IP address) after failed attempts."""
+    clear_sign_in_locks(username, address)
+    click.echo(f"Cleared the failed sign-ins of {username.lower()} from {address}.")
+
+
+@click.command("reset")
+@with_appcontext
+def reset_limits():
+    """Forget every rate-limit count (all actions, accounts and addresses)."""
+    limiter.reset()
+    click.echo("Every rate-limit count is cleared.")
+
+
 def register(app):
+    # Flask-Limiter installs its own ``flask limiter`` group (as a Flask plugin command,
+    # which wins over an app's group of the same name): ours join it, and it is added
+    # to the app too, where ``app.test_cli_runner()`` looks.
+    limiter_cli.add_command(unlock)
+    limiter_cli.add_command(reset_limits)
+    app.cli.add_command(limiter_cli, "limiter")
     app.cli.add_command(create_user)
     app.cli.add_command(seed)
     app.cli.add_command(export)

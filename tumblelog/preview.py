@@ -9,11 +9,13 @@ from flask_login import login_required
 
 from .errors import json_error
 from .markup import MAX_MARKDOWN_LENGTH, render_markdown
+from .ratelimit import action_limit
 
 bp = Blueprint("preview", __name__)
 
 
 @bp.route("/post/preview", methods=("POST",))
+@action_limit("preview", "RATELIMIT_PREVIEW")
 @login_required
 def markdown():
     """``body`` (Markdown) in, ``{"html": ...}`` out; 413 past a post's maximum length."""

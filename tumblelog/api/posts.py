@@ -11,6 +11,7 @@ from ..blog import remove_post, save_post
 from ..paging import decode_cursor, encode_cursor, older_than
 from ..forms import POST_FORMS
 from ..models import POST_TYPES, Post, User, utcnow
+from ..ratelimit import action_limit
 from ..tags import TagError, parse_tags
 from . import ApiError, bp, check_fields, json_object
 from .serialise import post_dict
@@ -119,6 +120,7 @@ def stored(post, form, status):
 
 
 @bp.route("/posts", methods=("POST",))
+@action_limit("post", "RATELIMIT_POST")
 @token_required
 def create_post():
     """Create a post of ``type`` with that type's fields, as on the HTML form."""
@@ -143,6 +145,7 @@ def get_post(post_id):
 
 
 @bp.route("/posts/<objectid:post_id>", methods=("PATCH",))
+@action_limit("post", "RATELIMIT_POST")
 @token_required
 def update_post(post_id):
     """Change some fields of a post (its author or an admin); the rest stay."""
@@ -159,6 +162,7 @@ def update_post(post_id):
 
 
 @bp.route("/posts/<objectid:post_id>", methods=("DELETE",))
+@action_limit("post", "RATELIMIT_POST")
 @token_required
 def delete_post(post_id):
     """Delete a post and its comments (its author or an admin)."""
