@@ -107,6 +107,8 @@ def save_post(post, form):
         post.save()
     except ValidationError as error:
         for field_name, field_error in (error.errors or {"tags": error.message}).items():
+            # A refusal from clean() comes under "__all__"; it names its field itself.
+            field_name = getattr(field_error, "field_name", None) or field_name
             field = form._fields.get(field_name, form.tags)
             field.errors.append(str(getattr(field_error, "message", field_error)))
         return False

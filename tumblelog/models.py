@@ -19,7 +19,7 @@ from mongoengine import CASCADE, LookUpError, ValidationError
 from .embeds import VideoURLError, embed_url, parse_video_url, thumbnail_url, watch_url
 from .extensions import bcrypt, db
 from .keywords import search_terms
-from .markup import render_markdown
+from .markup import MarkdownTooComplex, render_markdown
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$"
@@ -227,7 +227,10 @@ class BlogPost(Post):
 
     def clean(self):
         super().clean()
-        self.body_html = render_markdown(self.body or "")
+        try:
+            self.body_html = render_markdown(self.body or "")
+        except MarkdownTooComplex as error:
+            raise ValidationError(str(error), field_name="body") from error
 
     @property
     def body_markup(self):
