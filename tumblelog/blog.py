@@ -16,6 +16,7 @@ from werkzeug.exceptions import NotFound
 from . import media
 from .auth import find_user
 from .forms import POST_FORMS, CommentForm, form_status
+from .likes import forget_post
 from .lookups import tag_or_404
 from .models import POST_TYPES, Comment, Post, utcnow
 from .paging import page_of, paging_args
@@ -127,8 +128,9 @@ def prune_media(post_id):
 
 
 def remove_post(post_id):
-    """Delete a post with its comments and its files (the API deletes through here too)."""
+    """Delete a post with its comments, likes and files (the API deletes through here too)."""
     Post.objects(id=post_id).delete()
+    forget_post(post_id)
     prune_media(post_id)
 
 

@@ -30,16 +30,28 @@ RECENT_LIKES = 500
 
 
 def like(user, post_id):
-    """Like the post; True if this call added the like."""
+    """Like the post; True if this call added the like, False if it was liked already
+    or has just been deleted.
+
+    Race-safe against ``forget_post``: the Like and the list entry are written first,
+    and only then is the post asked whether it still exists. If it does, its deletion
+    (and so its clean-up) comes later and finds them; if not, this call undoes itself.
+    """
     try:
         Like(user=user, post=post_id).save(force_insert=True)
     except NotUniqueError:
         added = False  # liked already, perhaps by a request a moment ago
     else:
-        Post.objects(id=post_id).update_one(inc__like_count=1)
         added = True
     # Either way: a like older than the list comes back into it.
     remember(user, post_id)
+    if added:
+        exists = bool(Post.objects(id=post_id).update_one(inc__like_count=1))
+    else:
+        exists = Post.objects(id=post_id).only("id").first() is not None
+    if not exists:
+        forget_post(post_id, users=[user.id])
+        return False
     return added
 
 
@@ -51,6 +63,21 @@ def unlike(user, post_id):
         return False
     Post.objects(id=post_id).update_one(dec__like_count=1)
     return True
+
+
+FORGET_BATCH = 1000  # readers per round trip when a deleted post's likes are removed
+
+
+def forget_post(post_id, users=None):
+    """Remove a deleted post's likes and take it out of its likers' ``recent_likes``
+    (all of them, or those in ``users``). Called after the post is gone, in batches,
+    so a much-liked post costs a few round trips, not one per like."""
+    likes = Like.objects(post=post_id)
+    if users is not None:
+        likes = likes.filter(user__in=users)
+    while batch := [row["user"] for row in likes.only("user").limit(FORGET_BATCH).as_pymongo()]:
+        User.objects(id__in=batch).update(pull__recent_likes=post_id)
+        Like.objects(post=post_id, user__in=batch).delete()
 
 
 def remember(user, post_id):

@@ -14,7 +14,7 @@ from bson import ObjectId
 from flask import url_for
 from flask_login import UserMixin
 from markupsafe import Markup
-from mongoengine import CASCADE, LookUpError, ValidationError
+from mongoengine import LookUpError, ValidationError
 
 from .embeds import VideoURLError, embed_url, parse_video_url, thumbnail_url, watch_url
 from .extensions import bcrypt, db
@@ -337,10 +337,11 @@ class Like(db.Document):
     """One reader's like of one post. The unique index makes a second like by the same
     reader fail, so double clicks and races never count twice; ``Post.like_count``
     moves by one only when a Like is really inserted or deleted. Deleting a post
-    deletes its likes (CASCADE)."""
+    deletes its likes afterwards (``likes.forget_post``), not by a delete rule: that
+    would remove them before anyone could ask which readers' lists name the post."""
 
     user = db.LazyReferenceField(document_type=User, required=True)
-    post = db.LazyReferenceField(document_type=Post, required=True, reverse_delete_rule=CASCADE)
+    post = db.LazyReferenceField(document_type=Post, required=True)
     created_at = db.DateTimeField(default=utcnow)
 
     meta = {
