@@ -17,6 +17,12 @@ def whole_number(name, default):
     return int(raw)
 
 
+def host_names(name):
+    """The comma-separated host names in the environment variable ``name``, as a list,
+    or None when it is unset or empty."""
+    return [host.strip().lower() for host in os.environ.get(name, "").split(",") if host.strip()] or None
+
+
 class Config:
     PRODUCTION = False
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -39,6 +45,12 @@ class Config:
     # X-Forwarded-Proto then give the client's address and scheme; never trust more
     # hops than there are, or clients could forge their address.
     TRUSTED_PROXIES = whole_number("TRUSTED_PROXIES", 0)
+    # The host names the site answers for (Flask checks the Host header against them and
+    # answers 400 otherwise): the Host header lands in feed ids and in the API's links.
+    # Unset: any host, which only development allows. ".example.com" admits subdomains.
+    TRUSTED_HOSTS = host_names("TRUSTED_HOSTS")
+    # Strict-Transport-Security's max-age (0: not sent); production sends a year.
+    HSTS_SECONDS = 0
     # Abuse limits (see tumblelog/ratelimit.py). Counts live in MongoDB when there is
     # one, so every worker and replica shares them; RATELIMIT_STORAGE_URI overrides.
     RATELIMIT_ENABLED = True
@@ -72,6 +84,7 @@ class ProductionConfig(Config):
     PRODUCTION = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = 365 * 24 * 3600
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig}

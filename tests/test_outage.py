@@ -179,6 +179,7 @@ def test_the_app_starts_without_a_database():
 
     class Production(ProductionConfig):
         SECRET_KEY = "s" * 64
+        TRUSTED_HOSTS = ["localhost"]
         MONGODB_URI = settings["host"]
         MONGODB_SERVER_SELECTION_TIMEOUT_MS = settings["serverSelectionTimeoutMS"]
 

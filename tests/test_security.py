@@ -659,3 +659,26 @@ def test_session_protection_is_on():
     from tumblelog.extensions import login_manager
 
     assert login_manager.session_protection in ("basic", "strong")
+
+
+# --- Caching of signed-in pages ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/dashboard", "/following", "/post/new/blog", "/user/alice", "/search?q=x"])
+def test_signed_in_pages_are_never_stored_by_caches(client, auth, path):
+    auth.register()
+    assert client.get(path).headers["Cache-Control"] == "private, no-store"
+
+
+def test_signing_in_itself_is_not_stored(client, auth):
+    auth.register()
+    auth.logout()
+    assert auth.login().headers["Cache-Control"] == "private, no-store"
+
+
+def test_signed_out_pages_and_shared_resources_keep_their_caching(client, auth):
+    assert "Cache-Control" not in client.get("/").headers
+    auth.register()
+    assert client.get("/feed.atom").headers["Cache-Control"] == "public, max-age=60"
+    static = page(client.get("/")).select_one("link[rel=stylesheet]")["href"]
+    assert "private" not in client.get(static).headers["Cache-Control"]
