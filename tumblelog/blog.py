@@ -18,7 +18,7 @@ from .auth import find_user
 from .forms import POST_FORMS, CommentForm, form_status
 from .likes import forget_post
 from .lookups import tag_or_404
-from .models import POST_TYPES, Comment, Post, utcnow
+from .models import POST_TYPES, Comment, Post, SiteState, utcnow
 from .paging import page_of, paging_args
 from .ratelimit import TOO_MANY_COMMENTS, action_limit, sends_no_file
 from .spam import is_spam
@@ -130,6 +130,7 @@ def prune_media(post_id):
 def remove_post(post_id):
     """Delete a post with its comments, likes and files (the API deletes through here too)."""
     Post.objects(id=post_id).delete()
+    SiteState.post_removed()
     forget_post(post_id)
     prune_media(post_id)
 

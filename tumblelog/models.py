@@ -333,6 +333,30 @@ class QuotePost(Post):
 POST_TYPES = {cls.type: cls for cls in (BlogPost, ImagePost, VideoPost, QuotePost)}
 
 
+class SiteState(db.Document):
+    """Facts about the whole site that no post carries. ``posts_removed_at``: when a
+    post last went away, which feeds need: a deleted post leaves no ``updated_at``
+    behind for their ``Last-Modified`` to move to."""
+
+    key = db.StringField(primary_key=True)
+    changed_at = db.DateTimeField(required=True)
+
+    meta = {"collection": "site_state"}
+
+    POSTS_REMOVED = "posts_removed"
+
+    @classmethod
+    def post_removed(cls):
+        """Note that a post went away just now (one upsert; no read first)."""
+        cls.objects(key=cls.POSTS_REMOVED).update_one(set__changed_at=utcnow(), upsert=True)
+
+    @classmethod
+    def posts_removed_at(cls):
+        """When a post last went away, or None if none ever did."""
+        state = cls.objects(key=cls.POSTS_REMOVED).first()
+        return state.changed_at if state else None
+
+
 class Like(db.Document):
     """One reader's like of one post. The unique index makes a second like by the same
     reader fail, so double clicks and races never count twice; ``Post.like_count``
