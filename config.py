@@ -74,6 +74,9 @@ class Config:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     # A comment sent sooner than this after its form was shown is a bot's (spam.py).
     COMMENT_MIN_SECONDS = 3
+    # ...and a form older than this is refused the same way (its token is single-use, and
+    # spent tokens are remembered for this long).
+    COMMENT_FORM_MAX_AGE = 7 * 24 * 3600
 
 
 class DevelopmentConfig(Config):

@@ -385,3 +385,22 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_limit(app_factory):
 
     assert [login_from("203.0.113.1") for _ in range(3)] == [422, 422, 429]
     assert login_from("203.0.113.2") == 422
+
+
+def test_a_comment_form_posts_one_comment(spam_app):
+    client = spam_app.test_client()
+    data = {**comment_form(client, spam_app.post), "name": "Sam", "body": "Nice."}
+    spam_app.clock["now"] += 20
+    first = client.post(f"/post/{spam_app.post.id}/comments", data=data)
+    replay = client.post(f"/post/{spam_app.post.id}/comments", data={**data, "body": "Buy now"})
+    # The replay gets what the first got, and posts nothing.
+    assert first.status_code == replay.status_code == 303
+    assert posted(spam_app) == ["Nice."]
+
+
+def test_a_comment_form_too_old_to_have_been_remembered_is_refused(spam_app):
+    client = spam_app.test_client()
+    data = {**comment_form(client, spam_app.post), "name": "Sam", "body": "Nice."}
+    spam_app.clock["now"] += spam_app.config["COMMENT_FORM_MAX_AGE"] + 1
+    assert client.post(f"/post/{spam_app.post.id}/comments", data=data).status_code == 303
+    assert posted(spam_app) == []

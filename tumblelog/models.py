@@ -14,7 +14,7 @@ from bson import ObjectId
 from flask import url_for
 from flask_login import UserMixin
 from markupsafe import Markup
-from mongoengine import LookUpError, ValidationError
+from mongoengine import LookUpError, NotUniqueError, ValidationError
 
 from .embeds import VideoURLError, embed_url, parse_video_url, thumbnail_url, watch_url
 from .extensions import bcrypt, db
@@ -32,6 +32,11 @@ URL_MAX = 2048
 COMMENT_MAX = 2000
 NAME_MAX = 64
 MAX_FOLLOWS = 1000  # per kind: tags, bloggers
+# Names that would pass for the site's own voice: nobody registers them through the form
+# and no guest signs a comment with them (an operator may still create-user one).
+RESERVED_NAMES = frozenset({
+    "admin", "administrator", "anonymous", "guest", "moderator", "root", "staff", "support", "system", "tumblelog",
+})
 
 
 def utcnow():
@@ -105,14 +110,65 @@ class User(UserMixin, db.Document):
             return None
         return user if user.check_password(password) else None
 
+    @classmethod
+    def name_is_claimed(cls, name):
+        """True when ``name`` (in any case) is an account's, a removed account's, or
+        reserved: no one may register it and no guest may sign a comment with it."""
+        key = name.strip().lower()
+        return (
+            key in RESERVED_NAMES
+            or cls.objects(username_key=key).only("id").first() is not None
+            or RetiredName.objects(name_key=key).first() is not None
+        )
+
+    def retire_name(self):
+        """Keep this account's name from ever being registered again. Call it before
+        the account is deleted: a new account of the same name would otherwise take
+        over the old one's page (``/user/<name>`` finds posts by name), its links and
+        its signed comments. While the account exists its own unique index holds the
+        name, and from this call on the retired name's index does."""
+        RetiredName.objects(name_key=self.username_key).update_one(set_on_insert__retired_at=utcnow(), upsert=True)
+
     def can_edit(self, post):
         """Authors manage their own posts; admins manage every post."""
         return self.is_admin or post.author.pk == self.pk
 
 
+class RetiredName(db.Document):
+    """The name of a removed account (``User.retire_name``), kept so it is never given
+    out again; the primary key makes it unique."""
+
+    name_key = db.StringField(primary_key=True)
+    retired_at = db.DateTimeField(default=utcnow)
+
+    meta = {"collection": "retired_name"}
+
+
+class SpentFormToken(db.Document):
+    """A comment form's token that has posted its comment (spam.py): the primary key
+    makes each token good for one comment. MongoDB's TTL monitor removes the record once
+    the token is too old to be accepted anyway."""
+
+    nonce = db.StringField(primary_key=True)
+    expires_at = db.DateTimeField(required=True)
+
+    meta = {"collection": "spent_form_token", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+
+    @classmethod
+    def spend(cls, nonce, expires_at):
+        """Mark the token spent; False if it already was."""
+        try:
+            cls(nonce=nonce, expires_at=expires_at).save(force_insert=True)
+        except NotUniqueError:
+            return False
+        return True
+
+
 class Comment(db.EmbeddedDocument):
     """A reader's plain-text comment, stored inside its post. ``author`` is set when
-    the commenter was signed in; ``author_name`` is what readers see either way."""
+    the commenter was signed in; ``author_name`` is what readers see either way. A
+    comment without ``author`` is a guest's, shown as one, under a name no account
+    has (``User.name_is_claimed``)."""
 
     id = db.ObjectIdField(default=ObjectId, required=True)
     author_name = db.StringField(required=True, max_length=NAME_MAX)
