@@ -8,6 +8,7 @@ import pytest
 
 import tumblelog.seed
 from conftest import page
+from factories import make_user
 from tumblelog.models import POST_TYPES, BlogPost, Post, User
 
 PASSWORD = "a fine long password"
@@ -93,6 +94,17 @@ def test_a_taken_username_is_refused_in_any_case(runner, second):
     assert second in result.output
     assert [user.username for user in User.objects] == ["bob"]
     assert User.objects.get().check_password(PASSWORD)
+
+
+def test_a_removed_accounts_name_is_refused_and_a_reserved_one_allowed(runner):
+    make_user("gone").retire_name()
+    User.objects(username_key="gone").delete()
+
+    result = runner.invoke(args=["create-user", "Gone", "--password", PASSWORD])
+    assert result.exit_code != 0
+    assert "removed account" in result.output
+    # Reserved names keep guests and sign-ups off them; the operator may still use one.
+    assert runner.invoke(args=["create-user", "admin", "--admin", "--password", PASSWORD]).exit_code == 0
 
 
 def test_a_taken_email_is_refused(runner):

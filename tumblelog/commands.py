@@ -42,6 +42,8 @@ def create_user(username, admin, email, password):
         )
     if len(password) < PASSWORD_MIN:
         raise click.BadParameter(f"use at least {PASSWORD_MIN} characters.", param_hint="--password")
+    if User.name_is_taken(username):
+        raise click.ClickException(f"The username {username!r} is taken, or was a removed account's.")
     user = User(username=username, email=email.lower() if email else None, is_admin=admin)
     user.set_password(password)
     try:

@@ -111,15 +111,19 @@ class User(UserMixin, db.Document):
         return user if user.check_password(password) else None
 
     @classmethod
-    def name_is_claimed(cls, name):
-        """True when ``name`` (in any case) is an account's, a removed account's, or
-        reserved: no one may register it and no guest may sign a comment with it."""
+    def name_is_taken(cls, name):
+        """True when ``name`` (in any case) is an account's or a removed account's."""
         key = name.strip().lower()
         return (
-            key in RESERVED_NAMES
-            or cls.objects(username_key=key).only("id").first() is not None
+            cls.objects(username_key=key).only("id").first() is not None
             or RetiredName.objects(name_key=key).first() is not None
         )
+
+    @classmethod
+    def name_is_claimed(cls, name):
+        """True when ``name`` is taken or reserved: no one may register it through the
+        form and no guest may sign a comment with it."""
+        return name.strip().lower() in RESERVED_NAMES or cls.name_is_taken(name)
 
     def retire_name(self):
         """Keep this account's name from ever being registered again. Call it before
