@@ -36,3 +36,19 @@ def image_bytes(fmt="PNG", size=(40, 30), color=(200, 80, 40), **save_options):
     out = io.BytesIO()
     image.save(out, format=fmt, **save_options)
     return out.getvalue()
+
+
+def add_comments(post, count, name="Sam"):
+    """Give ``post`` ``count`` more comments ("comment 1", "comment 2"…) in one update."""
+    from datetime import timedelta
+
+    from tumblelog.models import Comment, Post, utcnow
+
+    start, now = post.comment_count, utcnow()
+    comments = [
+        Comment(author_name=name, body=f"comment {start + i + 1}", created_at=now + timedelta(seconds=i)).to_mongo()
+        for i in range(count)
+    ]
+    Post.objects(id=post.id).update_one(__raw__={"$push": {"comments": {"$each": comments}}, "$inc": {"comment_count": count}})
+    post.reload()
+    return post
