@@ -82,8 +82,8 @@ class User(UserMixin, db.Document):
     created_at = db.DateTimeField(default=utcnow)
     # What the reader follows, kept on the account (which every request loads anyway)
     # so the dashboard is one query; changed only with $addToSet/$pull (see follow.py).
-    followed_tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH))
-    followed_users = db.ListField(field=db.ObjectIdField())
+    followed_tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH), max_length=MAX_FOLLOWS)
+    followed_users = db.ListField(field=db.ObjectIdField(), max_length=MAX_FOLLOWS)
     # The posts this reader liked most recently, oldest first and capped (likes.py keeps
     # it with $push/$pull): like buttons read it from the account, with no query of their own.
     recent_likes = db.ListField(field=db.ObjectIdField())
@@ -140,7 +140,7 @@ class Post(db.Document):
     author = db.LazyReferenceField(document_type=User, required=True)
     author_name = db.StringField(required=True)
     tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH), max_length=MAX_TAGS)
-    comments = db.EmbeddedDocumentListField(document_type=Comment)
+    comments = db.EmbeddedDocumentListField(document_type=Comment, max_length=MAX_COMMENTS)
     comment_count = db.IntField(default=0, min_value=0)
     like_count = db.IntField(default=0)  # kept by $inc beside the Like documents
     # The normalised words of the post's text and tags, for search (keywords.py).
