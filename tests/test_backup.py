@@ -8,10 +8,10 @@ import re
 import zipfile
 
 import pytest
-from bson import ObjectId, json_util
+from bson import ObjectId
 
 from conftest import AuthActions, page
-from factories import PASSWORD, SAMPLE_FIELDS, add_comments, image_bytes, make_post, make_user
+from factories import PASSWORD, SAMPLE_FIELDS, add_comments, backup_zip, image_bytes, make_post, make_user
 from tumblelog.backup import MANIFEST, MAX_LINE
 from tumblelog.models import Like, Post, User
 from tumblelog.seed import seed_posts
@@ -146,21 +146,6 @@ def test_export_says_what_it_needs(runner, export_args):
 # --- hostile or damaged backups -------------------------------------------------------------
 
 
-def backup(tmp_path, members=None, manifest=None, **lines):
-    """A hand-made backup zip: ``lines`` maps a kind to its documents."""
-    counts = {"users": 0, "posts": 0, "comments": 0, "likes": 0, "media": 0}
-    path = tmp_path / "hostile.zip"
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for kind in ("users", "posts", "likes", "media"):
-            documents = lines.get(kind, [])
-            counts[kind] = len(documents)
-            archive.writestr(f"{kind}.jsonl", "".join(json_util.dumps(doc) + "\n" for doc in documents))
-        archive.writestr(MANIFEST, json.dumps(manifest or {"format": "tumblelog-site", "version": 1, "counts": counts}))
-        for name, data in (members or {}).items():
-            archive.writestr(name, data)
-    return path
-
-
 def a_user(**fields):
     return {"_id": ObjectId(), "username": "mallory", "username_key": "mallory", "password_hash": "x", **fields}
 
@@ -195,7 +180,7 @@ USER = a_user()
     ],
 )
 def test_a_hostile_backup_is_refused_and_leaves_the_database_empty(app, runner, tmp_path, contents, says):
-    result = import_into(app, backup(tmp_path, **contents))
+    result = import_into(app, backup_zip(tmp_path, **contents))
 
     assert result.exit_code == 1
     assert result.output.splitlines()[-1].startswith("Error: ")
@@ -205,7 +190,7 @@ def test_a_hostile_backup_is_refused_and_leaves_the_database_empty(app, runner, 
 
 def test_a_backup_whose_manifest_promises_more_than_it_holds_is_refused(app, tmp_path):
     counts = {"users": 2, "posts": 0, "comments": 0, "likes": 0, "media": 0}
-    result = import_into(app, backup(tmp_path, manifest={"format": "tumblelog-site", "version": 1, "counts": counts},
+    result = import_into(app, backup_zip(tmp_path, manifest={"format": "tumblelog-site", "version": 1, "counts": counts},
                                      users=[USER]))
     assert result.exit_code == 1
     assert "manifest promises" in result.output
@@ -215,7 +200,7 @@ def test_a_backup_whose_manifest_promises_more_than_it_holds_is_refused(app, tmp
 def test_a_zip_bomb_is_refused_before_it_is_read(app, tmp_path, monkeypatch):
     # 20 MB of zeros packs into 20 KB; a cap below that must stop it unread.
     monkeypatch.setattr("tumblelog.backup.MAX_TOTAL_SIZE", 10 * 1024 * 1024)
-    bomb = backup(tmp_path, members={"media/" + "0" * 24: b"\0" * (20 * 1024 * 1024)})
+    bomb = backup_zip(tmp_path, members={"media/" + "0" * 24: b"\0" * (20 * 1024 * 1024)})
     assert bomb.stat().st_size < 100 * 1024
 
     result = import_into(app, bomb)
@@ -226,7 +211,7 @@ def test_a_zip_bomb_is_refused_before_it_is_read(app, tmp_path, monkeypatch):
 
 def test_an_overlong_line_is_refused(app, tmp_path, monkeypatch):
     monkeypatch.setattr("tumblelog.backup.MAX_LINE", 1000)
-    result = import_into(app, backup(tmp_path, users=[a_user(password_hash="x" * 2000)]))
+    result = import_into(app, backup_zip(tmp_path, users=[a_user(password_hash="x" * 2000)]))
     assert result.exit_code == 1
     assert "longer than" in result.output
     assert MAX_LINE > 16 * 1024 * 1024  # the real cap takes any document MongoDB stores
