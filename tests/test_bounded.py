@@ -8,6 +8,7 @@ from mongoengine import OperationError
 from pymongo.errors import DocumentTooLarge, WriteError
 
 from api_helpers import api  # noqa: F401  (the fixture)
+from bench.meter import METER, install
 from conftest import page, textarea_value
 from factories import add_comments, make_post, make_user
 from tumblelog.markup import MAX_MARKDOWN_LENGTH
@@ -22,7 +23,7 @@ from tumblelog.models import (
     Post,
 )
 
-PER_PAGE = 50  # config.COMMENTS_PER_PAGE
+install()  # at import, before any app here connects, so pymongo's listener sees it
 
 
 def shown(response):
@@ -92,9 +93,6 @@ def test_a_new_comment_lands_on_the_page_that_shows_it(client):
 
 
 def test_a_long_thread_costs_the_permalink_no_more_queries(client):
-    from bench.meter import METER, install
-
-    install()
     short, long = add_comments(make_post("blog"), 5), add_comments(make_post("blog"), 300)
     costs = {}
     for post in (short, long):

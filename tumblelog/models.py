@@ -34,7 +34,7 @@ NAME_MAX = 64
 MAX_FOLLOWS = 1000  # per kind: tags, bloggers
 # Comments a post takes. A document may not pass 16 MB; at this cap a post full of the
 # largest comments (2,000 four-byte characters, 8.3 KB of BSON each) weighs 8.3 MB, plus at
-# most ~1 MB for the post itself: well under, whatever the text. tests/test_comments.py
+# most ~1 MB for the post itself: well under, whatever the text. tests/test_bounded.py
 # builds that post and weighs it.
 MAX_COMMENTS = 1000
 
