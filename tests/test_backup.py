@@ -169,6 +169,8 @@ USER = a_user()
         ({"manifest": {"format": "tumblelog-site", "version": 1, "counts": {"users": -1}}}, "no valid counts"),
         ({"users": [a_user(username="<script>")]}, "users.jsonl line 1 is not valid"),
         ({"users": [a_user(_cls="Post.BlogPost")]}, "users.jsonl line 1"),
+        ({"users": [a_user(_id="6b0c2b9e5fa6dd38885b4a72")]}, "no ObjectId _id"),
+        ({"users": [a_user(followed_users=[ObjectId()])]}, "follow bloggers the backup does not hold"),
         ({"users": [USER, a_user(_id=USER["_id"], username="other")]}, None),  # a duplicate id
         ({"users": [USER], "posts": [a_post(USER, _cls="User")]}, "unknown post type"),
         ({"users": [USER], "posts": [a_post(USER, author_name="someone")]}, "not a user of the backup"),

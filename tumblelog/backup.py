@@ -191,12 +191,15 @@ class Restore:
         self.post_ids = set()
         self.media_ids = set()
         self.wanted_media = set()
+        self.followed = set()  # the ids in accounts' followed_users
         self.counts = dict.fromkeys((*KINDS, "comments"), 0)
 
     def run(self):
         for model in (User, Post, Like):
             model.ensure_indexes()  # the unique ones refuse a duplicate in the backup
         self.insert("users", User._get_collection(), self.user)
+        if not self.followed <= self.usernames.keys():
+            raise BackupError("Some accounts follow bloggers the backup does not hold.")
         self.insert("posts", Post._get_collection(), self.post)
         self.insert("likes", Like._get_collection(), self.like)
         for number, document in records(self.archive, "media"):
@@ -235,7 +238,13 @@ class Restore:
 
     @staticmethod
     def _built(model, document):
-        if "_cls" in document and model in (User, Like):
+        """``document`` as a ``model`` (or, for posts, the post type it names)."""
+        if not isinstance(document.get("_id"), ObjectId):
+            raise ValidationError("it has no ObjectId _id")
+        if model is Post:
+            if document.get("_cls") not in Post._subclasses or document.get("_cls") == Post._class_name:
+                raise ValidationError(f"unknown post type {str(document.get('_cls'))[:40]!r}")
+        elif "_cls" in document:
             raise ValidationError("it names a class")
         return model._from_son(document)
 
@@ -246,12 +255,11 @@ class Restore:
         if len(user.recent_likes) > RECENT_LIKES:
             raise ValidationError(f"more than {RECENT_LIKES} recent likes")
         self.usernames[user.id] = user.username
+        self.followed.update(user.followed_users)
         return user
 
     def post(self, document):
-        if document.get("_cls") not in Post._subclasses or document.get("_cls") == Post._class_name:
-            raise ValidationError(f"unknown post type {str(document.get('_cls'))[:40]!r}")
-        post = Post._from_son(document)
+        post = self._built(Post, document)
         author = post.author.pk if post.author else None
         if self.usernames.get(author) != post.author_name:
             raise ValidationError("its author is not a user of the backup")
