@@ -82,7 +82,9 @@ def permalink(post_id, form, status=200):
     comments = CommentPage(number, per_page, post.comment_count)
     if number > comments.last:
         abort(404)
-    return render_template("blog/post.html", post=post, form=form, comments=comments), status
+    return render_template(
+        "blog/post.html", post=post, form=form, comments=comments, closed=CommentsClosed.message
+    ), status
 
 
 def comment_url(post, comment, count=None):
