@@ -1,14 +1,21 @@
 """The operator's commands, run as ``flask --app tumblelog ...`` would run them:
 ``create-user`` makes accounts that can sign in, ``seed`` fills the blog with demo
-posts of every type."""
+posts of every type, every group explains itself, and every command says in one line
+when MongoDB cannot be reached."""
+import os
 import random
+import subprocess
+import sys
 import types
+from pathlib import Path
 
 import click
 import pytest
+from mongoengine.connection import disconnect_all
 
 import tumblelog.seed
-from conftest import page
+from conftest import make_app, page
+from factories import backup_zip
 from tumblelog.models import POST_TYPES, BlogPost, Post, User
 
 PASSWORD = "a fine long password"
@@ -240,13 +247,8 @@ def test_every_command_group_explains_itself(app, runner):
         assert one_line(group.help) in one_line(runner.invoke(args=[group.name, "--help"]).output)
 
 
-def test_flask_help_lists_the_commands_without_the_secret_key_warning(tmp_path):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    env = {name: value for name, value in os.environ.items() if name not in ("SECRET_KEY", "MONGODB_URI")}
+def test_flask_help_lists_the_commands_without_the_secret_key_warning():
+    env = {name: value for name, value in os.environ.items() if name not in ("SECRET_KEY", "MONGODB_URI", "TUMBLELOG_CONFIG")}
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "tumblelog", "--help"],
         cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True, timeout=60,
@@ -263,10 +265,6 @@ def test_flask_help_lists_the_commands_without_the_secret_key_warning(tmp_path):
 @pytest.fixture
 def offline_runner(free_tcp_port, tmp_path):
     """A CLI runner for an app whose MongoDB is a loopback port nobody listens on."""
-    from mongoengine.connection import disconnect_all
-
-    from conftest import make_app
-
     settings = {"host": f"mongodb://127.0.0.1:{free_tcp_port}/offline", "tz_aware": True,
                 "serverSelectionTimeoutMS": 200}
     yield make_app(MONGODB_SETTINGS=settings).test_cli_runner(), free_tcp_port
@@ -286,8 +284,6 @@ OFFLINE_COMMANDS = [
 
 @pytest.mark.parametrize("args", OFFLINE_COMMANDS, ids=" ".join)
 def test_every_command_says_in_one_line_that_the_database_is_unreachable(offline_runner, tmp_path, args):
-    from factories import backup_zip
-
     runner, port = offline_runner
     backup_zip(tmp_path).rename(tmp_path / "empty.zip")
 
