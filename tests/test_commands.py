@@ -271,6 +271,17 @@ def offline_runner(free_tcp_port, tmp_path):
     disconnect_all()
 
 
+def every_command(group):
+    for command in group.commands.values():
+        yield from every_command(command) if isinstance(command, click.Group) else [command]
+
+
+def test_every_command_of_the_app_answers_an_unreachable_database_clearly(app):
+    # Commands added after commands.register (which wraps them) would print tracebacks.
+    unwrapped = [command.name for command in every_command(app.cli) if not getattr(command.callback, "fails_clearly", False)]
+    assert unwrapped == []
+
+
 OFFLINE_COMMANDS = [
     ["create-user", "bob", "--password", PASSWORD],
     ["seed", "--posts", "1"],
