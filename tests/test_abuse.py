@@ -82,7 +82,7 @@ def test_an_admin_unlocks_an_account_and_an_address(limited):
     for _ in range(2):
         login(owner)  # mistyped, twice
     assert login(owner, password=PASSWORD).status_code == 429
-    result = app.test_cli_runner().invoke(args=["limiter", "unlock", "ALICE", "203.0.113.7"])
+    result = app.test_cli_runner().invoke(args=["limits", "unlock", "ALICE", "203.0.113.7"])
     assert result.exit_code == 0, result.output
     assert "alice" in result.output
     assert login(owner, password=PASSWORD).status_code == 303
@@ -94,7 +94,7 @@ def test_the_limiter_reset_command_forgets_every_count(limited):
     for _ in range(2):
         login(client)
     assert login(client).status_code == 429
-    result = app.test_cli_runner().invoke(args=["limiter", "reset"])
+    result = app.test_cli_runner().invoke(args=["limits", "reset"])
     assert result.exit_code == 0, result.output
     assert login(client).status_code == 422
 

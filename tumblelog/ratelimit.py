@@ -134,7 +134,7 @@ def sends_no_file():
 
 
 def clear_sign_in_locks(username, address):
-    """Forget the failed sign-ins from ``address`` (``flask limiter unlock``): against
+    """Forget the failed sign-ins from ``address`` (``flask limits unlock``): against
     the account ``username``, and in all."""
     from .extensions import limiter
 
