@@ -84,11 +84,13 @@ def limits():
 @limits.command("unlock")
 @with_appcontext
 @click.argument("username")
-@click.argument("address")
+@click.argument("address", required=False)
 def unlock(username, address):
-    """Let USERNAME sign in again from ADDRESS (an IP address) after failed attempts."""
+    """Let USERNAME sign in again after failed attempts (from ADDRESS, an IP address,
+    too: the addresses that failed stay refused otherwise)."""
     clear_sign_in_locks(username, address)
-    click.echo(f"Cleared the failed sign-ins of {username.lower()} from {address}.")
+    where = f", and those from {address}" if address else ""
+    click.echo(f"Cleared the failed sign-ins of {username.lower()}{where}.")
 
 
 @limits.command("reset")

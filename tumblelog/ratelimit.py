@@ -9,12 +9,14 @@ touching code.
 
 Each action has one counter however it is reached: the HTML form and the JSON API
 name the same ``scope`` (``action_limit``, ``sign_in_limits``), so neither doubles a
-limit. Writes count per address and per account; failed sign-ins per address and per
-account from each address, so a guesser cannot lock the owner out.
+limit. Writes count per address and per account. Failed sign-ins count per address
+and per account, but an account over its limit is closed only to the addresses that
+failed against it: guessing from anywhere never locks its owner out.
 """
+import functools
 from urllib.parse import urlsplit
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
@@ -24,6 +26,7 @@ TOO_MANY_COMMENTS = "You are commenting very fast. Please wait a minute and try 
 TOO_MANY_WRITES = "You are doing that very fast. Please wait a minute and try again."
 
 SIGN_IN_ACCOUNT_SCOPE = "sign-in-failed:account"
+SIGN_IN_HERE_SCOPE = "sign-in-failed:account-address"
 
 
 def client_ip():
@@ -92,28 +95,54 @@ def refused(response):
     return response.status_code in (401, 422)
 
 
+def has_failed_here():
+    """Whether this address failed to sign in to this account lately (within the
+    ``RATELIMIT_LOGIN_ACCOUNT`` windows)."""
+    from .extensions import limiter
+
+    key = sign_in_here()
+    return any(
+        limiter.limiter.get_window_stats(item, key, SIGN_IN_HERE_SCOPE).remaining < item.amount
+        for item in parse_many(current_app.config["RATELIMIT_LOGIN_ACCOUNT"])
+    )
+
+
+def account_failure_cost():
+    """What a sign-in costs the per-account count. Checked before the view: nothing (so
+    the limit cannot refuse) unless this address has failed against the account itself.
+    Deducted after it, for a failure: one, from whatever address."""
+    return 1 if g.get("sign_in_ran") or has_failed_here() else 0
+
+
 def sign_in_limits(view):
     """The sign-in limits, shared by the sign-in form and ``POST /api/v1/tokens``.
 
     Every attempt counts per address (``RATELIMIT_SIGN_IN``: each costs a bcrypt hash).
-    Failed ones count per address (``RATELIMIT_LOGIN``) and per account from each
-    address (``RATELIMIT_LOGIN_ACCOUNT``): guessing refuses the guesser, never the
-    account, so its owner signing in from anywhere else always gets in.
+    Failed ones count per address (``RATELIMIT_LOGIN``), and per account, from every
+    address (``RATELIMIT_LOGIN_ACCOUNT``); an account over its count refuses only the
+    addresses that failed against it too (a third count, per account and address, says
+    which). Its owner, signing in from anywhere else, always gets in.
     """
     from .extensions import limiter
 
+    @functools.wraps(view)
+    def attempt(*args, **kwargs):
+        g.sign_in_ran = True  # from here on, account_failure_cost counts in full
+        return view(*args, **kwargs)
+
     shared = dict(methods=["POST"], override_defaults=False, error_message=TOO_MANY_SIGN_INS)
+    failed = dict(shared, deduct_when=refused)
+    account = config_limit("RATELIMIT_LOGIN_ACCOUNT")
     limits = [
         limiter.shared_limit(config_limit("RATELIMIT_SIGN_IN"), scope="sign-in", **shared),
-        limiter.shared_limit(config_limit("RATELIMIT_LOGIN"), scope="sign-in-failed", deduct_when=refused, **shared),
-        limiter.shared_limit(
-            config_limit("RATELIMIT_LOGIN_ACCOUNT"), scope=SIGN_IN_ACCOUNT_SCOPE, key_func=sign_in_here,
-            deduct_when=refused, **shared,
-        ),
+        limiter.shared_limit(config_limit("RATELIMIT_LOGIN"), scope="sign-in-failed", **failed),
+        limiter.shared_limit(account, scope=SIGN_IN_ACCOUNT_SCOPE, key_func=sign_in_account,
+                             cost=account_failure_cost, **failed),
+        limiter.shared_limit(account, scope=SIGN_IN_HERE_SCOPE, key_func=sign_in_here, **failed),
     ]
     for limit in limits:
-        view = limit(view)
-    return view
+        attempt = limit(attempt)
+    return attempt
 
 
 def action_limit(action, setting, error_message=TOO_MANY_WRITES, **options):
@@ -133,13 +162,16 @@ def sends_no_file():
     return not any(upload.filename for upload in request.files.values())
 
 
-def clear_sign_in_locks(username, address):
-    """Forget the failed sign-ins from ``address`` (``flask limits unlock``): against
-    the account ``username``, and in all."""
+def clear_sign_in_locks(username, address=None):
+    """Forget the failed sign-ins against the account ``username`` (``flask limits
+    unlock``) and, with ``address``, that address's: against the account and in all."""
     from .extensions import limiter
 
     config = current_app.config
     for item in parse_many(config["RATELIMIT_LOGIN_ACCOUNT"]):
-        limiter.limiter.clear(item, f"{account_key(username)}@{address}", SIGN_IN_ACCOUNT_SCOPE)
-    for item in parse_many(config["RATELIMIT_LOGIN"]):
-        limiter.limiter.clear(item, address, "sign-in-failed")
+        limiter.limiter.clear(item, account_key(username), SIGN_IN_ACCOUNT_SCOPE)
+        if address:
+            limiter.limiter.clear(item, f"{account_key(username)}@{address}", SIGN_IN_HERE_SCOPE)
+    if address:
+        for item in parse_many(config["RATELIMIT_LOGIN"]):
+            limiter.limiter.clear(item, address, "sign-in-failed")
