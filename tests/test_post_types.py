@@ -207,6 +207,9 @@ def test_audio_upload_plays_natively_and_seeks_by_range(client, alice):
     assert part.data == data[100:200]
     assert client.get(player["src"], headers={"Range": f"bytes={len(data) + 10}-"}).status_code == 416
 
+    feed = client.get("/feed.atom").get_data(as_text=True)
+    assert f'rel="enclosure" type="audio/wav" href="http://localhost{player["src"]}"' in feed
+
 
 @pytest.mark.parametrize("content_type", AUDIO_HEADERS)
 def test_audio_format_is_decided_by_the_bytes(client, alice, content_type):

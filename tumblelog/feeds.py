@@ -61,6 +61,8 @@ def add_entry(feed, post):
     add(entry, "id", permalink)
     add(entry, "title", entry_title(post), type="text")
     add(entry, "link", rel="alternate", type="text/html", href=permalink)
+    for href, content_type in post.enclosures():
+        add(entry, "link", rel="enclosure", type=content_type, href=href)
     add(entry, "published", rfc3339(post.created_at))
     add(entry, "updated", rfc3339(post.updated_at))
     author = add(entry, "author")

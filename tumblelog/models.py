@@ -326,6 +326,10 @@ class Post(db.Document):
         """The GridFS files this post shows (uploads, their thumbnails)."""
         return []
 
+    def enclosures(self):
+        """``(url, content type)`` of the files a feed entry carries (podcast-style)."""
+        return []
+
     def store_media(self, upload):
         """Store an accepted upload (``images.Encoded``, ``audio.AudioUpload``) as one
         of this post's files; return its id. The files name their post, so a post that
@@ -592,6 +596,9 @@ class AudioPost(Post):
 
     def media_ids(self):
         return [file_id for file_id in (self.audio_file, self.cover_file) if file_id]
+
+    def enclosures(self):
+        return [(self.file_url, self.audio_type)] if self.audio_file else []
 
     @property
     def embed_url(self):
