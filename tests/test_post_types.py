@@ -471,3 +471,22 @@ def test_seeded_demo_shows_every_type(app, client):
         seed_posts(len(POST_TYPES))
     shown = {post["data-post-type"] for post in page(client.get("/")).select("article.post")}
     assert shown == set(POST_TYPES)
+
+
+@pytest.mark.parametrize("post_type", list(SAMPLE_FIELDS))
+def test_saving_the_edit_form_unchanged_changes_nothing(client, alice, post_type):
+    location = client.post(f"/post/new/{post_type}", data={**SAMPLE_FIELDS[post_type], "tags": "a, b"})
+    location = location.headers["Location"]
+    before = article(client, location)
+    form = page(client.get(location + "/edit")).select_one("form.post-form")
+    data = {field["name"]: field.get("value", "") for field in form.select("input") if field.get("type") != "file"}
+    data.update({area["name"]: textarea_value(area) for area in form.select("textarea")})
+    assert client.post(location + "/edit", data=data).status_code == 303
+    after = article(client, location)
+    assert post_body(after) == post_body(before)
+    assert after.select('a[rel="tag"]') == before.select('a[rel="tag"]')
+
+
+def post_body(post):
+    """What a post shows above its footer (tags, author, likes), as HTML."""
+    return [str(child) for child in post.children if child.name and child.name != "footer"]
