@@ -490,3 +490,25 @@ def test_saving_the_edit_form_unchanged_changes_nothing(client, alice, post_type
 def post_body(post):
     """What a post shows above its footer (tags, author, likes), as HTML."""
     return [str(child) for child in post.children if child.name and child.name != "footer"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"type": "link", "url": "javascript:alert(1)", "title": "t"}, "url"),
+        ({"type": "link", "url": "https://example.org/", "title": ""}, "title"),
+        ({"type": "audio", "audio_url": "https://soundcloud.com.evil.example/a/b"}, "audio_url"),
+        ({"type": "audio", "track": "No file, no link"}, "audio_url"),
+        ({"type": "chat", "dialogue": "\n".join(["A: hi"] * 201)}, "dialogue"),
+        ({"type": "photoset", "photo_urls": "\n".join(["https://img.example/a.jpg"] * 11)}, "photo_urls"),
+        ({"type": "photoset", "photo_urls": "https://img.example/a.jpg"}, "photos"),
+        ({"type": "photoset", "photo_urls": ["https://img.example/a.jpg"] * 2}, "photo_urls"),
+        ({"type": "link", "url": "https://example.org/", "title": "t", "thumbnail": "x"}, "thumbnail"),
+    ],
+)
+def test_the_api_refuses_bad_new_posts_naming_the_field(api, body, field):
+    api.token_for("alice")
+    response = api.post("/posts", json=body)
+    assert response.status_code == 400
+    assert field in response.json["error"]["fields"]
+    assert Post.objects.count() == 0
