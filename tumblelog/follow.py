@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from .auth import safe_next
 from .lookups import tag_or_404, user_or_404
-from .models import MAX_FOLLOWS, Post, User
+from .models import MAX_FOLLOWS, User
 from .paging import Page, page_of
 
 bp = Blueprint("follow", __name__)
