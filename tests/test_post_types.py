@@ -512,3 +512,22 @@ def test_the_api_refuses_bad_new_posts_naming_the_field(api, body, field):
     assert response.status_code == 400
     assert field in response.json["error"]["fields"]
     assert Post.objects.count() == 0
+
+
+def test_audio_above_the_site_limit_passes_csrf_protection(app_factory):
+    """CSRF protection reads the form before the view: the audio page's own limit must
+    already hold then."""
+    from test_security import sign_in, token_of
+
+    from factories import make_user
+
+    client = app_factory(WTF_CSRF_ENABLED=True).test_client()
+    make_user("alice")
+    sign_in(client)
+    token = token_of(client, "/post/new/audio")
+    twelve_mb = AUDIO_HEADERS["audio/mpeg"] + b"\x00" * (12 * 1024 * 1024)
+    response = post_audio(client, twelve_mb, csrf_token=token)
+    assert response.status_code == 303
+    too_big = post_audio(client, twelve_mb + b"\x00" * (40 * 1024 * 1024), csrf_token=token)
+    assert too_big.status_code == 413
+    assert "50 MB" in page(too_big).select_one("main").get_text()

@@ -106,6 +106,10 @@ def create_app(config_class=None):
     db.config = None
     db.init_app(app)
     bcrypt.init_app(app)
+    from .blog import raise_upload_limit
+
+    # Before CSRF protection: it reads the form, under the size limit in force then.
+    app.before_request(raise_upload_limit)
     csrf.init_app(app)
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(app.config))

@@ -16,7 +16,7 @@ from .auth import find_user
 from .extensions import limiter
 from .forms import CommentForm, form_status
 from .lookups import tag_or_404
-from .models import Comment, Post, utcnow
+from .models import POST_TYPES, Comment, Post, utcnow
 from .paging import page_of, paging_args
 from .ratelimit import TOO_MANY_COMMENTS, config_limit
 from .spam import is_spam
@@ -100,17 +100,30 @@ def comment(post_id):
     return render_template("blog/post.html", post=post, form=form), 422
 
 
+def raise_upload_limit():
+    """Let the pages of post types that take large uploads (audio, photosets) accept
+    them, and say that type's own limit past it. Runs before CSRF protection, which
+    reads the form. A new post's type is in its URL; an edit's is known only once the
+    post is loaded, so edit pages take the largest any type takes."""
+    if request.endpoint == "blog.create":
+        forms = [request.view_args["post_type"].form_class]
+    elif request.endpoint == "blog.edit":
+        forms = [model.form_class for model in POST_TYPES.values()]
+    else:
+        return
+    largest = max(forms, key=lambda form: form.max_content_length or 0)
+    if largest.max_content_length and request.method == "POST":
+        request.max_content_length = largest.max_content_length
+        try:
+            request.form  # noqa: B018  (read here, under this limit)
+        except RequestEntityTooLarge:
+            abort(413, description=largest.too_large)
+
+
 def post_form(post_type, post=None):
     """The form of ``post_type`` (a ``Post`` subclass) from this request, over ``post``
-    when editing. A type taking large uploads (audio) raises the size limit for its
-    own pages only, and says its own limit when a request passes it."""
-    form_class = post_type.form_class
-    if form_class.max_content_length:
-        request.max_content_length = form_class.max_content_length
-    try:
-        return form_class(obj=post)
-    except RequestEntityTooLarge:
-        abort(413, description=form_class.too_large)
+    when editing."""
+    return post_type.form_class(obj=post)
 
 
 @bp.route("/post/new/<posttype:post_type>", methods=("GET", "POST"))
