@@ -450,8 +450,10 @@ def test_new_types_change_through_the_api(api, post_type):
     response = api.patch(f"/posts/{post_id}", json={"tags": "changed"})
     assert response.status_code == 200, response.json
     assert response.json["tags"] == ["changed"]
-    assert {k: v for k, v in response.json.items() if k not in ("tags", "updated_at")} == {
-        k: v for k, v in api.get(f"/posts/{post_id}").json.items() if k not in ("tags", "updated_at", "comments")
+    changing = ("tags", "updated_at")
+    read = api.get(f"/posts/{post_id}").json
+    assert {k: v for k, v in response.json.items() if k not in changing} == {
+        k: v for k, v in read.items() if k not in (*changing, "comments", "comments_next")
     }
 
 

@@ -11,8 +11,8 @@ def iso(moment):
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def post_dict(post, comments=False):
-    """A post as the API shows it; with ``comments``, its comments oldest first."""
+def post_dict(post):
+    """A post as the API shows it."""
     data = {
         "id": str(post.id),
         "type": post.type,
@@ -27,8 +27,6 @@ def post_dict(post, comments=False):
     for name in post.api_fields:  # each type's own, as its class declares them
         value = post.api_value(name)
         data[name] = "" if value is None else value
-    if comments:
-        data["comments"] = [comment_dict(comment) for comment in post.comments]
     return data
 
 
