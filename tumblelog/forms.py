@@ -141,6 +141,9 @@ class PostForm(FlaskForm):
     that type's class as its ``model``, which makes it the type's form everywhere."""
 
     model = None
+    # Text fields that are not copied onto the post as they are (``apply_to`` of the
+    # subclass turns them into something else).
+    converted_fields = ()
     # A type that takes large uploads raises the request size limit on its own pages
     # (see blog.post_form); None keeps the app's MAX_CONTENT_LENGTH.
     max_content_length = None
@@ -165,7 +168,8 @@ class PostForm(FlaskForm):
     def apply_to(self, post):
         """Copy the validated text fields onto ``post``; forms with uploads add theirs."""
         for field in self.text_fields():
-            setattr(post, field.name, field.data)
+            if field.name not in self.converted_fields:
+                setattr(post, field.name, field.data)
 
     def save(self, post):
         """Save ``post`` with its files; a model-level refusal becomes an error on the
@@ -429,6 +433,7 @@ class PhotosetPostForm(PostForm):
     """
 
     model = PhotosetPost
+    converted_fields = ("photo_urls", "alts")
     max_content_length = 50 * 1024 * 1024
     too_large = "A photoset can upload at most 50 MB at once; add the rest when editing."
     photos = MultipleFileField(
@@ -494,8 +499,8 @@ class PhotosetPostForm(PostForm):
         return True
 
     def apply_to(self, post):
+        super().apply_to(post)
         photos = [self.kept.get(line) or Photo(url=line) for line in self.photo_urls.data]
         photos += [post.photo_from_upload(upload) for upload in self.uploads]
         alts = self.alts.data + [""] * len(photos)
         post.photos = [Photo(**{**photo.to_mongo().to_dict(), "alt": alt}) for photo, alt in zip(photos, alts)]
-        post.caption, post.layout, post.tags = self.caption.data, self.layout.data, self.tags.data
