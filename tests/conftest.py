@@ -111,6 +111,31 @@ def app(app_factory):
     return app_factory()
 
 
+def server_description(database):
+    """What answers at ``TUMBLELOG_TEST_MONGODB_URI``, from its ``buildInfo``."""
+    info = database.command("buildInfo")
+    maker = info.get("gitVersion", "")
+    return f"MongoDB {info.get('version')}" + (f" ({maker})" if maker and not maker[:1].isdigit() else "")
+
+
+@pytest.fixture
+def query_plan(app):
+    """``query_plan(queryset)``: the plan the server wins for a queryset's first page, as
+    text (its stage names: IXSCAN, COLLSCAN…). A test that uses it runs only where there is
+    a query planner to ask: it is skipped on mongomock and on servers whose ``explain``
+    has no ``queryPlanner`` (mongoeco's reports its own engine instead)."""
+    if not TEST_MONGODB_URI:
+        pytest.skip("query plans need a MongoDB server (TUMBLELOG_TEST_MONGODB_URI)")
+    database = get_db()
+    if "queryPlanner" not in database.command("explain", {"find": "posts", "filter": {}}):
+        pytest.skip(f"{server_description(database)} has no query planner: explain() has no queryPlanner")
+
+    def plan(queryset):
+        return str(queryset.limit(11).explain()["queryPlanner"]["winningPlan"])
+
+    return plan
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
