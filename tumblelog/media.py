@@ -6,9 +6,7 @@ the files a post no longer uses, after an edit, a failed save or a deletion. A f
 never changes content, so responses may be cached for a year.
 """
 import gridfs
-import mongomock
-import mongomock.gridfs
-from flask import Blueprint, abort, make_response, request
+from flask import Blueprint, abort, current_app, make_response, request
 from mongoengine.connection import get_db
 
 from .images import EXTENSIONS
@@ -23,12 +21,14 @@ _mongomock_ready = False
 def _database():
     """The app's database; GridFS is taught to accept mongomock's in-memory one."""
     global _mongomock_ready
-    database = get_db()
-    if isinstance(database, mongomock.Database) and not _mongomock_ready:
+    if current_app.config["EMBEDDED_DB"] and not _mongomock_ready:
+        # Imported here: a site on a MongoDB server never loads mongomock.
+        import mongomock.gridfs
+
         # gridfs checks isinstance(pymongo.Database); this widens that check, once.
         mongomock.gridfs.enable_gridfs_integration()
         _mongomock_ready = True
-    return database
+    return get_db()
 
 
 def _fs():
