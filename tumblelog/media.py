@@ -5,8 +5,10 @@ files. Each file records the post it belongs to (``metadata.post``); ``prune`` d
 the files a post no longer uses, after an edit, a failed save or a deletion. A file id
 never changes content, so responses may be cached for a year.
 """
+import sys
+
 import gridfs
-from flask import Blueprint, abort, current_app, make_response, request
+from flask import Blueprint, abort, make_response, request
 from mongoengine.connection import get_db
 
 from .images import EXTENSIONS
@@ -21,14 +23,16 @@ _mongomock_ready = False
 def _database():
     """The app's database; GridFS is taught to accept mongomock's in-memory one."""
     global _mongomock_ready
-    if current_app.config["EMBEDDED_DB"] and not _mongomock_ready:
-        # Imported here: a site on a MongoDB server never loads mongomock.
+    database = get_db()
+    # Only the embedded database loads mongomock; a site on a server never imports it.
+    mongomock = sys.modules.get("mongomock")
+    if mongomock and isinstance(database, mongomock.Database) and not _mongomock_ready:
         import mongomock.gridfs
 
         # gridfs checks isinstance(pymongo.Database); this widens that check, once.
         mongomock.gridfs.enable_gridfs_integration()
         _mongomock_ready = True
-    return get_db()
+    return database
 
 
 def _fs():
