@@ -17,6 +17,7 @@ from mongoengine.connection import disconnect_all, get_db
 
 from config import Config
 from tumblelog import create_app
+from tumblelog.models import Post
 
 TEST_MONGODB_URI = os.environ.get("TUMBLELOG_TEST_MONGODB_URI")
 
@@ -127,7 +128,7 @@ def query_plan(app):
     if not TEST_MONGODB_URI:
         pytest.skip("query plans need a MongoDB server (TUMBLELOG_TEST_MONGODB_URI)")
     database = get_db()
-    if "queryPlanner" not in database.command("explain", {"find": "posts", "filter": {}}):
+    if "queryPlanner" not in database.command("explain", {"find": Post._get_collection_name(), "filter": {}}):
         pytest.skip(f"{server_description(database)} has no query planner: explain() has no queryPlanner")
 
     def plan(queryset):
