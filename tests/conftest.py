@@ -115,13 +115,12 @@ def app(app_factory):
 def server_description(database):
     """What answers at ``TUMBLELOG_TEST_MONGODB_URI``, from its ``buildInfo``."""
     info = database.command("buildInfo")
-    maker = info.get("gitVersion", "")
-    return f"MongoDB {info.get('version')}" + (f" ({maker})" if maker and not maker[:1].isdigit() else "")
+    return f"a server reporting MongoDB {info.get('version')} (gitVersion {info.get('gitVersion')})"
 
 
 @pytest.fixture
 def query_plan(app):
-    """``query_plan(queryset)``: the plan the server wins for a queryset's first page, as
+    """``query_plan(queryset)``: the plan the server chose for a queryset's first page, as
     text (its stage names: IXSCAN, COLLSCAN…). A test that uses it runs only where there is
     a query planner to ask: it is skipped on mongomock and on servers whose ``explain``
     has no ``queryPlanner`` (mongoeco's reports its own engine instead)."""
@@ -129,7 +128,7 @@ def query_plan(app):
         pytest.skip("query plans need a MongoDB server (TUMBLELOG_TEST_MONGODB_URI)")
     database = get_db()
     if "queryPlanner" not in database.command("explain", {"find": Post._get_collection_name(), "filter": {}}):
-        pytest.skip(f"{server_description(database)} has no query planner: explain() has no queryPlanner")
+        pytest.skip(f"{server_description(database)} has no query planner: explain() gives no queryPlanner")
 
     def plan(queryset):
         return str(queryset.limit(11).explain()["queryPlanner"]["winningPlan"])
