@@ -9,7 +9,7 @@ from bench.meter import METER
 from conftest import AuthActions, page
 from factories import PASSWORD, make_post, make_user
 from roundtrips import atomic_mock_writes
-from tumblelog import likes
+from tumblelog import models
 from tumblelog.models import Like, Post, User
 
 
@@ -120,7 +120,7 @@ def test_a_like_that_lands_after_the_delete_undoes_itself(app, post):
     written: the like must not outlive the post, in the Likes or in the reader's list."""
     reader = make_user("reader")
     Post.objects(id=post.id).delete()  # the delete wins the race
-    assert likes.like(reader, post.id) is False
+    assert reader.like(post.id) is False
     assert Like.objects.count() == 0
     assert remembered() == []
 
@@ -128,7 +128,7 @@ def test_a_like_that_lands_after_the_delete_undoes_itself(app, post):
 def test_a_like_written_before_the_delete_is_cleaned_up_with_the_post(client, post):
     readers = [make_user(f"reader{i}") for i in range(3)]
     for reader in readers:
-        likes.like(reader, post.id)
+        reader.like(post.id)
     author = AuthActions(client)
     author.login("bob", PASSWORD)
     author.client.post(f"/post/{post.id}/delete")
@@ -138,7 +138,7 @@ def test_a_like_written_before_the_delete_is_cleaned_up_with_the_post(client, po
 
 def test_a_post_deleted_through_the_api_leaves_no_likes(client, post):
     reader = make_user("reader")
-    likes.like(reader, post.id)
+    reader.like(post.id)
     token = client.post("/api/v1/tokens", headers=basic("bob")).json["token"]
     assert client.delete(f"/api/v1/posts/{post.id}", headers=bearer(token)).status_code == 204
     assert Like.objects.count() == 0 and remembered() == []
@@ -162,7 +162,7 @@ def test_a_like_is_kept_on_the_account_and_pages_show_it_with_no_query(client, a
 
 
 def test_the_account_remembers_only_the_latest_likes(client, auth, monkeypatch):
-    monkeypatch.setattr(likes, "RECENT_LIKES", 3)
+    monkeypatch.setattr(models, "RECENT_LIKES", 3)
     auth.register("reader")
     posts = [make_post("quote", author=make_user(f"writer{n}")) for n in range(5)]
     ids = [post.id for post in posts]
@@ -271,7 +271,7 @@ def test_forms_carry_a_working_csrf_token(app_factory):
 
 
 def test_the_remember_command_fills_accounts_from_older_likes(client, auth, runner, monkeypatch):
-    monkeypatch.setattr(likes, "RECENT_LIKES", 2)
+    monkeypatch.setattr(models, "RECENT_LIKES", 2)
     auth.register("reader")
     posts = [make_post("quote", author=make_user(f"writer{n}")) for n in range(3)]
     for post in posts:
