@@ -180,7 +180,7 @@ def test_a_site_on_a_server_never_imports_mongomock():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "TUMBLELOG_CONFIG": "production", "SECRET_KEY": "s" * 32,
+    env = {**os.environ, "TUMBLELOG_CONFIG": "production", "SECRET_KEY": "s" * 32, "TRUSTED_HOSTS": "localhost",
            "MONGODB_URI": f"mongodb://127.0.0.1:{port}/tumblelog"}
     with FakeMongo(port):
         done = subprocess.run([sys.executable, "-c", WITHOUT_MONGOMOCK], env=env, capture_output=True, text=True,
