@@ -28,6 +28,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     MONGODB_URI = os.environ.get("MONGODB_URI")
     POSTS_PER_PAGE = 10
+    # Rendered public parts of post cards a process keeps (cards.py): about 2 KB each.
+    CARD_CACHE_SIZE = 4000
     # Comments a permalink shows at a time (oldest first), and the API's default page.
     COMMENTS_PER_PAGE = 50
     # bcrypt 5 raises on passwords over 72 bytes; Flask-Bcrypt pre-hashes them instead.

@@ -31,7 +31,8 @@ from bench.meter import METER, install
 from bench.site import USER_AGENT, make_app, pages, seed, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
-OWN_CODE_TARGET = 8  # our code's time per front page, in bare "hello" requests
+OWN_CODE_TARGET = 5  # our code's time per front page, in bare "hello" requests
+OWN_CPU_TARGET = 1.5e-3  # ... and in seconds of CPU
 
 
 @dataclass
@@ -173,17 +174,17 @@ def measure_http(args):
 
 def table(results, in_process):
     """The results as one markdown table, each page also as a ratio to "hello"."""
-    hello = results[0]
+    hello, floor = results[0], results[1]
     if in_process:
-        lines = ["| page | req/s | p50 ms | p95 ms | × hello | DB trips | DB ms p50 | own CPU ms p50 | own × hello |",
-                 "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+        lines = ["| page | req/s | p50 ms | p95 ms | × hello | DB trips | DB ms p50 | own CPU ms p50 | own × hello"
+                 " | own × floor |", "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     else:
         lines = ["| page | req/s | p50 ms | p95 ms | × hello | errors |", "|---|--:|--:|--:|--:|--:|"]
     for r in results:
         row = f"| {r.name} | {r.rps:,.0f} | {r.p(0.5) * 1e3:.2f} | {r.p(0.95) * 1e3:.2f} | {r.p(0.5) / hello.p(0.5):.1f} |"
         if in_process:
             row += (f" {max(r.trips)} | {statistics.median(r.db_seconds) * 1e3:.2f} | {r.own * 1e3:.2f}"
-                    f" | {r.own / hello.own:.1f} |")
+                    f" | {r.own / hello.own:.1f} | {r.own / floor.own:.1f} |")
         else:
             row += f" {r.errors} |"
         lines.append(row)
@@ -208,9 +209,11 @@ def main(argv=None):
         results, operations = measure_in_process(app, rows, sign_in(app), args)
         front = next(r for r in results if r.name == "front page")
         ratio = front.own / results[0].own
+        met = ratio <= OWN_CODE_TARGET and front.own <= OWN_CPU_TARGET
         notes = [
-            f"own code per front page: {front.own * 1e3:.2f} ms of CPU = {ratio:.1f}× hello's"
-            f" (target ≤ {OWN_CODE_TARGET}×: {'met' if ratio <= OWN_CODE_TARGET else 'NOT met'})",
+            f"own code per front page: {front.own * 1e3:.2f} ms of CPU = {ratio:.1f}× hello's, "
+            f"{front.own / results[1].own:.1f}× the floor's (target ≤ {OWN_CPU_TARGET * 1e3} ms and"
+            f" ≤ {OWN_CODE_TARGET}× hello: {'met' if met else 'NOT met'})",
             f"process RSS: {rss_mb():.0f} MB" + (" (holds mongomock's copy of the data)" if "mongomock" in database else ""),
             f"queries no declared index serves: {len(unserved(operations))}",
         ]

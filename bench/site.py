@@ -9,6 +9,7 @@ import random
 import sys
 
 from bs4 import BeautifulSoup
+from markupsafe import Markup
 from mongoengine.connection import get_db
 from werkzeug.exceptions import HTTPException, NotFound
 
@@ -20,6 +21,7 @@ from tumblelog.paging import encode_cursor
 from tumblelog.seed import ensure_user, seed_discussion, seed_posts
 
 HELLO = "/_bench/hello"
+FLOOR = "/_bench/floor"
 READER, READER_PASSWORD = "bench-reader", "bench-reader-password"
 USER_AGENT = "tumblelog-bench"
 DISCUSSION_TITLE = "A post everyone has an opinion on"
@@ -36,7 +38,47 @@ def make_app(per_page=10):
     config = type("Bench", (BenchConfig,), {"POSTS_PER_PAGE": per_page, "MONGODB_URI": os.environ.get("MONGODB_URI")})
     app = create_app(config)
     app.add_url_rule(HELLO, "bench_hello", lambda: "hello")
+    app.add_url_rule(FLOOR, "bench_floor", floor_view(app, per_page))
     return app
+
+
+# The floor: the front page's posts as the simplest correct Flask + Jinja code shows
+# them. One raw query, plain dicts, one template with no includes, macros or url_for;
+# the same escaping as the real page (stored HTML is already sanitised at save).
+FLOOR_TEMPLATE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>tumblelog</title><link rel="stylesheet" href="/static/style.css"></head><body><main>
+{% for post in posts %}<article id="post-{{ post.id }}" class="post post--{{ post.type }}">
+{% if post.title %}<h2><a href="{{ post.url }}">{{ post.title }}</a></h2>{% endif %}
+{% if post.html %}<div class="prose">{{ post.html }}</div>{% endif %}
+{% if post.text %}<p>{{ post.text }}</p>{% endif %}
+<footer><ul class="tags">{% for tag in post.tags %}<li><a href="/tag/{{ tag|urlencode }}">#{{ tag }}</a></li>{% endfor %}</ul>
+<p><a href="/user/{{ post.author|urlencode }}">{{ post.author }}</a> ·
+<a href="{{ post.url }}"><time datetime="{{ post.created }}">{{ post.day }}</time></a> ·
+<a href="{{ post.url }}#comments">{{ post.comments }} comments</a> · {{ post.likes }} likes</p></footer>
+</article>{% endfor %}</main></body></html>"""
+
+
+def floor_view(app, per_page):
+    template = app.jinja_env.from_string(FLOOR_TEMPLATE)
+
+    def floor():
+        found = Post._get_collection().find(
+            {}, {"comments": 0, "body": 0, "search_terms": 0}, sort=[("created_at", -1), ("_id", -1)], limit=per_page
+        )
+        posts = [
+            {
+                "id": doc["_id"], "type": doc.get("_cls", "").removeprefix("Post.").lower(), "url": f"/post/{doc['_id']}",
+                "title": doc.get("title"), "html": Markup(doc.get("body_html") or ""),
+                "text": doc.get("caption") or doc.get("quote") or doc.get("url"),
+                "tags": doc.get("tags", []), "author": doc["author_name"], "created": doc["created_at"].isoformat(),
+                "day": f"{doc['created_at']:%d %b %Y}", "comments": doc.get("comment_count", 0),
+                "likes": doc.get("like_count", 0),
+            }
+            for doc in found
+        ]
+        return template.render(posts=posts)
+
+    return floor
 
 
 def seed(app, count, fresh=False, progress=True):
@@ -102,6 +144,7 @@ def pages(app, deep_page=100):
         discussion = BlogPost.objects(title=DISCUSSION_TITLE).only("id").first()
     rows = [
         ("hello (bare Flask route)", HELLO, False),
+        ("floor (the front page's posts: plain dicts, one template)", FLOOR, False),
         ("front page", "/", False),
         ("front page, signed in", "/", True),
     ]

@@ -133,7 +133,7 @@ def create_app(config_class=None):
     limiter.init_app(app)
 
     from . import (
-        api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
+        api, assets, auth, blog, cards, commands, errors, feeds, follow, health, likes, media, outage,
         preview, search, security, templating, toptags,
     )
 
@@ -151,6 +151,7 @@ def create_app(config_class=None):
     outage.register(app)
     commands.register(app)
     templating.register(app)
+    cards.register(app)
     security.register(app)
     feeds.register(app)
     follow.register(app)

@@ -17,6 +17,8 @@ from bson import ObjectId
 from flask import abort, current_app, request
 from mongoengine import Q
 
+from .cards import listed
+
 MAX_PAGE = 100  # ?page=N uses skip(); deeper pages are reached by cursor links
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -111,7 +113,8 @@ def page_of(queryset):
     """The page of ``queryset`` (sorted by ``Post.LIST_ORDER``) that the request asks
     for, in one query: ``?before=`` or ``?after=`` a cursor, else ``?page=N``.
 
-    Fetching one post more than a page tells whether a further page exists without a
+    The posts are ``cards.ListedPost``s over raw documents (see cards.py). Fetching
+    one post more than a page tells whether a further page exists without a
     count. A malformed cursor, or a page past the end, is a 404.
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
@@ -120,17 +123,17 @@ def page_of(queryset):
         position = decode_cursor(before if before is not None else after) or abort(404)
         created_at, post_id = position
         if before is not None:
-            posts = list(queryset.filter(older_than(created_at, post_id)).limit(per_page + 1))
+            posts = listed(queryset.filter(older_than(created_at, post_id)).limit(per_page + 1))
             if not posts:
                 abort(404)
             return Page(posts[:per_page], None, len(posts) > per_page, has_newer=True, keyset=True)
         newer = Q(created_at__gte=created_at) & (Q(created_at__gt=created_at) | Q(id__gt=post_id))
-        posts = list(queryset.filter(newer).order_by("created_at", "id").limit(per_page + 1))
+        posts = listed(queryset.filter(newer).order_by("created_at", "id").limit(per_page + 1))
         if not posts:
             abort(404)
         return Page(posts[:per_page][::-1], None, True, has_newer=len(posts) > per_page, keyset=True)
     number = page_number()
-    posts = list(queryset.skip((number - 1) * per_page).limit(per_page + 1))
+    posts = listed(queryset.skip((number - 1) * per_page).limit(per_page + 1))
     if not posts and number > 1:
         abort(404)
     return Page(posts[:per_page], number, len(posts) > per_page, keyset=True)

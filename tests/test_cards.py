@@ -1,0 +1,73 @@
+"""List pages reuse each post's rendered card until the post changes (cards.py): a
+reader never sees an old version, and never another reader's buttons."""
+import pytest
+
+from conftest import AuthActions, page
+from factories import make_post, make_user
+from tumblelog.models import Post, User
+
+# Every list page the post is on: the bloggers' and readers' ways to it.
+LIST_PAGES = ["/", "/tag/python", "/user/alice", "/search?q=python", "/dashboard"]
+
+
+def card(client, url, post):
+    return page(client.get(url)).select_one(f"#post-{post.id}")
+
+
+@pytest.fixture
+def reader(app):
+    """A second browser, signed in as a reader who follows #python (the dashboard)."""
+    client = app.test_client()
+    AuthActions(client).register("reader")
+    User.objects(username="reader").update_one(set__followed_tags=["python"])
+    return client
+
+
+@pytest.fixture
+def post(client, auth):
+    auth.register("alice")
+    return make_post("blog", author=User.by_username("alice"), tags=["python"], title="First draft")
+
+
+def test_an_edit_shows_on_every_list_page(client, reader, post):
+    for url in LIST_PAGES:
+        assert card(reader, url, post).select_one(".post__title").get_text(strip=True) == "First draft"
+    response = client.post(f"/post/{post.id}/edit", data={"title": "Final words", "body": "b", "tags": "python"})
+    assert response.status_code == 303
+    for url in LIST_PAGES:
+        assert card(reader, url, post).select_one(".post__title").get_text(strip=True) == "Final words"
+
+
+@pytest.mark.parametrize(
+    "change, shown",
+    [
+        # Counts move by $inc, without touching updated_at.
+        ({"inc__like_count": 1}, ".likes__count"),
+        ({"inc__comment_count": 1}, ".post__comments"),
+        # A change that bypasses the forms (a script, a migration) is seen too.
+        ({"set__author_name": "alice2"}, ".post__author"),
+    ],
+)
+def test_a_change_that_keeps_updated_at_shows_too(reader, post, change, shown):
+    before = {url: card(reader, url, post).select_one(shown).get_text() for url in ["/", "/dashboard"]}
+    Post.objects(id=post.id).update_one(**change)
+    for url, text in before.items():
+        assert card(reader, url, post).select_one(shown).get_text() != text
+
+
+def test_the_author_and_a_reader_see_their_own_buttons_on_the_same_card(client, reader, post):
+    assert card(client, "/", post).select_one(".post__actions") is not None
+    assert card(reader, "/", post).select_one(".post__actions") is None
+    reader.post(f"/post/{post.id}/like", data={"action": "like", "next": "/"})
+    assert card(reader, "/", post).select_one(".likes button")["aria-pressed"] == "true"
+    assert card(client, "/", post).select_one(".likes button")["aria-pressed"] == "false"
+    assert card(client, "/", post).select_one(".likes__count").get_text() == "1 like"
+
+
+def test_a_deleted_post_leaves_every_list_page(client, reader, post):
+    make_post("quote", author=make_user("bob"), tags=["python"])  # the pages are not empty
+    for url in LIST_PAGES:
+        assert card(reader, url, post) is not None
+    client.post(f"/post/{post.id}/delete")
+    for url in LIST_PAGES:
+        assert card(reader, url, post) is None

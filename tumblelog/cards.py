@@ -1,0 +1,121 @@
+"""Post cards on list pages: built from raw stored documents, and each post's public
+part rendered once per stored version.
+
+A list page reads its posts with ``as_pymongo()`` and wraps each in a ``ListedPost``.
+What paging, like state and edit rights need (id, date, author) is read straight from
+the document; any other attribute builds the model document, once, so the models stay
+the one place that knows the fields.
+
+The public part of a card (the type's body, tags, author, date, counts) depends on the
+stored document and nothing else, so it is kept in a per-process LRU keyed by a digest
+of that document's BSON: any change to the post (an edit, a like, a comment, a field
+another feature adds) makes a new key, so a stale card is never served. What depends
+on the reader (the like button's state, Edit and Delete) is rendered around it on every
+request (posts/_post.html).
+"""
+import hashlib
+import threading
+from collections import OrderedDict
+from types import SimpleNamespace
+
+import bson
+from flask import current_app
+from markupsafe import Markup
+
+from .models import Post
+
+
+class ListedPost:
+    """A post on a list page, over its raw stored document ``raw``."""
+
+    __slots__ = ("raw", "_document", "_version")
+
+    def __init__(self, raw):
+        self.raw = raw
+        self._document = None
+        self._version = None
+
+    @property
+    def id(self):
+        return self.raw["_id"]
+
+    pk = id
+
+    @property
+    def created_at(self):
+        return self.raw["created_at"]
+
+    @property
+    def like_count(self):
+        """Read raw: the like button, rendered per reader, shows it."""
+        return self.raw.get("like_count", 0)
+
+    @property
+    def author(self):
+        """The author's reference, as ``post.author.pk`` reads it (``User.can_edit``)."""
+        return SimpleNamespace(pk=self.raw["author"])
+
+    @property
+    def document(self):
+        """The model document (its type's class), built on first use."""
+        if self._document is None:
+            self._document = Post._from_son(self.raw)
+        return self._document
+
+    @property
+    def version(self):
+        """A digest of the stored document: equal exactly when nothing stored changed."""
+        if self._version is None:
+            self._version = hashlib.blake2b(bson.encode(self.raw), digest_size=16).digest()
+        return self._version
+
+    def __getattr__(self, name):
+        return getattr(self.document, name)
+
+
+def listed(queryset):
+    """``queryset``'s posts as ``ListedPost``s: one query, no model documents."""
+    return [ListedPost(raw) for raw in queryset.as_pymongo()]
+
+
+class CardCache:
+    """A bounded, thread-safe LRU of rendered public parts."""
+
+    def __init__(self, size):
+        self.size = size
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            html = self.entries.get(key)
+            if html is not None:
+                self.entries.move_to_end(key)
+            return html
+
+    def put(self, key, html):
+        with self.lock:
+            self.entries[key] = html
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def card_public(post, on_permalink=False):
+    """The public part of ``post``'s card (the ``public_part`` macro of posts/_post.html),
+    from the cache when ``post`` is a ``ListedPost`` whose version was rendered before."""
+    macro = current_app.jinja_env.get_template("posts/_post.html").module.public_part
+    cache = current_app.extensions["cards"]
+    if not isinstance(post, ListedPost) or not cache.size:
+        return macro(post, on_permalink)
+    key = (post.version, on_permalink)
+    html = cache.get(key)
+    if html is None:
+        html = Markup(macro(post, on_permalink))
+        cache.put(key, html)
+    return html
+
+
+def register(app):
+    # Templates that reload while the app runs (debug) would outdate what is kept.
+    app.extensions["cards"] = CardCache(0 if app.jinja_env.auto_reload else app.config["CARD_CACHE_SIZE"])
+    app.jinja_env.globals["card_public"] = card_public
