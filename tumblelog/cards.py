@@ -79,7 +79,7 @@ def listed(queryset):
 
 
 class CardCache:
-    """A bounded, thread-safe LRU of rendered public parts."""
+    """A bounded, thread-safe LRU of rendered pieces of pages."""
 
     def __init__(self, size):
         self.size = size
@@ -100,22 +100,32 @@ class CardCache:
                 self.entries.popitem(last=False)
 
 
-def card_public(post, on_permalink=False):
-    """The public part of ``post``'s card (the ``public_part`` macro of posts/_post.html),
-    from the cache when ``post`` is a ``ListedPost`` whose version was rendered before."""
-    macro = current_app.jinja_env.get_template("posts/_post.html").module.public_part
+def rendered(key, template, name, *args):
+    """Macro ``name`` of ``template`` called with ``args``, rendered once per ``key``
+    and then reused. The macro must depend on its arguments alone (it sees no request
+    and no reader), and ``key`` must change whenever they do."""
+    macro = getattr(current_app.jinja_env.get_template(template).module, name)
     cache = current_app.extensions["cards"]
-    if not isinstance(post, ListedPost) or not cache.size:
-        return macro(post, on_permalink)
-    key = (post.version, on_permalink)
+    if not cache.size:
+        return macro(*args)
+    key = (template, name, key)
     html = cache.get(key)
     if html is None:
-        html = Markup(macro(post, on_permalink))
+        html = Markup(macro(*args))
         cache.put(key, html)
     return html
+
+
+def card_public(post, on_permalink=False):
+    """The public part of ``post``'s card (the ``public_part`` macro of posts/_post.html),
+    kept per stored version when ``post`` is a ``ListedPost``."""
+    if not isinstance(post, ListedPost):
+        return current_app.jinja_env.get_template("posts/_post.html").module.public_part(post, on_permalink)
+    return rendered((post.version, on_permalink), "posts/_post.html", "public_part", post, on_permalink)
 
 
 def register(app):
     # Templates that reload while the app runs (debug) would outdate what is kept.
     app.extensions["cards"] = CardCache(0 if app.jinja_env.auto_reload else app.config["CARD_CACHE_SIZE"])
     app.jinja_env.globals["card_public"] = card_public
+    app.jinja_env.globals["rendered"] = rendered

@@ -12,7 +12,8 @@ TOP_TAGS = 20
 
 
 def count_top_tags(limit=TOP_TAGS):
-    """``[(tag, count), ...]``, most used first, ties in tag order."""
+    """``((tag, count), ...)``, most used first, ties in tag order (a tuple: pages key
+    the rendered cloud by it)."""
     pipeline = [
         {"$project": {"_id": 0, "tags": 1}},
         {"$unwind": "$tags"},
@@ -20,7 +21,7 @@ def count_top_tags(limit=TOP_TAGS):
         {"$sort": {"count": -1, "_id": 1}},
         {"$limit": limit},
     ]
-    return [(row["_id"], row["count"]) for row in Post.objects.aggregate(pipeline)]
+    return tuple((row["_id"], row["count"]) for row in Post.objects.aggregate(pipeline))
 
 
 def top_tags():
