@@ -4,6 +4,7 @@ import pytest
 
 from conftest import AuthActions, page
 from factories import make_post, make_user
+from tumblelog.cards import CardCache
 from tumblelog.models import Post, User
 
 # Every list page the post is on: the bloggers' and readers' ways to it.
@@ -71,3 +72,12 @@ def test_a_deleted_post_leaves_every_list_page(client, reader, post):
     client.post(f"/post/{post.id}/delete")
     for url in LIST_PAGES:
         assert card(reader, url, post) is None
+
+
+def test_the_cache_keeps_the_most_recently_shown_cards_within_its_size():
+    cache = CardCache(2)
+    cache.put("a", "A")
+    cache.put("b", "B")
+    assert cache.get("a") == "A"  # now the most recent
+    cache.put("c", "C")
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == ("A", None, "C")
