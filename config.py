@@ -53,6 +53,24 @@ class Config:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     # A comment sent sooner than this after its form was shown is a bot's (spam.py).
     COMMENT_MIN_SECONDS = 3
+    # What search engines and link previews say about the site (pages that have their
+    # own description, a post or a tag, say more).
+    SITE_DESCRIPTION = "Text, images, video and quotes from the people who write here."
+    # The sitemap protocol's limit per file; past it /sitemap.xml becomes an index.
+    SITEMAP_MAX_URLS = 50_000
+    SITEMAP_CACHE_SECONDS = 300  # a new post reaches the sitemap within five minutes
+    # The Snowball stemmer search uses, at save and at query time (keywords.py). After
+    # changing it, run `flask --app tumblelog search reindex`.
+    SEARCH_LANGUAGE = "english"
+    # Flask-Compress: brotli for browsers that take it, gzip for the rest. Streamed
+    # responses (static files) are compressed as they stream, which gzip cannot do here.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
+    COMPRESS_MIMETYPES = [
+        "text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
+        "application/json", "application/feed+json", "application/atom+xml", "application/xml",
+        "image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon",
+    ]
 
 
 class DevelopmentConfig(Config):
@@ -61,6 +79,8 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     PRODUCTION = True
+    # Links built for other sites (canonical, sitemap, feeds) on the configured host.
+    PREFERRED_URL_SCHEME = "https"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 

@@ -55,6 +55,7 @@ _WATCH_URLS = {
 }
 # Vimeo thumbnails need a call to their API, so they have none here.
 _THUMBNAIL_URLS = {"youtube": "https://i.ytimg.com/vi/{}/hqdefault.jpg"}
+THUMBNAIL_SIZE = (480, 360)  # YouTube's "hqdefault", letterboxed to 4:3
 
 
 class VideoURLError(ValueError):

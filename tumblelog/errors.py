@@ -11,6 +11,7 @@ MESSAGES = {
     413: ("Too large", "What you sent is larger than this blog accepts."),
     429: ("Slow down", "Too many requests; please wait a moment and try again."),
     500: ("Something went wrong", "The error is logged. Please try again in a moment."),
+    501: ("Not offered", "This blog does not offer that."),
     503: ("Back soon", "The blog cannot reach its database right now. Please try again shortly."),
 }
 

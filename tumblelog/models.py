@@ -7,6 +7,7 @@ comments (``comment_count`` is kept beside them with ``$inc``).
 """
 import functools
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from flask_login import UserMixin
 from markupsafe import Markup
 from mongoengine import CASCADE, LookUpError, ValidationError
 
-from .embeds import VideoURLError, embed_url, parse_video_url, thumbnail_url, watch_url
+from .embeds import THUMBNAIL_SIZE, VideoURLError, embed_url, parse_video_url, thumbnail_url, watch_url
 from .extensions import bcrypt, db
 from .keywords import search_terms
 from .markup import render_markdown
@@ -32,6 +33,8 @@ URL_MAX = 2048
 COMMENT_MAX = 2000
 NAME_MAX = 64
 MAX_FOLLOWS = 1000  # per kind: tags, bloggers
+HEADLINE_LENGTH = 80  # a feed entry's or a link preview's title
+SUMMARY_LENGTH = 200  # a meta description: search engines show about this much
 
 
 def utcnow():
@@ -51,6 +54,23 @@ def http_url_error(url):
     if parts.username is not None or parts.password is not None:
         return "A link cannot carry a user name or password."
     return None
+
+
+def shorten(text, limit):
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis when longer."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The image that stands for a post in link previews and oEmbed: where it is (a
+    path on this site or an https URL), its size when known, and its alt text."""
+
+    src: str
+    width: int | None
+    height: int | None
+    alt: str
 
 
 @functools.cache
@@ -191,6 +211,34 @@ class Post(db.Document):
         """The GridFS files this post shows (none but for uploaded images)."""
         return []
 
+    @property
+    def headline(self):
+        """A title for feeds and link previews: the post's title, else the start of its
+        caption or quote, else its type ("Image post")."""
+        text = getattr(self, "title", None) or getattr(self, "caption", None) or getattr(self, "quote", None)
+        return shorten(text, HEADLINE_LENGTH) or f"{self._label()} post"
+
+    @property
+    def summary(self):
+        """The post as a line of plain text, for meta descriptions and link previews."""
+        html = getattr(self, "body_html", None)
+        if html:
+            text = Markup(html).striptags()
+        else:
+            fields = ("quote", "source", "caption", "alt")
+            text = " — ".join(value for value in (getattr(self, name, None) for name in fields) if value)
+        return shorten(text, SUMMARY_LENGTH) or f"{self._label()} post by {self.author_name}."
+
+    @property
+    def picture(self):
+        """The ``Picture`` for link previews, or None (a post without an image)."""
+        return None
+
+    def _label(self):
+        from .templating import POST_TYPE_LABELS
+
+        return POST_TYPE_LABELS.get(self.type, "A")
+
     def add_comment(self, comment):
         """Append ``comment`` atomically; return False if the post has gone meanwhile.
 
@@ -280,6 +328,10 @@ class ImagePost(Post):
     def alt_text(self):
         return self.alt or self.caption
 
+    @property
+    def picture(self):
+        return Picture(self.image_src(), self.width, self.height, self.alt_text)
+
     def image_src(self, thumbnail=False):
         """Where the browser loads the image from (the thumbnail when asked and made)."""
         if not self.image_file:
@@ -316,6 +368,11 @@ class VideoPost(Post):
     @property
     def thumbnail_url(self):
         return thumbnail_url(self.provider, self.video_id)
+
+    @property
+    def picture(self):
+        url = self.thumbnail_url
+        return Picture(url, *THUMBNAIL_SIZE, self.caption or "Video") if url else None
 
 
 class QuotePost(Post):
