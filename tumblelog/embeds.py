@@ -8,7 +8,8 @@ nothing a user typed ever reaches an embed.
 import re
 from urllib.parse import parse_qs, urlsplit
 
-PROVIDERS = ("YouTube", "Vimeo")
+PROVIDER_NAMES = {"youtube": "YouTube", "vimeo": "Vimeo"}
+PROVIDERS = tuple(PROVIDER_NAMES.values())
 MAX_URL_LENGTH = 2048
 
 _ID_PATTERNS = {

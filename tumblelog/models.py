@@ -19,6 +19,7 @@ from mongoengine import CASCADE, LookUpError, ValidationError
 
 from .embeds import THUMBNAIL_SIZE, VideoURLError, embed_url, parse_video_url, thumbnail_url, watch_url
 from .extensions import bcrypt, db
+from .images import WEBP_SIDES
 from .keywords import search_terms
 from .markup import render_markdown
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
@@ -284,6 +285,14 @@ class BlogPost(Post):
         return Markup(self.body_html or "")
 
 
+class ImageCopy(db.EmbeddedDocument):
+    """One scaled copy of an uploaded image, for ``srcset``."""
+
+    file = db.ObjectIdField(required=True)
+    width = db.IntField(required=True, min_value=1)
+    height = db.IntField(required=True, min_value=1)
+
+
 class ImagePost(Post):
     """An image: uploaded (kept in GridFS, see media.py) or shown from its URL.
 
@@ -296,6 +305,7 @@ class ImagePost(Post):
     image_url = db.StringField(max_length=URL_MAX, default="")
     image_file = db.ObjectIdField()
     thumb_file = db.ObjectIdField()
+    webp_files = db.EmbeddedDocumentListField(document_type=ImageCopy, max_length=len(WEBP_SIDES))
     width = db.IntField(min_value=1)
     height = db.IntField(min_value=1)
     caption = db.StringField(max_length=CAPTION_MAX, default="")
@@ -311,18 +321,40 @@ class ImagePost(Post):
             raise ValidationError(error, field_name="image_url")
 
     def media_ids(self):
-        return [file_id for file_id in (self.image_file, self.thumb_file) if file_id]
+        files = (self.image_file, self.thumb_file, *(copy.file for copy in self.webp_files))
+        return [file_id for file_id in files if file_id]
 
-    def attach_upload(self, processed):
-        """Store an accepted upload (``images.ProcessedImage``) as this post's image."""
+    @staticmethod
+    def stored_upload(processed, post_id):
+        """Store the files of an accepted upload (``images.ProcessedImage``) for
+        ``post_id``; return the fields an image post showing it sets."""
         from . import media
 
+        return {
+            "image_file": media.store(processed.image, post_id),
+            "thumb_file": media.store(processed.thumbnail, post_id) if processed.thumbnail else None,
+            "webp_files": [
+                ImageCopy(file=media.store(copy, post_id), width=copy.width, height=copy.height)
+                for copy in processed.webp
+            ],
+            "width": processed.image.width,
+            "height": processed.image.height,
+        }
+
+    def attach_upload(self, processed):
+        """Store an accepted upload as this post's image."""
         if self.id is None:
             self.id = ObjectId()  # the files name their post before it is saved
-        self.image_file = media.store(processed.image, self.id)
-        self.thumb_file = media.store(processed.thumbnail, self.id) if processed.thumbnail else None
-        self.width, self.height = processed.image.width, processed.image.height
+        for name, value in self.stored_upload(processed, self.id).items():
+            setattr(self, name, value)
         self.image_url = ""
+
+    @property
+    def webp_srcset(self):
+        """The WebP copies as a ``srcset`` value ("" for uploads saved before they were made)."""
+        return ", ".join(
+            f"{url_for('media.file', file_id=copy.file)} {copy.width}w" for copy in self.webp_files
+        )
 
     @property
     def alt_text(self):

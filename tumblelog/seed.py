@@ -3,6 +3,7 @@
 Used by ``flask --app tumblelog seed``, by ``run.py`` on the embedded database, and by
 the benchmark. Posts go in through the models' validation, in batches.
 """
+import copy
 import random
 import secrets
 from datetime import timedelta
@@ -11,7 +12,6 @@ import io
 
 from PIL import Image, ImageDraw, ImageOps
 
-from . import media
 from .images import process_image
 from .models import BlogPost, Comment, ImagePost, Post, QuotePost, User, VideoPost, utcnow
 
@@ -107,9 +107,7 @@ def store_picture(rng):
 
     The files belong to no post (``prune`` never removes them): many demo posts share them.
     """
-    processed = process_image(io.BytesIO(draw_picture(rng)))
-    thumb = media.store(processed.thumbnail, None) if processed.thumbnail else None
-    return media.store(processed.image, None), thumb, processed.image.width, processed.image.height
+    return ImagePost.stored_upload(process_image(io.BytesIO(draw_picture(rng))), None)
 
 
 def pick_tags(rng):
@@ -143,10 +141,8 @@ def make_post(rng, author, created_at, pictures, kind=None):
             body="\n\n".join(rng.sample(PARAGRAPHS, k=rng.randint(2, 4))),
         )
     elif kind == "image":
-        image_file, thumb_file, width, height = rng.choice(pictures)
-        post = ImagePost(
-            image_file=image_file, thumb_file=thumb_file, width=width, height=height, caption=rng.choice(CAPTIONS)
-        )
+        # A copy: the embedded WebP list must not be shared between documents.
+        post = ImagePost(**copy.deepcopy(rng.choice(pictures)), caption=rng.choice(CAPTIONS))
     elif kind == "video":
         post = VideoPost(video_url=rng.choice(VIDEOS), caption=rng.choice(CAPTIONS))
     else:
