@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from bson import ObjectId
-from flask import url_for
+from flask import current_app, has_app_context, url_for
 from flask_login import UserMixin
 from markupsafe import Markup
 from mongoengine import CASCADE, LookUpError, ValidationError
@@ -20,7 +20,7 @@ from mongoengine import CASCADE, LookUpError, ValidationError
 from .embeds import THUMBNAIL_SIZE, VideoURLError, embed_url, parse_video_url, thumbnail_url, watch_url
 from .extensions import bcrypt, db
 from .images import WEBP_SIDES
-from .keywords import search_terms
+from .keywords import DEFAULT_LANGUAGE, search_terms
 from .markup import render_markdown
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
 
@@ -55,6 +55,12 @@ def http_url_error(url):
     if parts.username is not None or parts.password is not None:
         return "A link cannot carry a user name or password."
     return None
+
+
+def search_language():
+    """The language search stems words in: the app's ``SEARCH_LANGUAGE`` (the default
+    outside an app, in a script)."""
+    return current_app.config["SEARCH_LANGUAGE"] if has_app_context() else DEFAULT_LANGUAGE
 
 
 def shorten(text, limit):
@@ -187,7 +193,7 @@ class Post(db.Document):
         except TagError as error:
             raise ValidationError(str(error), field_name="tags") from error
         fields = (getattr(self, name) for name in self.search_fields)
-        self.search_terms = search_terms(*fields, *self.tags)
+        self.search_terms = search_terms(*fields, *self.tags, language=search_language())
 
     @classmethod
     def listing(cls, keep=()):

@@ -80,7 +80,8 @@ def oembed():
         abort(501, description="Only format=json is offered.")
     maxwidth, maxheight = size_arg("maxwidth"), size_arg("maxheight")
     post_id = permalink_post_id(request.args.get("url", "")[:URL_MAX])
-    post = Post.listing().filter(id=post_id).first() if post_id else None
+    # The listing's filter (only what lists show is embeddable); one id needs no order.
+    post = Post.listing().filter(id=post_id).order_by().first() if post_id else None
     if post is None:
         abort(404, description="That is not the address of a post on this site.")
     answer = {
