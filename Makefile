@@ -6,12 +6,13 @@ VENV = .venv
 VENV_PYTHON = $(VENV)/bin/python
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+LIGHTHOUSE_ARGS ?=
 
 # Exits non-zero, quietly, unless the interpreter it runs on is Python >= 3.11.
 PY_OK = -c 'import sys; sys.exit(sys.version_info < (3, 11))'
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench clean
+.PHONY: help run test bench lighthouse clean
 
 help:
 	@echo 'tumblelog: make targets'
@@ -21,6 +22,8 @@ help:
 	@echo '               TUMBLELOG_TEST_MONGODB_URI=mongodb://... to test against a real MongoDB)'
 	@echo '  make bench   seed 2,000 posts and time every page against a bare Flask route; prints a'
 	@echo '               markdown table (BENCH_ARGS="--posts 20000" or "--http"; MONGODB_URI=... for a real server)'
+	@echo '  make lighthouse  Lighthouse scores of the main pages, mobile and desktop (needs npm and'
+	@echo '               Chromium; LIGHTHOUSE_ARGS="--only desktop --pages 2")'
 	@echo '  make clean   remove $(VENV) and the Python and pytest caches'
 	@echo 'run, test and bench first create $(VENV) with $$(PYTHON) (now: $(PYTHON); needs >= 3.11) and'
 	@echo 'install requirements-dev.txt into it, again only when a requirements file changes.'
@@ -58,6 +61,9 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(VENV_PYTHON) -m bench $(BENCH_ARGS)
+
+lighthouse: $(VENV)/.installed
+	$(VENV_PYTHON) -m bench.lighthouse $(LIGHTHOUSE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -53,17 +53,15 @@ def conditional_response(etag, last_modified, build, mimetype, max_age):
     client may send that form back: it matches too.
     """
     sent = request.if_none_match
-    matched = next(
-        (tag for tag in sent.as_set() if tag == etag or tag.partition(":")[0] == etag), None
-    ) if sent else None
-    if matched or (not sent and last_modified and not is_resource_modified(
-        request.environ, last_modified=last_modified
-    )):
+    if sent:  # If-None-Match, when sent, decides alone (RFC 9110, 13.2.2)
+        fresh = sent.star_tag or any(tag.partition(":")[0] == etag for tag in sent.as_set())
+    else:
+        fresh = bool(last_modified) and not is_resource_modified(request.environ, last_modified=last_modified)
+    if fresh:
         response = Response(status=304)
-        response.set_etag(matched or etag)
     else:
         response = Response(build(), mimetype=mimetype)
-        response.set_etag(etag)
+    response.set_etag(etag)
     response.last_modified = last_modified
     response.cache_control.public = True
     response.cache_control.max_age = max_age
