@@ -136,3 +136,12 @@ def test_the_blogger_page_uses_their_description_when_they_have_one(client):
     html = page(client.get("/user/alice"))
     # Accounts have no description field yet: the page says who writes it instead.
     assert html.select_one("meta[name=description]")["content"] == "Posts by alice on tumblelog."
+
+
+@pytest.mark.parametrize("url, title", [("/", "tumblelog"), ("/tag/python", "#python · tumblelog"), ("/auth/login", "Sign in · tumblelog")])
+def test_other_pages_preview_as_the_site_with_their_own_title(client, url, title):
+    make_post("quote", tags=["python"])
+    card = preview(page(client.get(url)))
+    assert card["title"] == title and card["type"] == "website" and card["card"] == "summary"
+    assert card["url"] == "http://localhost" + url
+    assert card["image"].startswith("http://localhost/static/apple-touch-icon.png")
