@@ -145,3 +145,10 @@ def test_other_pages_preview_as_the_site_with_their_own_title(client, url, title
     assert card["title"] == title and card["type"] == "website" and card["card"] == "summary"
     assert card["url"] == "http://localhost" + url
     assert card["image"].startswith("http://localhost/static/apple-touch-icon.png")
+
+
+def test_a_bloggers_page_previews_as_their_profile(client):
+    make_post("quote")
+    html = page(client.get("/user/alice"))
+    assert preview(html)["type"] == "profile"
+    assert html.select_one('meta[property="profile:username"]')["content"] == "alice"
