@@ -57,7 +57,7 @@ class Config:
     COMMENT_MIN_SECONDS = 3
     # What search engines and link previews say about the site (pages that have their
     # own description, a post or a tag, say more).
-    SITE_DESCRIPTION = "Text, images, video and quotes from the people who write here."
+    SITE_DESCRIPTION = "Words, pictures, sounds and links from the people who write here."
     # The sitemap protocol's limit per file; past it /sitemap.xml becomes an index.
     SITEMAP_MAX_URLS = 50_000
     SITEMAP_CACHE_SECONDS = 300  # a new post reaches the sitemap within five minutes

@@ -92,3 +92,12 @@ def test_a_video_loads_nothing_from_its_site_until_clicked(client):
     facade = article.select_one("a.video-facade")
     assert facade["href"] == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
     assert facade["data-player"] == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+
+
+def test_a_photoset_first_on_the_page_loads_its_first_photo_first(client):
+    from tumblelog.models import Photo
+
+    make_post("photoset", photos=[Photo(file=ObjectId(), width=800, height=600), Photo(file=ObjectId(), width=600, height=800)])
+    first, second = page(client.get("/")).select("article.post--photoset img")
+    assert first["fetchpriority"] == "high" and (first["width"], first["height"]) == ("800", "600")
+    assert second["loading"] == "lazy" and (second["width"], second["height"]) == ("600", "800")

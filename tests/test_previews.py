@@ -84,10 +84,10 @@ def test_every_permalink_previews_with_absolute_urls(client, post_type):
 @pytest.mark.parametrize(
     "url, description",
     [
-        ("/", "Text, images, video and quotes from the people who write here."),
-        ("/tag/python", "Posts tagged #python on tumblelog: text, images, video and quotes."),
+        ("/", "Words, pictures, sounds and links from the people who write here."),
+        ("/tag/python", "Posts tagged #python on tumblelog."),
         ("/user/alice", "Posts by alice on tumblelog."),
-        ("/auth/login", "Text, images, video and quotes from the people who write here."),
+        ("/auth/login", "Words, pictures, sounds and links from the people who write here."),
     ],
 )
 def test_every_page_has_a_description_a_canonical_link_and_icons(client, url, description):
@@ -152,3 +152,17 @@ def test_a_bloggers_page_previews_as_their_profile(client):
     html = page(client.get("/user/alice"))
     assert preview(html)["type"] == "profile"
     assert html.select_one('meta[property="profile:username"]')["content"] == "alice"
+
+
+def test_a_photoset_previews_with_its_first_photo(client):
+    post = make_post("photoset")
+    card = preview(page(client.get(f"/post/{post.id}")))
+    assert card["image"] == "https://images.example.com/one.jpg"
+    assert card["card"] == "summary_large_image"
+
+
+def test_a_link_post_previews_with_its_thumbnail_only_when_it_has_one(client):
+    plain = make_post("link")
+    assert preview(page(client.get(f"/post/{plain.id}")))["image"] is None
+    pictured = make_post("link", thumb_file=ObjectId())
+    assert preview(page(client.get(f"/post/{pictured.id}")))["image"] == f"http://localhost/media/{pictured.thumb_file}"

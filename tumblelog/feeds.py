@@ -62,7 +62,7 @@ def author_url(post):
 
 
 def content_html(post):
-    return render_template(f"feeds/_{post.type}.html", post=post)
+    return render_template(post.partial("feeds"), post=post)
 
 
 def add_entry(feed, post):
@@ -71,6 +71,8 @@ def add_entry(feed, post):
     add(entry, "id", link)
     add(entry, "title", post.headline, type="text")
     add(entry, "link", rel="alternate", type="text/html", href=link)
+    for href, content_type in post.enclosures():
+        add(entry, "link", rel="enclosure", type=content_type, href=href)
     add(entry, "published", rfc3339(post.created_at))
     add(entry, "updated", rfc3339(post.updated_at))
     author = add(entry, "author")
@@ -110,6 +112,8 @@ def json_item(post):
         item["tags"] = list(post.tags)
     if post.picture:
         item["image"] = external_url(post.picture.src)
+    if post.enclosures():
+        item["attachments"] = [{"url": href, "mime_type": kind} for href, kind in post.enclosures()]
     return item
 
 

@@ -1,10 +1,11 @@
 """Search: ``/search?q=...`` with optional ``type=`` and ``tag=`` filters.
 
-Every word of the query must appear in the post's title, body, caption, quote, source
-or tags, ignoring case and accents and in any form of the word ("walks", "walking"),
-the last one perhaps only begun (``keywords.py``). The query is ``search_terms $all
-[...]`` and one ``$elemMatch`` range on a multikey index: no ``$regex``, no ``$text``,
-so user text is only ever compared as whole values. Results are newest first.
+Every word of the query must appear in the post's text (the ``search_fields`` its type
+declares: a title, a body, a caption, a chat's lines…) or tags, ignoring case and accents
+and in any form of the word ("walks", "walking"), the last one perhaps only begun
+(``keywords.py``). The query is ``search_terms $all [...]`` and one ``$elemMatch`` range
+on a multikey index: no ``$regex``, no ``$text``, so user text is only ever compared as
+whole values. Results are newest first.
 """
 import click
 from flask import Blueprint, render_template, request

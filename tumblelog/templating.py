@@ -1,13 +1,13 @@
-"""What templates need beyond Jinja: dates, post-type labels, page links."""
+"""What templates need beyond Jinja: dates, the post types, page links."""
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from flask import request, url_for
 
 from .embeds import PROVIDER_NAMES
+from .models import POST_TYPES
 from .paging import PAGING_ARGS
 
-POST_TYPE_LABELS = {"blog": "Text", "image": "Image", "video": "Video", "quote": "Quote"}
 
 
 def as_utc(value):
@@ -27,7 +27,7 @@ def iso_datetime(value):
 def first_picture(posts):
     """The id of the first of ``posts`` that shows an image: the one image on a page
     worth loading before the others (it is likely the largest thing in view)."""
-    return next((post.id for post in posts if post.type == "image"), None)
+    return next((post.id for post in posts if post.shows_picture), None)
 
 
 def list_url(args):
@@ -54,5 +54,5 @@ def register(app):
     app.jinja_env.globals["list_url"] = list_url
     app.jinja_env.globals["first_picture"] = first_picture
     app.jinja_env.globals["PROVIDER_NAMES"] = PROVIDER_NAMES
-    app.jinja_env.globals["POST_TYPE_LABELS"] = POST_TYPE_LABELS
+    app.jinja_env.globals["POST_TYPES"] = POST_TYPES
     app.jinja_env.globals["now"] = lambda: datetime.now(timezone.utc)
