@@ -14,13 +14,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 
 from .cache import conditional_response
 from .lookups import tag_or_404, user_or_404
-from .models import Post, utcnow
+from .models import Post, SiteState, utcnow
 from .templating import as_utc
-from .urls import external_url, external_url_for
+from .urls import external_url, external_url_for, site_root
 
 bp = Blueprint("feeds", __name__)
 
@@ -62,7 +62,9 @@ def author_url(post):
 
 
 def content_html(post):
-    return render_template(post.partial("feeds"), post=post)
+    # Straight from the Jinja environment: render_template's context processors would
+    # load the signed-in reader's account, a query a feed (the same for all) never needs.
+    return current_app.jinja_env.get_template(post.partial("feeds")).render(post=post)
 
 
 def add_entry(feed, post):
@@ -137,11 +139,16 @@ BUILDERS = {"atom": build_atom, "json": build_json}
 def feed_response(query, kind, title, page_endpoint, **view_args):
     """The newest ``FEED_SIZE`` posts of ``query`` as a ``kind`` feed, or 304 when unchanged."""
     posts = list(query.limit(FEED_SIZE))
-    # The feed changes when an entry is added, edited or deleted: all show in the
-    # (id, updated_at) pairs of the entries.
-    version = "|".join([FEED_FORMAT, kind, title] + [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts])
+    # The feed changes when an entry is added or edited (the entries' ids and times), when
+    # a post is deleted (the site's stamp: the entries that remain may all be older than
+    # a reader's copy), and with the host name its links are built on. All of it goes
+    # into the ETag and Last-Modified, so neither answers 304 for a body that changed.
+    removed = SiteState.posts_removed_at()
+    stamps = [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts]
+    version = "|".join([FEED_FORMAT, kind, site_root(), title, rfc3339(removed) if removed else "-", *stamps])
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
-    last_modified = max((as_utc(post.updated_at) for post in posts), default=None)
+    moments = [as_utc(post.updated_at) for post in posts] + ([as_utc(removed)] if removed else [])
+    last_modified = max(moments, default=None)
     page_url = external_url_for(page_endpoint, **view_args)
     self_url = external_url(request.path)
     return conditional_response(
