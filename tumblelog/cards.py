@@ -21,6 +21,7 @@ from types import SimpleNamespace
 import bson
 from flask import current_app
 from markupsafe import Markup
+from mongoengine.base import get_document
 
 from .models import Post
 
@@ -54,6 +55,15 @@ class ListedPost:
     def author(self):
         """The author's reference, as ``post.author.pk`` reads it (``User.can_edit``)."""
         return SimpleNamespace(pk=self.raw["author"])
+
+    @property
+    def model(self):
+        """The post's type: its class, named by the stored ``_cls``."""
+        return get_document(self.raw.get("_cls", Post._class_name))
+
+    @property
+    def shows_picture(self):
+        return self.model.shows_picture
 
     @property
     def document(self):
@@ -116,12 +126,13 @@ def rendered(key, template, name, *args):
     return html
 
 
-def card_public(post, on_permalink=False):
+def card_public(post, on_permalink=False, first=False):
     """The public part of ``post``'s card (the ``public_part`` macro of posts/_post.html),
     kept per stored version when ``post`` is a ``ListedPost``."""
+    args = (post, on_permalink, first)
     if not isinstance(post, ListedPost):
-        return current_app.jinja_env.get_template("posts/_post.html").module.public_part(post, on_permalink)
-    return rendered((post.version, on_permalink), "posts/_post.html", "public_part", post, on_permalink)
+        return current_app.jinja_env.get_template("posts/_post.html").module.public_part(*args)
+    return rendered((post.version, on_permalink, first), "posts/_post.html", "public_part", *args)
 
 
 def register(app):
