@@ -53,6 +53,11 @@ class Config:
     RATELIMIT_API_TOKEN = "120 per minute"  # API requests carrying a token, per token
     # Uploads are capped at 10 MB; a bigger request gets the 413 page.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # ActivityPub (tumblelog/activitypub.py): off, every federation route is a 404 and
+    # nothing is delivered. FEDERATION_ALLOW_PRIVATE lets outgoing requests reach
+    # loopback and private addresses: for tests on one machine, never in production.
+    FEDERATION_ENABLED = os.environ.get("FEDERATION_ENABLED", "1").strip().lower() not in ("0", "false", "no", "off")
+    FEDERATION_ALLOW_PRIVATE = os.environ.get("FEDERATION_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on")
     # A comment sent sooner than this after its form was shown is a bot's (spam.py).
     COMMENT_MIN_SECONDS = 3
 
@@ -63,6 +68,7 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     PRODUCTION = True
+    FEDERATION_ALLOW_PRIVATE = False
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 

@@ -111,6 +111,7 @@ def create_app(config_class=None):
         api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
         preview, search, security, templating, toptags,
     )
+    from . import activitypub, federation
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
@@ -122,6 +123,8 @@ def create_app(config_class=None):
     app.register_blueprint(likes.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(activitypub.bp)
+    federation.connect_signals()
     errors.register(app)
     outage.register(app)
     commands.register(app)

@@ -1,0 +1,153 @@
+"""Our side as ActivityStreams documents: a blogger as a ``Person``, a post as the
+object Mastodon, Misskey and others render best, and the activities around them.
+
+Each post type names how it maps in ``CONTENT`` (its object type and its HTML); a type
+with no entry (one added later) falls back to a ``Note`` linking its permalink, so a
+new type federates from the day it exists and reads well once it has an entry.
+"""
+import uuid
+
+from flask import request, url_for
+from markupsafe import Markup, escape
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
+
+
+def site_host():
+    """The host name (and port) this site answers as: the request's, which Flask has
+    checked against ``TRUSTED_HOSTS`` when that is set."""
+    return request.host
+
+
+def actor_url(username):
+    return url_for("blog.user", username=username, _external=True)
+
+
+def key_id(username):
+    return actor_url(username) + "#main-key"
+
+
+def post_url(post):
+    return url_for("blog.show", post_id=post.id, _external=True)
+
+
+def iso(moment):
+    """A datetime as ActivityStreams writes it: UTC, seconds, a Z."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def actor_document(user, public_pem):
+    """``user`` as a ``Person``; ``public_pem`` is the public half of their key."""
+    url = actor_url(user.username)
+    document = {
+        "@context": CONTEXT,
+        "id": url,
+        "type": "Person",
+        "preferredUsername": user.username,
+        "name": getattr(user, "display_name", None) or user.username,
+        "summary": str(escape(getattr(user, "bio", None) or "")),
+        "url": url,
+        "inbox": url_for("activitypub.inbox", username=user.username, _external=True),
+        "outbox": url_for("activitypub.outbox", username=user.username, _external=True),
+        "followers": url_for("activitypub.followers", username=user.username, _external=True),
+        "following": url_for("activitypub.following", username=user.username, _external=True),
+        "published": iso(user.created_at),
+        "manuallyApprovesFollowers": False,
+        "discoverable": True,
+        "publicKey": {"id": key_id(user.username), "owner": url, "publicKeyPem": public_pem},
+    }
+    avatar = getattr(user, "avatar_url", None)
+    if avatar:
+        document["icon"] = {"type": "Image", "url": avatar}
+    return document
+
+
+def _paragraph(text):
+    return Markup("<p>{}</p>").format(text) if text else Markup("")
+
+
+def _link(url):
+    return Markup('<p><a href="{0}">{0}</a></p>').format(url)
+
+
+def _blog(post):
+    return "Article", Markup(post.body_html or ""), {"name": post.title}
+
+
+def _image(post):
+    src = post.image_src()
+    image = {"type": "Image", "url": src if src.startswith("http") else request.host_url.rstrip("/") + src,
+             "name": post.alt_text}
+    if post.width and post.height:
+        image.update(width=post.width, height=post.height)
+    return "Note", _paragraph(post.caption), {"attachment": [image]}
+
+
+def _video(post):
+    return "Note", _paragraph(post.caption) + _link(post.watch_url), {}
+
+
+def _quote(post):
+    source = Markup("<p>— {}</p>").format(post.source) if post.source else Markup("")
+    return "Note", Markup("<blockquote><p>{}</p></blockquote>").format(post.quote) + source, {}
+
+
+CONTENT = {"blog": _blog, "image": _image, "video": _video, "quote": _quote}
+
+
+def _fallback(post):
+    return "Note", _link(post_url(post)), {}
+
+
+def hashtags(post):
+    return [
+        {"type": "Hashtag", "href": url_for("blog.tag", tag=tag, _external=True), "name": f"#{tag}"}
+        for tag in post.tags
+    ]
+
+
+def post_object(post):
+    """A published post as an ActivityStreams object."""
+    kind, content, extra = CONTENT.get(post.type, _fallback)(post)
+    tags = hashtags(post)
+    if tags:
+        content += Markup("<p>{}</p>").format(
+            Markup(" ").join(Markup('<a rel="tag" class="hashtag" href="{}">{}</a>').format(t["href"], t["name"]) for t in tags)
+        )
+    document = {
+        "id": post_url(post),
+        "type": kind,
+        "attributedTo": actor_url(post.author_name),
+        "url": post_url(post),
+        "published": iso(post.created_at),
+        "to": [PUBLIC],
+        "cc": [url_for("activitypub.followers", username=post.author_name, _external=True)],
+        "content": str(content),
+        "tag": tags,
+        **extra,
+    }
+    if post.updated_at and iso(post.updated_at) != iso(post.created_at):
+        document["updated"] = iso(post.updated_at)
+    return document
+
+
+def activity(kind, username, obj, activity_id=None):
+    """An activity of ``kind`` by ``username`` on ``obj`` (a document or an id). Its id
+    defaults to one under our object's; an activity on someone else's object needs
+    ``activity_id`` (ids must live on the actor's host), e.g. from ``new_id``."""
+    document = {
+        "@context": CONTEXT,
+        "id": activity_id or f"{obj['id']}#{kind.lower()}",
+        "type": kind,
+        "actor": actor_url(username),
+        "object": obj,
+    }
+    if isinstance(obj, dict) and "to" in obj:
+        document.update(to=obj["to"], cc=obj["cc"])
+    return document
+
+
+def new_id(username, kind):
+    """A fresh id for an activity of ``username``'s, under their actor."""
+    return f"{actor_url(username)}#{kind.lower()}s/{uuid.uuid4().hex}"
