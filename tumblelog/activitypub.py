@@ -48,7 +48,7 @@ def wants_activity():
 
 
 def actor(user):
-    body = objects.actor_document(user, ActorKey.for_user(user).public_pem)
+    body = objects.actor_document(user, ActorKey.for_user(user.pk).public_pem)
     response = document(body)
     response.vary.add("Accept")
     return response

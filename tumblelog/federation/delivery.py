@@ -29,9 +29,7 @@ def enqueue(job, *args):
 def deliver(user_id, key_id, inbox, activity):
     """POST ``activity`` to ``inbox``, signed with the key of ``user_id``; return the
     status. Raise DeliveryFailed on 429 or a 5xx (the other side may recover)."""
-    key = ActorKey.objects(user=user_id).only("private_pem").first()
-    if key is None:
-        return None  # the blogger is gone
+    key = ActorKey.for_user(user_id)
     body = json.dumps(activity).encode()
     headers = httpsig.sign("POST", inbox, body, key_id, key.private_pem)
     headers["Content-Type"] = net.ACTIVITY_JSON

@@ -154,6 +154,9 @@ def receive(user, method, target, headers, body):
         owned.append(id_of(activity.get("object")))
     if any(value is not None and host_of(http_url(value)) != host_of(actor.actor_id) for value in owned):
         raise Refused(403, "The activity names ids on another host than its actor's.")
+    obj = activity.get("object")
+    if isinstance(obj, dict) and obj.get("attributedTo", actor.actor_id) != actor.actor_id:
+        raise Refused(403, "The object is attributed to someone else.")
     handler(user, actor, activity)
 
 
@@ -193,8 +196,6 @@ def on_create(user, actor, activity):
     note = activity.get("object")
     if not isinstance(note, dict) or not RemoteFollowing.objects(actor=actor.actor_id, accepted=True).first():
         return
-    if note.get("attributedTo", actor.actor_id) != actor.actor_id:
-        raise Refused(403, "The object is attributed to someone else.")
     http_url(note.get("id"))
     content = note.get("content")
     name = note.get("name")

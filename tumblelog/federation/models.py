@@ -20,16 +20,16 @@ class ActorKey(db.Document):
     meta = {"collection": "actor_key"}
 
     @classmethod
-    def for_user(cls, user):
-        """The key pair of ``user``, made now if there is none (two requests racing to
-        make it keep the first one saved, by the unique index)."""
-        key = cls.objects(user=user.pk).first()
+    def for_user(cls, user_id):
+        """The key pair of the user ``user_id``, made now if there is none (two requests
+        racing to make it keep the first one saved, by the unique index)."""
+        key = cls.objects(user=user_id).first()
         if key is None:
             private, public = httpsig.new_key_pair()
             try:
-                key = cls(user=user.pk, private_pem=private, public_pem=public).save()
+                key = cls(user=user_id, private_pem=private, public_pem=public).save()
             except NotUniqueError:
-                key = cls.objects(user=user.pk).first()
+                key = cls.objects(user=user_id).first()
         return key
 
 

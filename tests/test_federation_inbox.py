@@ -1,0 +1,173 @@
+"""What a blogger's inbox takes from the fediverse, and the hostile requests it refuses
+cleanly (a 4xx with the reason, never a 500, nothing stored)."""
+import json
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import make_user
+from tests.fediverse import RemoteUser, fresh_fetch_time, key_pair
+from tumblelog.federation import delivery, net
+from tumblelog.federation.models import Follower, RemoteActor, RemoteFollowing, RemotePost
+from tumblelog.models import utcnow
+
+INBOX = "/user/alice/inbox"
+ALICE = "http://localhost/user/alice"
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """What our site delivers, captured instead of sent: (inbox, activity, headers).
+    Fetches fail, as for a server that is away."""
+    deliveries = []
+
+    def capture(method, url, body=None, headers=None):
+        if method != "POST":
+            raise net.FetchError(f"{url} is away")
+        deliveries.append((url, json.loads(body), headers))
+        return 202, b""
+
+    monkeypatch.setattr(delivery.net, "request", capture)
+    return deliveries
+
+
+@pytest.fixture
+def bob(app):
+    with app.app_context():
+        make_user("alice")
+        return RemoteUser().remember()
+
+
+def stored(app, document, **filters):
+    with app.app_context():
+        return document.objects(**filters).count()
+
+
+def test_a_follow_makes_a_follower_and_an_accept_goes_back_signed(app, client, bob, sent):
+    follow = bob.activity("Follow", ALICE)
+    assert bob.send(client, INBOX, follow).status_code == 202
+    assert stored(app, Follower, actor=bob.id) == 1
+    [(inbox, accept, headers)] = sent
+    assert inbox == bob.inbox
+    assert accept["type"] == "Accept" and accept["object"]["id"] == follow["id"] and accept["actor"] == ALICE
+    assert accept["id"].startswith(ALICE + "#")
+    assert 'headers="(request-target) host date digest"' in headers["Signature"]
+    assert client.get("/user/alice/followers").get_json(force=True)["totalItems"] == 1
+
+
+def test_following_twice_is_one_follower_and_undo_ends_it(app, client, bob, sent):
+    follow = bob.activity("Follow", ALICE)
+    bob.send(client, INBOX, follow)
+    bob.send(client, INBOX, bob.activity("Follow", ALICE, number=2))
+    assert stored(app, Follower) == 1
+    assert bob.send(client, INBOX, bob.activity("Undo", follow)).status_code == 202
+    assert stored(app, Follower) == 0
+
+
+def test_a_follow_for_someone_else_is_refused(app, client, bob, sent):
+    response = bob.send(client, INBOX, bob.activity("Follow", "http://localhost/user/carol"))
+    assert response.status_code == 400
+    assert stored(app, Follower) == 0 and not sent
+
+
+def test_posts_of_remote_accounts_a_reader_follows_arrive_sanitised(app, client, bob):
+    with app.app_context():
+        alice = make_user("carol")
+        RemoteFollowing(user=alice, actor=bob.id, follow_id=ALICE + "#follows/1", accepted=True).save()
+    note = bob.note(content='<p onclick="x()">Hi <script>alert(1)</script><a href="javascript:x">there</a></p>')
+    assert bob.send(client, INBOX, bob.activity("Create", note)).status_code == 202
+    with app.app_context():
+        post = RemotePost.objects.get(object_id=note["id"])
+    assert post.actor == bob.id and post.url == note["url"]
+    assert "script" not in post.content_html and "onclick" not in post.content_html and "javascript" not in post.content_html
+    bob.send(client, INBOX, bob.activity("Update", {**note, "content": "<p>Edited</p>"}, number=2))
+    assert stored(app, RemotePost, content_html="<p>Edited</p>") == 1
+    bob.send(client, INBOX, bob.activity("Delete", {"id": note["id"], "type": "Tombstone"}, number=3))
+    assert stored(app, RemotePost) == 0
+
+
+def test_posts_of_accounts_nobody_follows_are_not_kept(app, client, bob):
+    assert bob.send(client, INBOX, bob.activity("Create", bob.note())).status_code == 202
+    assert stored(app, RemotePost) == 0
+
+
+def test_an_account_deleted_remotely_stops_following(app, client, bob, sent):
+    bob.send(client, INBOX, bob.activity("Follow", ALICE))
+    assert bob.send(client, INBOX, bob.activity("Delete", bob.id)).status_code == 202
+    assert stored(app, Follower) == 0
+
+
+def test_a_rotated_key_is_fetched_again_once(app, client, bob, sent, monkeypatch):
+    new_private, new_public = key_pair("bob-rotated")
+    fetched = []
+
+    def fetch(url):
+        fetched.append(url)
+        return {"id": bob.id, "type": "Person", "inbox": bob.inbox,
+                "publicKey": {"id": bob.key_id, "owner": bob.id, "publicKeyPem": new_public}}
+
+    monkeypatch.setattr("tumblelog.federation.inbox.net.fetch_json", fetch)
+    with app.app_context():
+        RemoteActor.objects(actor_id=bob.id).update_one(set__fetched_at=utcnow() - timedelta(hours=1))
+    assert bob.send(client, INBOX, bob.activity("Follow", ALICE), private_pem=new_private).status_code == 202
+    assert fetched == [bob.id]
+    assert bob.send(client, INBOX, bob.activity("Follow", ALICE, number=2), private_pem=new_private).status_code == 202
+    assert fetched == [bob.id]  # the new key is cached
+
+
+def hostile(bob):
+    """(name, how to send it, the status expected): each a way to get a bad activity in."""
+    follow = bob.activity("Follow", ALICE)
+    mallory = RemoteUser(host="evil.example", name="mallory", keys=key_pair("mallory"))
+    other_key = key_pair("mallory")[0]
+    return {
+        "unsigned": (lambda c: c.post(INBOX, json=follow), 401),
+        "signed with another key": (lambda c: bob.send(c, INBOX, follow, private_pem=other_key), 401),
+        "a stale date": (lambda c: bob.send(c, INBOX, follow, now=utcnow() - timedelta(hours=13)), 401),
+        "a date from the future": (lambda c: bob.send(c, INBOX, follow, now=utcnow() + timedelta(hours=13)), 401),
+        "a body other than the one signed": (
+            lambda c: bob.send(c, INBOX, follow, Digest="SHA-256=" + "A" * 43 + "="), 401),
+        "no Date header": (lambda c: bob.send(c, INBOX, follow, Date=None), 401),
+        "a malformed Signature": (lambda c: bob.send(c, INBOX, follow, Signature='keyId="x",signature'), 401),
+        "a signature over fewer headers": (
+            lambda c: bob.send(c, INBOX, follow, Signature=bob_signature_over_date_only(bob)), 401),
+        "another actor than the key's owner": (
+            lambda c: bob.send(c, INBOX, {**follow, "actor": mallory.id}), 403),
+        "an activity id on another host": (
+            lambda c: bob.send(c, INBOX, {**follow, "id": "https://evil.example/follow/1"}), 403),
+        "a spoofed object id": (
+            lambda c: bob.send(c, INBOX, bob.activity("Create", {**bob.note(), "id": "https://evil.example/n/1"})), 403),
+        "an object attributed to someone else": (
+            lambda c: bob.send(c, INBOX, bob.activity("Create", bob.note(attributedTo=mallory.id))), 403),
+        "an unknown activity type": (lambda c: bob.send(c, INBOX, bob.activity("Explode", ALICE)), 400),
+        "a type that is not a string": (lambda c: bob.send(c, INBOX, {**follow, "type": ["Follow"]}), 400),
+        "an actor that is not a URL": (lambda c: bob.send(c, INBOX, {**follow, "actor": {"id": bob.id}}), 400),
+        "not JSON": (lambda c: bob.send(c, INBOX, None, body=b"\xff{not json"), 400),
+        "a JSON list": (lambda c: bob.send(c, INBOX, None, body=b"[1, 2]"), 400),
+        "deeply nested JSON": (lambda c: bob.send(c, INBOX, None, body=b"[" * 100_000 + b"]" * 100_000), 400),
+        "a 10 MB body": (lambda c: bob.send(c, INBOX, {**follow, "padding": "x" * 10_000_000}), 413),
+        "an unknown key": (lambda c: RemoteUser(host="127.0.0.1", keys=key_pair("bob")).send(c, INBOX, follow), 401),
+    }
+
+
+def bob_signature_over_date_only(bob):
+    return f'keyId="{bob.key_id}",algorithm="rsa-sha256",headers="date",signature="AAAA"'
+
+
+CASES = list(hostile(RemoteUser()))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_hostile_requests_are_refused_cleanly_and_change_nothing(app, client, bob, sent, case):
+    send, status = hostile(bob)[case]
+    with app.app_context():
+        fresh_fetch_time(bob.id)
+    response = send(client)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json and response.json["error"]
+    assert stored(app, Follower) == stored(app, RemotePost) == 0
+    assert not sent
+
+
+def test_an_inbox_of_nobody_is_not_found(client, bob, sent):
+    assert bob.send(client, "/user/nobody/inbox", bob.activity("Follow", ALICE)).status_code == 404
