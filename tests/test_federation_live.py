@@ -1,0 +1,95 @@
+"""Two tumblelog sites federating over real HTTP on loopback, with real signatures: a
+reader of the second follows a blogger of the first, and her posts, edits and deletions
+arrive. Both sites share one database (MongoEngine has one connection per process);
+everything federation stores is keyed by actor URL, whose hosts differ."""
+import threading
+
+import pytest
+from flask import got_request_exception
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.conftest import TestConfig
+from tests.factories import PASSWORD, make_user
+from tumblelog import create_app
+from tumblelog.federation import follow_remote, net
+from tumblelog.federation.models import Follower, RemoteFollowing, RemotePost
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args):
+        pass
+
+
+class Site:
+    """An app served on ``address`` by a threaded werkzeug server, while in a ``with``."""
+
+    def __init__(self, app, address):
+        self.app, self.address, self.errors = app, address, []
+        got_request_exception.connect(lambda sender, exception, **extra: self.errors.append(exception), app, weak=False)
+
+    def __enter__(self):
+        self.server = make_server(self.address, 0, self.app, threaded=True, request_handler=QuietHandler)
+        self.url = f"http://{self.address}:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+    def client(self, username):
+        """A test client signed in as ``username``, reaching the app as this host."""
+        client = self.app.test_client()
+        client.post("/auth/login", data={"username": username, "password": PASSWORD}, base_url=self.url)
+        return client
+
+
+@pytest.fixture
+def sites(app_factory):
+    first = app_factory(FEDERATION_ALLOW_PRIVATE=True)
+    shared = type("SecondSite", (TestConfig,), {"MONGODB_SETTINGS": first.config["MONGODB_SETTINGS"], "FEDERATION_ALLOW_PRIVATE": True})
+    second = create_app(shared)
+    with Site(first, "127.0.0.1") as one, Site(second, "127.0.0.2") as two:
+        yield one, two
+        assert not one.errors and not two.errors
+
+
+def remote_posts(site):
+    with site.app.app_context():
+        return {post.object_id: post.content_html for post in RemotePost.objects}
+
+
+def test_a_reader_follows_a_blogger_on_another_site_and_sees_her_posts_change(sites):
+    one, two = sites
+    with one.app.app_context():
+        make_user("alice")
+        bob = make_user("bob")  # the sites share a database: bob is on the second
+
+    with two.app.test_request_context(base_url=two.url):
+        follow_remote(bob, f"{one.url}/user/alice")
+    with one.app.app_context():
+        follower = Follower.objects.get()
+        assert follower.actor == f"{two.url}/user/bob" and follower.inbox == f"{two.url}/user/bob/inbox"
+        assert RemoteFollowing.objects.get(user=bob.pk).accepted  # the Accept came back
+
+    blogger = one.client("alice")
+    created = blogger.post("/post/new/quote", data={"quote": "Ship it.", "source": "Alice", "tags": "ops"}, base_url=one.url)
+    assert created.status_code == 303
+    post_url = f"{one.url}{created.headers['Location']}"
+    assert "<blockquote><p>Ship it.</p></blockquote>" in remote_posts(two)[post_url]
+
+    edit = created.headers["Location"] + "/edit"
+    assert blogger.post(edit, data={"quote": "Ship it today.", "source": "Alice"}, base_url=one.url).status_code == 303
+    assert "Ship it today." in remote_posts(two)[post_url]
+
+    assert blogger.post(created.headers["Location"] + "/delete", base_url=one.url).status_code == 303
+    assert post_url not in remote_posts(two)
+
+
+def test_a_follow_of_a_site_that_is_down_fails_without_an_error_page(sites):
+    one, two = sites
+    with one.app.app_context():
+        bob = make_user("bob")
+    with two.app.test_request_context(base_url=two.url), pytest.raises(net.FetchError):
+        follow_remote(bob, "http://127.0.0.1:9/user/nobody")
