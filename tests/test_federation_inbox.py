@@ -5,11 +5,12 @@ from datetime import timedelta
 
 import pytest
 
+from tests.conftest import page
 from tests.factories import make_user
 from tests.fediverse import RemoteUser, fresh_fetch_time, key_pair
 from tumblelog.federation import delivery, net
-from tumblelog.federation.models import Follower, RemoteActor, RemoteFollowing, RemotePost
-from tumblelog.models import utcnow
+from tumblelog.federation.models import Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction
+from tumblelog.models import Post, User, utcnow
 
 INBOX = "/user/alice/inbox"
 ALICE = "http://localhost/user/alice"
@@ -171,3 +172,67 @@ def test_hostile_requests_are_refused_cleanly_and_change_nothing(app, client, bo
 
 def test_an_inbox_of_nobody_is_not_found(client, bob, sent):
     assert bob.send(client, "/user/nobody/inbox", bob.activity("Follow", ALICE)).status_code == 404
+
+
+@pytest.fixture
+def post(app, bob):
+    from tests.factories import make_post
+
+    with app.app_context():
+        return make_post("quote", author=User.by_username("alice"))
+
+
+def permalink(post):
+    return f"http://localhost/post/{post.id}"
+
+
+def test_a_reply_from_the_fediverse_is_a_comment_linking_its_author(app, client, bob, post):
+    reply = bob.note(content='<p><a href="http://localhost/user/alice" class="mention">@alice</a> Lovely <b>quote</b></p>'
+                             "<p>Second <script>bad()</script>line</p>", inReplyTo=permalink(post))
+    assert bob.send(client, INBOX, bob.activity("Create", reply)).status_code == 202
+    assert bob.send(client, INBOX, bob.activity("Create", reply)).status_code == 202  # delivered twice
+    html = page(client.get(f"/post/{post.id}"))
+    [comment] = html.select(".comment")
+    author = comment.select_one(".comment__remote")
+    assert author.get_text() == "@bob@remote.example" and author["href"] == bob.id
+    assert comment.select_one(".comment__body").get_text() == "@alice Lovely quote\nSecond line"
+
+    bob.send(client, INBOX, bob.activity("Update", {**reply, "content": "<p>Edited</p>"}, number=2))
+    assert page(client.get(f"/post/{post.id}")).select_one(".comment__body").get_text() == "Edited"
+    bob.send(client, INBOX, bob.activity("Delete", {"id": reply["id"], "type": "Tombstone"}, number=3))
+    assert page(client.get(f"/post/{post.id}")).select(".comment") == []
+    with app.app_context():
+        assert Post.objects.get(id=post.id).comment_count == 0
+
+
+@pytest.mark.parametrize("in_reply_to, status", [
+    ("http://localhost/post/0123456789abcdef01234567", 404),  # a post that is gone
+    ("http://localhost/user/alice", 202),  # not a post: nothing to comment on
+    ("https://elsewhere.example/post/0123456789abcdef01234567", 202),  # another site's
+])
+def test_a_reply_to_no_post_of_ours_is_no_comment(app, client, bob, post, in_reply_to, status):
+    response = bob.send(client, INBOX, bob.activity("Create", bob.note(inReplyTo=in_reply_to)))
+    assert response.status_code == status
+    with app.app_context():
+        assert sum(p.comment_count for p in Post.objects) == 0
+
+
+def test_likes_count_once_per_remote_account_and_undo_takes_them_back(app, client, bob, post):
+    like = bob.activity("Like", permalink(post))
+    assert bob.send(client, INBOX, like).status_code == 202
+    assert bob.send(client, INBOX, bob.activity("Like", permalink(post), number=2)).status_code == 202
+    boost = bob.activity("Announce", permalink(post))
+    assert bob.send(client, INBOX, boost).status_code == 202
+    with app.app_context():
+        assert Post.objects.get(id=post.id).like_count == 1
+        assert RemoteReaction.objects(kind="Announce").count() == 1
+    bob.send(client, INBOX, bob.activity("Undo", like, number=3))
+    bob.send(client, INBOX, bob.activity("Undo", boost, number=4))
+    with app.app_context():
+        assert Post.objects.get(id=post.id).like_count == 0
+        assert RemoteReaction.objects.count() == 0
+
+
+@pytest.mark.parametrize("target", ["http://localhost/post/0123456789abcdef01234567", "https://elsewhere.example/post/1", 42])
+def test_a_like_of_something_that_is_not_our_post_is_refused(client, bob, target):
+    assert bob.send(client, INBOX, bob.activity("Like", target)).status_code == 404

@@ -6,24 +6,29 @@ by key id and fetched again once if a cached key fails, in case it was rotated),
 the activity's actor owns the key, and that the ids it brings live on the actor's host.
 A refusal is a ``Refused`` carrying its HTTP status; nothing raises past ``receive``.
 """
+import html
 import json
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import nh3
+from bson import ObjectId
+from mongoengine import NotUniqueError
 
 from ..markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, LINK_REL, URL_SCHEMES
-from ..models import URL_MAX, utcnow
+from ..models import COMMENT_MAX, NAME_MAX, URL_MAX, Comment, CommentsClosed, Post, utcnow
 from . import httpsig, net, objects
 from .delivery import deliver, enqueue
-from .models import Follower, RemoteActor, RemoteFollowing, RemotePost
+from .models import Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction, RemoteReply
 
 MAX_BODY = 1024 * 1024
 MAX_DEPTH = 32
 KEY_REFETCH_AFTER = timedelta(minutes=1)
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
+_PERMALINK = re.compile(r"/post/([0-9a-f]{24})(?:/|$)")
+_LINE_BREAK = re.compile(r"(?i)<br\s*/?>|</p>")
 
 
 class Refused(Exception):
@@ -172,8 +177,36 @@ def on_follow(user, actor, activity):
 
 def on_undo(user, actor, activity):
     undone = activity.get("object")
-    if isinstance(undone, dict) and undone.get("type") == "Follow":
+    kind = undone.get("type") if isinstance(undone, dict) else None
+    if kind == "Follow":
         Follower.objects(user=user.pk, actor=actor.actor_id).delete()
+        return
+    reaction = RemoteReaction.objects(actor=actor.actor_id, activity_id=id_of(undone)).first()
+    if reaction and RemoteReaction.objects(id=reaction.id).delete() and reaction.kind == "Like":
+        Post.objects(id=reaction.post.pk).update_one(dec__like_count=1)
+
+
+def our_post_id(url):
+    """The id of our post whose permalink is ``url``, or None."""
+    if host_of(url) != objects.site_host().lower():
+        return None
+    match = _PERMALINK.match(urlsplit(url).path)
+    return ObjectId(match.group(1)) if match else None
+
+
+def on_reaction(user, actor, activity):
+    """A ``Like`` or ``Announce`` of one of our posts: kept once; a like counts in the
+    post's likes."""
+    post_id = our_post_id(id_of(activity.get("object")))
+    if post_id is None or Post.objects(id=post_id).only("id").first() is None:
+        raise Refused(404, "The object is not a post of this site.")
+    reaction = RemoteReaction(post=post_id, actor=actor.actor_id, kind=activity["type"], activity_id=activity.get("id"))
+    try:
+        reaction.save()
+    except NotUniqueError:
+        return  # said before
+    if reaction.kind == "Like":
+        Post.objects(id=post_id).update_one(inc__like_count=1)
 
 
 def on_accept(user, actor, activity):
@@ -190,13 +223,63 @@ def sanitise(html):
     )
 
 
+def plain_text(content):
+    """A remote post's HTML as a comment's plain text (lines kept, markup dropped)."""
+    if not isinstance(content, str):
+        return ""
+    text = nh3.clean(_LINE_BREAK.sub("\n", content[:100_000]), tags=set(), attributes={})
+    return html.unescape(text).strip()[:COMMENT_MAX]
+
+
+def handle(actor):
+    """``@name@host``, as the fediverse writes an account."""
+    name = actor.username or actor.actor_id.rstrip("/").rsplit("/", 1)[-1]
+    return f"@{name}@{host_of(actor.actor_id)}"[:NAME_MAX]
+
+
+def on_reply(actor, note, post_id):
+    """A reply to one of our posts becomes (or, edited, changes) a comment on it."""
+    body = plain_text(note.get("content"))
+    if not body:
+        raise Refused(400, "The reply has no text.")
+    known = RemoteReply.objects(object_id=note["id"]).first()
+    if known:
+        if known.actor != actor.actor_id:
+            raise Refused(403, "The reply is someone else's.")
+        Post.objects(id=known.post.pk, comments__id=known.comment_id).update_one(set__comments__S__body=body)
+        return
+    post = Post.objects(id=post_id).only("id").first()
+    if post is None:
+        raise Refused(404, "The post replied to is not here.")
+    comment = Comment(author_name=handle(actor), body=body, remote_url=actor.actor_id)
+    try:
+        # The reply is recorded first: its unique id stops a second delivery of the
+        # same note from commenting twice.
+        reply = RemoteReply(object_id=note["id"], actor=actor.actor_id, post=post_id, comment_id=comment.id).save()
+    except NotUniqueError:
+        return
+    try:
+        added = post.add_comment(comment)
+    except CommentsClosed:
+        reply.delete()
+        raise Refused(409, CommentsClosed.message) from None
+    if added is None:
+        reply.delete()
+        raise Refused(404, "The post replied to is not here.")
+
+
 def on_create(user, actor, activity):
-    """A post of an actor one of our readers follows is kept for them; others are
-    not ours to store."""
+    """A reply to one of our posts becomes a comment; a post of an actor one of our
+    readers follows is kept for them; anything else is not ours to store."""
     note = activity.get("object")
-    if not isinstance(note, dict) or not RemoteFollowing.objects(actor=actor.actor_id, accepted=True).first():
+    if not isinstance(note, dict):
         return
     http_url(note.get("id"))
+    reply_to = our_post_id(id_of(note.get("inReplyTo")))
+    if reply_to:
+        return on_reply(actor, note, reply_to)
+    if not RemoteFollowing.objects(actor=actor.actor_id, accepted=True).first():
+        return
     content = note.get("content")
     name = note.get("name")
     RemotePost.objects(object_id=note["id"]).update_one(
@@ -214,6 +297,10 @@ def on_delete(user, actor, activity):
         Follower.objects(actor=actor.actor_id).delete()
         RemoteFollowing.objects(actor=actor.actor_id).delete()
     RemotePost.objects(object_id=gone, actor=actor.actor_id).delete()
+    reply = RemoteReply.objects(object_id=gone, actor=actor.actor_id).first()
+    if reply:
+        Post(id=reply.post.pk).remove_comment(reply.comment_id)
+        reply.delete()
 
 
 HANDLERS = {
@@ -223,4 +310,6 @@ HANDLERS = {
     "Create": on_create,
     "Update": on_create,
     "Delete": on_delete,
+    "Like": on_reaction,
+    "Announce": on_reaction,
 }

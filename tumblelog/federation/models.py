@@ -4,7 +4,7 @@ that arrive for them. A unique index stands behind every "one of each" rule."""
 from mongoengine import CASCADE, NotUniqueError
 
 from ..extensions import db
-from ..models import URL_MAX, User, utcnow
+from ..models import URL_MAX, Post, User, utcnow
 from . import httpsig
 
 
@@ -89,3 +89,31 @@ class RemotePost(db.Document):
     received_at = db.DateTimeField(default=utcnow)
 
     meta = {"collection": "remote_post", "indexes": [{"fields": ["actor", "-received_at"]}]}
+
+
+class RemoteReply(db.Document):
+    """A fediverse reply kept as a comment on one of our posts, found by its object id
+    when it is edited or deleted."""
+
+    object_id = db.StringField(required=True, unique=True, max_length=URL_MAX)
+    actor = db.StringField(required=True, max_length=URL_MAX)
+    post = db.LazyReferenceField(document_type=Post, required=True, reverse_delete_rule=CASCADE)
+    comment_id = db.ObjectIdField(required=True)
+
+    meta = {"collection": "remote_reply"}
+
+
+class RemoteReaction(db.Document):
+    """A remote actor's ``Like`` or ``Announce`` (boost) of one of our posts; one of each
+    per actor and post, by the unique index, so a repeat never counts twice."""
+
+    post = db.LazyReferenceField(document_type=Post, required=True, reverse_delete_rule=CASCADE)
+    actor = db.StringField(required=True, max_length=URL_MAX)
+    kind = db.StringField(required=True, choices=("Like", "Announce"))
+    activity_id = db.StringField(max_length=URL_MAX)
+    created_at = db.DateTimeField(default=utcnow)
+
+    meta = {
+        "collection": "remote_reaction",
+        "indexes": [{"fields": ["post", "actor", "kind"], "unique": True}, {"fields": ["actor", "activity_id"]}],
+    }
