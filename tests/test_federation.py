@@ -5,6 +5,7 @@ import pytest
 from tests.factories import make_post, make_user
 from tumblelog.federation import httpsig, net, objects
 from tumblelog.federation.models import ActorKey
+from tumblelog.models import POST_TYPES
 
 ACTIVITY_JSON = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -136,6 +137,48 @@ def test_a_quote_post_is_a_blockquote_with_its_source(app, alice):
     with app.app_context():
         post = make_post("quote", author=alice, quote="Less <is> more", source="Mies")
     assert as_object(app, post)["content"] == "<blockquote><p>Less &lt;is&gt; more</p></blockquote><p>— Mies</p>"
+
+
+def test_a_link_post_links_its_url_with_its_title_and_description(app, alice):
+    with app.app_context():
+        post = make_post("link", author=alice)
+    assert as_object(app, post)["content"] == (
+        '<p><a href="https://example.org/read/this">Worth reading</a></p><p>A <em>good</em> read.</p>\n'
+    )
+
+
+def test_a_chat_is_a_list_with_a_line_per_item(app, alice):
+    with app.app_context():
+        post = make_post("chat", author=alice)
+    assert as_object(app, post)["content"] == (
+        "<p>At the desk</p><ul><li><strong>Ada:</strong> Tests pass?</li><li><strong>Linus:</strong> On my machine.</li></ul>"
+    )
+
+
+def test_a_photoset_carries_each_image_with_its_own_alt(app, alice):
+    with app.app_context():
+        post = make_post("photoset", author=alice)
+    assert [(image["url"], image["name"]) for image in as_object(app, post)["attachment"]] == [
+        ("https://images.example.com/one.jpg", "A red door"), ("https://images.example.com/two.jpg", "A blue door"),
+    ]
+
+
+def test_an_audio_link_is_a_note_naming_the_track_and_linking_it(app, alice):
+    with app.app_context():
+        post = make_post("audio", author=alice)
+    assert as_object(app, post)["content"] == (
+        "<p>Flickermood — Forss</p>"
+        '<p><a href="https://soundcloud.com/forss/flickermood">https://soundcloud.com/forss/flickermood</a></p>'
+    )
+
+
+@pytest.mark.parametrize("post_type", sorted(POST_TYPES))
+def test_every_post_type_federates_with_its_own_content(app, alice, post_type):
+    with app.app_context():
+        post = make_post(post_type, author=alice)
+    obj = as_object(app, post)
+    assert obj["type"] in ("Note", "Article") and obj["content"]
+    assert f"/post/{post.id}\"" not in obj["content"]  # not the fallback's bare link
 
 
 def test_a_post_type_without_a_mapping_falls_back_to_a_note_linking_it(app, alice, monkeypatch):

@@ -11,8 +11,9 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from tests.conftest import TestConfig
 from tests.factories import PASSWORD, make_user
 from tumblelog import create_app
-from tumblelog.federation import follow_remote, net
+from tumblelog.federation import delivery, follow_remote, net, objects
 from tumblelog.federation.models import Follower, RemoteFollowing, RemotePost
+from tumblelog.models import Post
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -78,6 +79,19 @@ def test_a_reader_follows_a_blogger_on_another_site_and_sees_her_posts_change(si
     assert created.status_code == 303
     post_url = f"{one.url}{created.headers['Location']}"
     assert "<blockquote><p>Ship it.</p></blockquote>" in remote_posts(two)[post_url]
+
+    # bob replies, likes and boosts from the second site, signed by his key there.
+    with two.app.test_request_context(base_url=two.url):
+        alice_inbox = f"{one.url}/user/alice/inbox"
+        reply = {"id": f"{two.url}/user/bob#notes/1", "type": "Note", "attributedTo": f"{two.url}/user/bob",
+                 "inReplyTo": post_url, "content": "<p>Shipped!</p>"}
+        for kind, obj in (("Create", reply), ("Like", post_url), ("Announce", post_url)):
+            sent = objects.activity(kind, "bob", obj, objects.new_id("bob", kind))
+            assert delivery.deliver(bob.pk, objects.key_id("bob"), alice_inbox, sent) == 202
+    permalink = blogger.get(created.headers["Location"], base_url=one.url).get_data(as_text=True)
+    assert "Shipped!" in permalink and f"@bob@127.0.0.2:" in permalink
+    with one.app.app_context():
+        assert Post.objects.get(id=created.headers["Location"].rsplit("/", 1)[1]).like_count == 1
 
     edit = created.headers["Location"] + "/edit"
     assert blogger.post(edit, data={"quote": "Ship it today.", "source": "Alice"}, base_url=one.url).status_code == 303

@@ -10,6 +10,8 @@ import uuid
 from flask import request, url_for
 from markupsafe import Markup, escape
 
+from ..models import media_src
+
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
 
@@ -75,13 +77,21 @@ def _blog(post):
     return "Article", Markup(post.body_html or ""), {"name": post.title}
 
 
+def _image_attachment(url, file_id, alt, width, height):
+    image = {"type": "Image", "url": media_src(url, file_id, external=True), "name": alt}
+    if width and height:
+        image.update(width=width, height=height)
+    return image
+
+
 def _image(post):
-    src = post.image_src()
-    image = {"type": "Image", "url": src if src.startswith("http") else request.host_url.rstrip("/") + src,
-             "name": post.alt_text}
-    if post.width and post.height:
-        image.update(width=post.width, height=post.height)
+    image = _image_attachment(post.image_url, post.image_file, post.alt_text, post.width, post.height)
     return "Note", _paragraph(post.caption), {"attachment": [image]}
+
+
+def _photoset(post):
+    images = [_image_attachment(p.url, p.file, p.alt or post.caption, p.width, p.height) for p in post.photos]
+    return "Note", _paragraph(post.caption), {"attachment": images}
 
 
 def _video(post):
@@ -93,7 +103,35 @@ def _quote(post):
     return "Note", Markup("<blockquote><p>{}</p></blockquote>").format(post.quote) + source, {}
 
 
-CONTENT = {"blog": _blog, "image": _image, "video": _video, "quote": _quote}
+def _link_post(post):
+    title = Markup('<p><a href="{}">{}</a></p>').format(post.url, post.title)
+    return "Note", title + Markup(post.description_html or ""), {}
+
+
+def _audio(post):
+    heading = _paragraph(post.title)
+    if post.audio_file:
+        audio = {"type": "Audio", "url": post.file_url, "name": post.title or "Audio"}
+        if post.audio_type:
+            audio["mediaType"] = post.audio_type
+        return "Note", heading, {"attachment": [audio]}
+    return "Note", heading + _link(post.audio_url), {}
+
+
+def _chat(post):
+    lines = Markup("").join(
+        Markup("<li><strong>{}:</strong> {}</li>").format(line.speaker, line.line) if line.speaker
+        else Markup("<li>{}</li>").format(line.line)
+        for line in post.dialogue
+    )
+    return "Note", _paragraph(post.title) + Markup("<ul>{}</ul>").format(lines), {}
+
+
+# How each post type maps; a type missing here falls back to ``_fallback``.
+CONTENT = {
+    "blog": _blog, "image": _image, "video": _video, "quote": _quote,
+    "link": _link_post, "audio": _audio, "chat": _chat, "photoset": _photoset,
+}
 
 
 def _fallback(post):
