@@ -236,3 +236,32 @@ def test_likes_count_once_per_remote_account_and_undo_takes_them_back(app, clien
 @pytest.mark.parametrize("target", ["http://localhost/post/0123456789abcdef01234567", "https://elsewhere.example/post/1", 42])
 def test_a_like_of_something_that_is_not_our_post_is_refused(client, bob, target):
     assert bob.send(client, INBOX, bob.activity("Like", target)).status_code == 404
+
+
+@pytest.mark.parametrize("blocked", ["remote.example", "example", "REMOTE.example."])
+def test_an_admin_blocks_a_domain_and_nothing_comes_from_or_goes_to_it(app, client, bob, sent, runner, blocked):
+    bob.send(client, INBOX, bob.activity("Follow", ALICE))
+    sent.clear()
+    result = runner.invoke(args=["federation", "block", blocked])
+    assert result.exit_code == 0 and "Blocked" in result.output
+    assert stored(app, Follower) == 0  # forgotten with the block
+    response = bob.send(client, INBOX, bob.activity("Follow", ALICE, number=2))
+    assert response.status_code == 403
+    assert stored(app, Follower) == 0 and not sent
+    with app.app_context():
+        assert delivery.deliver(User.by_username("alice").pk, ALICE + "#main-key", bob.inbox, {"type": "Create"}) is None
+    assert not sent
+    assert runner.invoke(args=["federation", "unblock", blocked]).exit_code == 0
+    bob.remember()
+    assert bob.send(client, INBOX, bob.activity("Follow", ALICE, number=3)).status_code == 202
+
+
+def test_a_block_spares_other_domains_that_merely_end_alike(app, client, bob, sent, runner):
+    runner.invoke(args=["federation", "block", "mote.example"])
+    assert bob.send(client, INBOX, bob.activity("Follow", ALICE)).status_code == 202
+
+
+@pytest.mark.parametrize("domain", ["", "not a domain", "http://x.example/", "a" * 300, "x_y.example"])
+def test_blocking_something_that_is_not_a_domain_says_so(runner, domain):
+    result = runner.invoke(args=["federation", "block", domain])
+    assert result.exit_code == 2 and "is not a domain name" in result.output

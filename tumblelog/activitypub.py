@@ -1,16 +1,18 @@
 """The fediverse's view of the site: WebFinger, NodeInfo, each blogger's actor
 document (``/user/<name>`` asked for ActivityStreams), outbox, followers, following
 and inbox. Every route is a 404 while ``FEDERATION_ENABLED`` is off."""
+import click
 from flask import Blueprint, abort, current_app, request, url_for
 from flask.json import dumps
 
 from .extensions import csrf
 from .federation import federated, objects
 from .federation.inbox import MAX_BODY, Refused, receive
-from .federation.models import ActorKey, Follower, RemoteFollowing
+from .federation.models import ActorKey, BlockedDomain, Follower, RemoteFollowing
 from .models import Post, User
 
-bp = Blueprint("activitypub", __name__)
+bp = Blueprint("activitypub", __name__, cli_group="federation")
+bp.cli.help = "Look after federation: block and unblock fediverse domains."
 csrf.exempt(bp)  # other servers post here; their requests are signed instead
 
 # Werkzeug matches a media type's parameters too, so the profiled form is named as well.
@@ -178,3 +180,25 @@ def inbox(username):
     except Refused as refusal:
         return document({"error": str(refusal)}, refusal.status, "application/json")
     return document({}, 202, "application/json")
+
+
+@bp.cli.command("block")
+@click.argument("domain")
+def block(domain):
+    """Block DOMAIN and its subdomains: refuse their activities, deliver nothing to
+    them, and forget their followers and posts."""
+    try:
+        click.echo(f"Blocked {BlockedDomain.block(domain)} and its subdomains.")
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="DOMAIN") from None
+
+
+@bp.cli.command("unblock")
+@click.argument("domain")
+def unblock(domain):
+    """Take DOMAIN off the block list."""
+    try:
+        done = BlockedDomain.unblock(domain)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="DOMAIN") from None
+    click.echo(f"Unblocked {domain}." if done else f"{domain} was not blocked.")

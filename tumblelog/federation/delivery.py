@@ -7,9 +7,10 @@ remote server that is down costs the one request its timeout, and never an error
 """
 import json
 import logging
+from urllib.parse import urlsplit
 
 from . import httpsig, net
-from .models import ActorKey, Follower
+from .models import ActorKey, BlockedDomain, Follower
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,10 @@ def enqueue(job, *args):
 
 def deliver(user_id, key_id, inbox, activity):
     """POST ``activity`` to ``inbox``, signed with the key of ``user_id``; return the
-    status. Raise DeliveryFailed on 429 or a 5xx (the other side may recover)."""
+    status (None when the inbox's domain is blocked). Raise DeliveryFailed on 429 or
+    a 5xx (the other side may recover)."""
+    if BlockedDomain.blocks(urlsplit(inbox).netloc):
+        return None
     key = ActorKey.for_user(user_id)
     body = json.dumps(activity).encode()
     headers = httpsig.sign("POST", inbox, body, key_id, key.private_pem)

@@ -20,7 +20,7 @@ from ..markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, LINK_REL, URL_SCHEMES
 from ..models import COMMENT_MAX, NAME_MAX, URL_MAX, Comment, CommentsClosed, Post, utcnow
 from . import httpsig, net, objects
 from .delivery import deliver, enqueue
-from .models import Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction, RemoteReply
+from .models import BlockedDomain, Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction, RemoteReply
 
 MAX_BODY = 1024 * 1024
 MAX_DEPTH = 32
@@ -126,6 +126,8 @@ def signer(headers, method, target, body):
     except httpsig.SignatureError as error:
         raise Refused(401, str(error)) from None
     key_id = http_url(params["keyId"])
+    if BlockedDomain.blocks(host_of(key_id)):
+        raise Refused(403, "This site does not take activities from that domain.")
     cached = RemoteActor.objects(key_id=key_id).first()
     if cached:
         try:

@@ -1,6 +1,8 @@
 """What federation stores: each blogger's key pair, their remote followers, the remote
 actors whose keys we checked, whom our readers follow remotely, and the remote posts
 that arrive for them. A unique index stands behind every "one of each" rule."""
+import re
+
 from mongoengine import CASCADE, NotUniqueError
 
 from ..extensions import db
@@ -117,3 +119,47 @@ class RemoteReaction(db.Document):
         "collection": "remote_reaction",
         "indexes": [{"fields": ["post", "actor", "kind"], "unique": True}, {"fields": ["actor", "activity_id"]}],
     }
+
+
+DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+class BlockedDomain(db.Document):
+    """A domain an admin has blocked, with its subdomains: nothing from it is taken,
+    nothing is delivered to it, and what we kept of it is gone."""
+
+    domain = db.StringField(required=True, unique=True, max_length=253)
+    created_at = db.DateTimeField(default=utcnow)
+
+    meta = {"collection": "blocked_domain"}
+
+    @staticmethod
+    def normalise(domain):
+        """``domain`` lower-cased, without a trailing dot; ValueError if it is not one."""
+        domain = (domain or "").strip().lower().rstrip(".")
+        if not DOMAIN_PATTERN.match(domain):
+            raise ValueError(f"{domain[:100]!r} is not a domain name.")
+        return domain
+
+    @classmethod
+    def blocks(cls, host):
+        """Whether ``host`` (a URL's host, perhaps with a port) is blocked, itself or by
+        a parent domain: one query."""
+        name = (host or "").rsplit("@", 1)[-1].split(":")[0].lower().rstrip(".")
+        parts = name.split(".")
+        return cls.objects(domain__in=[".".join(parts[i:]) for i in range(len(parts))]).first() is not None
+
+    @classmethod
+    def block(cls, domain):
+        """Block ``domain`` and forget its followers, follows, posts and actors."""
+        domain = cls.normalise(domain)
+        cls.objects(domain=domain).update_one(upsert=True, set_on_insert__created_at=utcnow())
+        on_domain = {"$regex": rf"^https?://([^/?#]*\.)?{re.escape(domain)}(:[0-9]+)?([/?#]|$)"}
+        for document, field in ((Follower, "actor"), (RemoteFollowing, "actor"), (RemotePost, "actor"),
+                                (RemoteActor, "actor_id"), (RemoteReaction, "actor"), (RemoteReply, "actor")):
+            document.objects(__raw__={field: on_domain}).delete()
+        return domain
+
+    @classmethod
+    def unblock(cls, domain):
+        return bool(cls.objects(domain=cls.normalise(domain)).delete())
