@@ -51,6 +51,8 @@ class Config:
     RATELIMIT_COMMENT = "5 per minute; 100 per day"  # comments per address
     RATELIMIT_API = "300 per minute"  # every API request, per address
     RATELIMIT_API_TOKEN = "120 per minute"  # API requests carrying a token, per token
+    # Activities sent to inboxes, per address: each may make us fetch a key.
+    RATELIMIT_INBOX = "300 per minute"
     # Uploads are capped at 10 MB; a bigger request gets the 413 page.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     # ActivityPub (tumblelog/activitypub.py): off, every federation route is a 404 and

@@ -265,3 +265,10 @@ def test_a_block_spares_other_domains_that_merely_end_alike(app, client, bob, se
 def test_blocking_something_that_is_not_a_domain_says_so(runner, domain):
     result = runner.invoke(args=["federation", "block", domain])
     assert result.exit_code == 2 and "is not a domain name" in result.output
+
+
+def test_a_server_flooding_an_inbox_is_slowed_down(app_factory):
+    app = app_factory(RATELIMIT_INBOX="2 per minute")
+    client = app.test_client()
+    statuses = [client.post(INBOX, json={}).status_code for _ in range(3)]
+    assert statuses == [404, 404, 429]

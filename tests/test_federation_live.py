@@ -11,7 +11,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from tests.conftest import TestConfig
 from tests.factories import PASSWORD, make_user
 from tumblelog import create_app
-from tumblelog.federation import delivery, follow_remote, net, objects
+from tumblelog.federation import actor_of_handle, delivery, follow_remote, net, objects
+from tumblelog.federation.inbox import Refused
 from tumblelog.federation.models import Follower, RemoteFollowing, RemotePost
 from tumblelog.models import Post
 
@@ -68,7 +69,7 @@ def test_a_reader_follows_a_blogger_on_another_site_and_sees_her_posts_change(si
         bob = make_user("bob")  # the sites share a database: bob is on the second
 
     with two.app.test_request_context(base_url=two.url):
-        follow_remote(bob, f"{one.url}/user/alice")
+        follow_remote(bob, f"@alice@{one.url.removeprefix('http://')}")  # found by WebFinger
     with one.app.app_context():
         follower = Follower.objects.get()
         assert follower.actor == f"{two.url}/user/bob" and follower.inbox == f"{two.url}/user/bob/inbox"
@@ -107,3 +108,9 @@ def test_a_follow_of_a_site_that_is_down_fails_without_an_error_page(sites):
         bob = make_user("bob")
     with two.app.test_request_context(base_url=two.url), pytest.raises(net.FetchError):
         follow_remote(bob, "http://127.0.0.1:9/user/nobody")
+
+
+@pytest.mark.parametrize("handle", ["alice", "@alice", "alice@", "@alice@host/path", "@al ice@host.example", "@@x@y"])
+def test_a_handle_must_be_name_at_host(app, handle):
+    with app.test_request_context(), pytest.raises(Refused, match="@name@host"):
+        actor_of_handle(handle)

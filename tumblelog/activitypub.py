@@ -5,11 +5,12 @@ import click
 from flask import Blueprint, abort, current_app, request, url_for
 from flask.json import dumps
 
-from .extensions import csrf
+from .extensions import csrf, limiter
 from .federation import federated, objects
 from .federation.inbox import MAX_BODY, Refused, receive
 from .federation.models import ActorKey, BlockedDomain, Follower, RemoteFollowing
 from .models import Post, User
+from .ratelimit import config_limit
 
 bp = Blueprint("activitypub", __name__, cli_group="federation")
 bp.cli.help = "Look after federation: block and unblock fediverse domains."
@@ -166,6 +167,7 @@ def following(username):
 
 
 @bp.route("/user/<username>/inbox", methods=("POST",))
+@limiter.limit(config_limit("RATELIMIT_INBOX"))
 def inbox(username):
     """Take one signed activity: 202 when taken, 4xx with the reason when not."""
     user = blogger_or_404(username)

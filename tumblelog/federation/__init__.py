@@ -7,13 +7,16 @@ checks and acts on what arrives, ``delivery`` sends, ``models`` stores.
 Publishing reaches followers through MongoEngine's save and delete signals, so every
 way a post is written (the forms, the API) federates without knowing about it.
 """
+import re
+from urllib.parse import urlencode
+
 from flask import current_app, has_request_context
 from mongoengine import signals
 
 from ..models import Post
 from . import net, objects
 from .delivery import deliver, deliver_to_followers, enqueue
-from .inbox import Refused, remember_actor
+from .inbox import Refused, http_url, remember_actor
 from .models import RemoteFollowing
 
 
@@ -52,10 +55,32 @@ def connect_signals():
     signals.post_delete.connect(post_deleted)
 
 
-def follow_remote(user, actor_id):
-    """Ask the remote actor ``actor_id`` to let ``user`` follow it. Following starts
-    when its server's ``Accept`` arrives in ``user``'s inbox. Raise ``net.FetchError``
-    or ``Refused`` when the actor cannot be fetched or is not usable."""
+HANDLE = re.compile(r"^@?([A-Za-z0-9_.~-]{1,100})@([A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?)$")
+
+
+def actor_of_handle(handle):
+    """The actor id of ``@name@host``, asked of that host's WebFinger; ``Refused`` if
+    ``handle`` is not one, ``net.FetchError`` if the host does not say."""
+    match = HANDLE.match(handle.strip())
+    if not match:
+        raise Refused(400, "Write an account as @name@host.")
+    name, host = match.groups()
+    # Real servers answer WebFinger on https only; test servers on loopback speak http.
+    scheme = "http" if current_app.config["FEDERATION_ALLOW_PRIVATE"] else "https"
+    found = net.fetch_json(f"{scheme}://{host}/.well-known/webfinger?" + urlencode({"resource": f"acct:{name}@{host}"}))
+    links = found.get("links") if isinstance(found.get("links"), list) else []
+    for link in links:
+        if isinstance(link, dict) and link.get("rel") == "self" and "json" in str(link.get("type")):
+            return http_url(link.get("href"))
+    raise Refused(400, f"{handle} has no ActivityPub actor.")
+
+
+def follow_remote(user, address):
+    """Ask the remote actor at ``address`` (its id, or a handle ``@name@host``) to let
+    ``user`` follow it. Following starts when its server's ``Accept`` arrives in
+    ``user``'s inbox. Raise ``net.FetchError`` or ``Refused`` when the actor cannot be
+    fetched or is not usable."""
+    actor_id = address if address.startswith(("http://", "https://")) else actor_of_handle(address)
     document = net.fetch_json(actor_id)
     if document.get("id") != actor_id or not isinstance(document.get("publicKey"), dict):
         raise Refused(400, "That address is not an actor with a key.")
