@@ -4,6 +4,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import page
 from tests.factories import make_user
@@ -145,6 +147,8 @@ def hostile(bob):
         "an actor that is not a URL": (lambda c: bob.send(c, INBOX, {**follow, "actor": {"id": bob.id}}), 400),
         "not JSON": (lambda c: bob.send(c, INBOX, None, body=b"\xff{not json"), 400),
         "a JSON list": (lambda c: bob.send(c, INBOX, None, body=b"[1, 2]"), 400),
+        "a lone surrogate": (
+            lambda c: bob.send(c, INBOX, None, body=json.dumps(bob.activity("Follow", ALICE, note="\ud800")).encode()), 400),
         "deeply nested JSON": (lambda c: bob.send(c, INBOX, None, body=b"[" * 100_000 + b"]" * 100_000), 400),
         "a 10 MB body": (lambda c: bob.send(c, INBOX, {**follow, "padding": "x" * 10_000_000}), 413),
         "an unknown key": (lambda c: RemoteUser(host="127.0.0.1", keys=key_pair("bob")).send(c, INBOX, follow), 401),
@@ -272,3 +276,22 @@ def test_a_server_flooding_an_inbox_is_slowed_down(app_factory):
     client = app.test_client()
     statuses = [client.post(INBOX, json={}).status_code for _ in range(3)]
     assert statuses == [404, 404, 429]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30)
+    | st.sampled_from([ALICE, "http://localhost/post/0123456789abcdef01234567", RemoteUser().id, RemoteUser().id + "/x"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["id", "type", "actor", "object", "inReplyTo", "content", "attributedTo", "url", "name"]),
+        inner, max_size=4),
+    max_leaves=12,
+)
+ACTIVITY_TYPES = ["Follow", "Undo", "Accept", "Create", "Update", "Delete", "Like", "Announce", "Block", "Move"]
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(ACTIVITY_TYPES), obj=JSON_VALUES, activity_id=JSON_VALUES)
+def test_signed_activities_of_any_shape_never_crash_the_inbox(app, client, bob, sent, kind, obj, activity_id):
+    activity = {"type": kind, "actor": bob.id, "object": obj, "id": activity_id}
+    response = bob.send(client, INBOX, activity)
+    assert response.status_code in (202, 400, 403, 404, 409), response.get_data(as_text=True)

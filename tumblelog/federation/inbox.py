@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import nh3
 from bson import ObjectId
-from mongoengine import NotUniqueError
+from mongoengine import NotUniqueError, ValidationError
 
 from ..markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, LINK_REL, URL_SCHEMES
 from ..models import COMMENT_MAX, NAME_MAX, URL_MAX, Comment, CommentsClosed, Post, utcnow
@@ -77,6 +77,11 @@ def parse(body):
         raise Refused(400, "The body is not JSON.") from None
     if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
         raise Refused(400, "The body is not an activity.")
+    try:
+        # JSON may escape a lone surrogate ("\ud800"), which no database can store.
+        json.dumps(activity, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise Refused(400, "The activity holds text that is not valid Unicode.") from None
     http_url(activity.get("actor"))
     return activity
 
@@ -164,7 +169,10 @@ def receive(user, method, target, headers, body):
     obj = activity.get("object")
     if isinstance(obj, dict) and obj.get("attributedTo", actor.actor_id) != actor.actor_id:
         raise Refused(403, "The object is attributed to someone else.")
-    handler(user, actor, activity)
+    try:
+        handler(user, actor, activity)
+    except ValidationError as error:
+        raise Refused(400, f"The activity does not fit: {error}"[:300]) from None
 
 
 def on_follow(user, actor, activity):
