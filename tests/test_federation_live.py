@@ -49,8 +49,9 @@ class Site:
 
 @pytest.fixture
 def sites(app_factory):
-    first = app_factory(FEDERATION_ALLOW_PRIVATE=True)
-    shared = type("SecondSite", (TestConfig,), {"MONGODB_SETTINGS": first.config["MONGODB_SETTINGS"], "FEDERATION_ALLOW_PRIVATE": True})
+    federating = {"FEDERATION_ALLOW_PRIVATE": True, "FEDERATION_DELIVER_INLINE": True}
+    first = app_factory(**federating)
+    shared = type("SecondSite", (TestConfig,), {"MONGODB_SETTINGS": first.config["MONGODB_SETTINGS"], **federating})
     second = create_app(shared)
     with Site(first, "127.0.0.1") as one, Site(second, "127.0.0.2") as two:
         yield one, two

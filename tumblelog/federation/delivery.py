@@ -2,12 +2,17 @@
 
 ``deliver`` takes plain values (ids, URLs, the activity as a dict) and needs no request,
 so it can become a background task unchanged. Until the site has a job queue,
-``enqueue`` runs it at once, in-process, and logs a failure instead of raising it: a
-remote server that is down costs the one request its timeout, and never an error page.
+``enqueue`` hands it to a few threads of this process, so a remote server that is
+down never slows a request (what is queued when the process stops is lost, and a
+failure is logged, not retried). ``FEDERATION_DELIVER_INLINE`` runs jobs at once
+instead, for tests that look at what arrived.
 """
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
+
+from flask import current_app
 
 from . import httpsig, net
 from .models import ActorKey, BlockedDomain, Follower
@@ -19,12 +24,30 @@ class DeliveryFailed(Exception):
     """The remote inbox could not take the activity now; worth retrying later."""
 
 
+_workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="federation")
+
+
 def enqueue(job, *args):
-    """Run ``job(*args)`` now; a failure is logged, not raised (see the module's note)."""
+    """Run ``job(*args)`` soon, in the app's context (see the module's note)."""
+    if current_app.config["FEDERATION_DELIVER_INLINE"]:
+        run(job, *args)
+    else:
+        _workers.submit(_run_in_app, current_app._get_current_object(), job, *args)
+
+
+def _run_in_app(app, job, *args):
+    with app.app_context():
+        run(job, *args)
+
+
+def run(job, *args):
+    """Run ``job``; a failure is logged, never raised to a request or lost in a thread."""
     try:
         job(*args)
     except (DeliveryFailed, net.FetchError) as error:
         log.warning("federation: %s failed: %s", job.__name__, error)
+    except Exception:
+        log.exception("federation: %s crashed", job.__name__)
 
 
 def deliver(user_id, key_id, inbox, activity):
