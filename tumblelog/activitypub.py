@@ -40,8 +40,13 @@ def document(body, status=200, content_type="application/activity+json"):
     return current_app.response_class(dumps(body), status=status, content_type=content_type)
 
 
+def not_found(message):
+    """A JSON 404 for a machine: no HTML error page (which would need the database)."""
+    abort(document({"error": message}, 404, "application/json"))
+
+
 def blogger_or_404(username):
-    return User.by_username(username) or abort(404)
+    return User.by_username(username) or not_found("There is no blogger of that name here.")
 
 
 def wants_activity():
@@ -77,7 +82,7 @@ def webfinger():
     resource = request.args.get("resource", "")
     name, _, host = resource.removeprefix("acct:").lstrip("@").rpartition("@")
     if not resource.startswith("acct:") or host.lower() != objects.site_host().lower():
-        abort(404)
+        not_found("Ask for acct:name@host, with this site's host.")
     user = blogger_or_404(name)
     url = objects.actor_url(user.username)
     return document(
@@ -134,7 +139,7 @@ def outbox(username):
     if page is None:
         return collection(url, posts.count(), first=f"{url}?page=1")
     if not 1 <= page <= MAX_OUTBOX_PAGES:
-        abort(404)
+        not_found(f"Outbox pages run from 1 to {MAX_OUTBOX_PAGES}.")
     found = list(posts.skip((page - 1) * OUTBOX_PAGE).limit(OUTBOX_PAGE + 1))
     items = [
         objects.activity("Create", user.username, objects.post_object(post))
