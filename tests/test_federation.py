@@ -7,7 +7,7 @@ import pytest
 from tests.factories import make_post, make_user
 from tumblelog.federation import delivery, httpsig, net, objects
 from tumblelog.federation.models import ActorKey
-from tumblelog.models import POST_TYPES
+from tumblelog.models import POST_TYPES, Post
 
 ACTIVITY_JSON = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -247,3 +247,14 @@ def test_switched_off_every_federation_route_is_not_found(app_factory, path):
     assert client.post("/user/alice/inbox", json={}).status_code == 404
     blog = client.get("/user/alice", headers={"Accept": ACTIVITY_JSON})
     assert blog.status_code == 200 and blog.content_type.startswith("text/html")
+
+
+def test_listening_for_posts_leaves_other_deletes_whole(app):
+    # A delete receiver makes MongoEngine delete one document at a time and report what
+    # it loaded, not what it deleted: likes count on the real number.
+    from mongoengine import signals
+
+    from tumblelog.models import Like
+
+    assert not signals.post_delete.has_receivers_for(Like)
+    assert signals.post_delete.has_receivers_for(Post)

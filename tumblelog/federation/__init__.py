@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from flask import current_app, has_request_context
 from mongoengine import signals
 
-from ..models import Post
+from ..models import POST_TYPES, Post
 from . import net, objects
 from .delivery import deliver, deliver_to_followers, enqueue
 from .inbox import Refused, http_url, remember_actor
@@ -50,9 +50,15 @@ def post_deleted(sender, document, **kwargs):
 
 
 def connect_signals():
-    """Listen for posts being saved and deleted (once per process; idempotent)."""
-    signals.post_save.connect(post_saved)
-    signals.post_delete.connect(post_deleted)
+    """Listen for posts being saved and deleted (idempotent).
+
+    Only for the post classes: a delete signal with any receiver makes MongoEngine delete
+    a queryset one document at a time, and count what it loaded rather than what it
+    deleted, which would break the exact counts of likes and the like.
+    """
+    for cls in (Post, *POST_TYPES.values()):
+        signals.post_save.connect(post_saved, sender=cls)
+        signals.post_delete.connect(post_deleted, sender=cls)
 
 
 HANDLE = re.compile(r"^@?([A-Za-z0-9_.~-]{1,100})@([A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?)$")
