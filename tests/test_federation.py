@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from tests.factories import make_post, make_user
+from tests.roundtrips import round_trips
 from tumblelog.federation import delivery, httpsig, net, objects
 from tumblelog.federation.models import ActorKey
 from tumblelog.models import POST_TYPES, Post
@@ -258,3 +259,34 @@ def test_listening_for_posts_leaves_other_deletes_whole(app):
 
     assert not signals.post_delete.has_receivers_for(Like)
     assert signals.post_delete.has_receivers_for(Post)
+
+
+FEDERATION_READS = [
+    ("/user/alice", {"Accept": ACTIVITY_JSON}),
+    ("/.well-known/webfinger?resource=acct:alice@localhost", {}),
+    ("/nodeinfo/2.1", {}),
+    ("/user/alice/outbox", {}),
+    ("/user/alice/outbox?page=1", {}),
+    ("/user/alice/followers", {}),
+]
+
+
+def test_federation_documents_cost_a_few_round_trips_however_many_posts(app_factory):
+    def measured(posts):
+        app = app_factory()
+        with app.app_context():
+            author = make_user("alice")
+            for number in range(posts):
+                make_post("quote", author=author, quote=f"quote {number}")
+        client = app.test_client()
+        costs = {}
+        for url, headers in FEDERATION_READS:
+            client.get(url, headers=headers)  # the key pair is made on the first request
+            with round_trips() as commands:
+                assert client.get(url, headers=headers).status_code == 200
+            costs[url] = len(commands)
+        return costs
+
+    few, many = measured(2), measured(45)
+    assert few == many
+    assert max(many.values()) <= 3, many

@@ -295,3 +295,16 @@ def test_signed_activities_of_any_shape_never_crash_the_inbox(app, client, bob, 
     activity = {"type": kind, "actor": bob.id, "object": obj, "id": activity_id}
     response = bob.send(client, INBOX, activity)
     assert response.status_code in (202, 400, 403, 404, 409), response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body, deep", [
+    (b'{"a": [[["]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"]]]}', False),  # brackets in a string
+    (b'{"a": "\\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}', False),  # after an escaped quote
+    (b"[" * 33 + b"]" * 33, True),
+    (b"[" * 32 + b"]" * 32, False),
+    (b'{"a": "\\\\"' + b"[" * 40 + b"]" * 40 + b"}", True),  # an escaped backslash ends the string
+])
+def test_nesting_is_measured_outside_strings(body, deep):
+    from tumblelog.federation.inbox import too_deep
+
+    assert too_deep(body) is deep

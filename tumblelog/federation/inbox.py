@@ -25,7 +25,8 @@ from .models import BlockedDomain, Follower, RemoteActor, RemoteFollowing, Remot
 MAX_BODY = 1024 * 1024
 MAX_DEPTH = 32
 KEY_REFETCH_AFTER = timedelta(minutes=1)
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# A JSON string, written as an "unrolled loop": several times faster than (a|b)* on long text.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
 _PERMALINK = re.compile(r"/post/([0-9a-f]{24})(?:/|$)")
 _LINE_BREAK = re.compile(r"(?i)<br\s*/?>|</p>")
