@@ -115,3 +115,11 @@ def test_a_follow_of_a_site_that_is_down_fails_without_an_error_page(sites):
 def test_a_handle_must_be_name_at_host(app, handle):
     with app.test_request_context(), pytest.raises(Refused, match="@name@host"):
         actor_of_handle(handle)
+
+
+def test_a_blocked_domain_cannot_be_followed(app, runner):
+    with app.app_context():
+        bob = make_user("bob")
+    runner.invoke(args=["federation", "block", "social.example"])
+    with app.test_request_context(), pytest.raises(Refused, match="blocked"):
+        follow_remote(bob, "https://social.example/users/carol")

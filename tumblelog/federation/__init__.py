@@ -8,7 +8,7 @@ Publishing reaches followers through MongoEngine's save and delete signals, so e
 way a post is written (the forms, the API) federates without knowing about it.
 """
 import re
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, has_request_context
 from mongoengine import signals
@@ -17,7 +17,7 @@ from ..models import POST_TYPES, Post
 from . import net, objects
 from .delivery import deliver, deliver_to_followers, enqueue
 from .inbox import Refused, http_url, remember_actor
-from .models import RemoteFollowing
+from .models import BlockedDomain, RemoteFollowing
 
 
 def active():
@@ -87,6 +87,8 @@ def follow_remote(user, address):
     ``user``'s inbox. Raise ``net.FetchError`` or ``Refused`` when the actor cannot be
     fetched or is not usable."""
     actor_id = address if address.startswith(("http://", "https://")) else actor_of_handle(address)
+    if BlockedDomain.blocks(urlsplit(actor_id).netloc):
+        raise Refused(403, "That domain is blocked here.")
     document = net.fetch_json(actor_id)
     if document.get("id") != actor_id or not isinstance(document.get("publicKey"), dict):
         raise Refused(400, "That address is not an actor with a key.")
