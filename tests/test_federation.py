@@ -290,3 +290,15 @@ def test_federation_documents_cost_a_few_round_trips_however_many_posts(app_fact
     few, many = measured(2), measured(45)
     assert few == many
     assert max(many.values()) <= 3, many
+
+
+def test_ids_and_handles_use_the_configured_host_whatever_host_was_asked(app_factory):
+    app = app_factory(TRUSTED_HOSTS=["blog.example", "localhost"])
+    with app.app_context():
+        make_user("alice")
+    client = app.test_client()
+    actor = client.get("/user/alice", headers={"Accept": ACTIVITY_JSON}).get_json(force=True)
+    assert actor["id"] == "http://blog.example/user/alice"
+    assert actor["inbox"] == "http://blog.example/user/alice/inbox"
+    assert client.get("/.well-known/webfinger?resource=acct:alice@blog.example").json["subject"] == "acct:alice@blog.example"
+    assert client.get("/.well-known/webfinger?resource=acct:alice@localhost").status_code == 404

@@ -2,7 +2,7 @@
 document (``/user/<name>`` asked for ActivityStreams), outbox, followers, following
 and inbox. Every route is a 404 while ``FEDERATION_ENABLED`` is off."""
 import click
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, abort, current_app, request
 from flask.json import dumps
 
 from .extensions import csrf, limiter
@@ -11,6 +11,7 @@ from .federation.inbox import MAX_BODY, Refused, receive
 from .federation.models import ActorKey, BlockedDomain, Follower, RemoteFollowing
 from .models import Post, User
 from .ratelimit import config_limit
+from .urls import external_url_for, site_root
 
 bp = Blueprint("activitypub", __name__, cli_group="federation")
 bp.cli.help = "Look after federation: block and unblock fediverse domains."
@@ -101,7 +102,7 @@ def webfinger():
 @bp.route("/.well-known/nodeinfo")
 def nodeinfo_links():
     return document(
-        {"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": url_for(".nodeinfo", _external=True)}]},
+        {"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": external_url_for(".nodeinfo")}]},
         content_type="application/json",
     )
 
@@ -111,7 +112,7 @@ def nodeinfo():
     return document(
         {
             "version": "2.1",
-            "software": {"name": "tumblelog", "version": "1.0", "homepage": request.host_url},
+            "software": {"name": "tumblelog", "version": "1.0", "homepage": site_root() + "/"},
             "protocols": ["activitypub"],
             "services": {"inbound": [], "outbound": ["atom1.0"]},
             "openRegistrations": True,
@@ -133,7 +134,7 @@ def collection(url, total, first=None):
 def outbox(username):
     """The blogger's posts as ``Create`` activities, newest first, a page at a time."""
     user = blogger_or_404(username)
-    url = url_for(".outbox", username=user.username, _external=True)
+    url = external_url_for(".outbox", username=user.username)
     posts = Post.listing().filter(author=user.pk)
     page = request.args.get("page", type=int)
     if page is None:
@@ -161,14 +162,14 @@ def outbox(username):
 def followers(username):
     """How many follow the blogger from the fediverse (who they are stays private)."""
     user = blogger_or_404(username)
-    return collection(url_for(".followers", username=user.username, _external=True), Follower.objects(user=user.pk).count())
+    return collection(external_url_for(".followers", username=user.username), Follower.objects(user=user.pk).count())
 
 
 @bp.route("/user/<username>/following")
 def following(username):
     user = blogger_or_404(username)
     count = RemoteFollowing.objects(user=user.pk, accepted=True).count()
-    return collection(url_for(".following", username=user.username, _external=True), count)
+    return collection(external_url_for(".following", username=user.username), count)
 
 
 @bp.route("/user/<username>/inbox", methods=("POST",))

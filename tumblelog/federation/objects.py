@@ -7,23 +7,25 @@ new type federates from the day it exists and reads well once it has an entry.
 """
 import uuid
 
-from flask import request, url_for
+from urllib.parse import urlsplit
+
 from markupsafe import Markup, escape
 
 from ..models import media_src
+from ..urls import external_url, external_url_for, site_root
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
 
 
 def site_host():
-    """The host name (and port) this site answers as: the request's, which Flask has
-    checked against ``TRUSTED_HOSTS`` when that is set."""
-    return request.host
+    """The host name (and port) in our handles and ids: the configured one (``urls``),
+    never whatever ``Host`` a request carried."""
+    return urlsplit(site_root()).netloc
 
 
 def actor_url(username):
-    return url_for("blog.user", username=username, _external=True)
+    return external_url_for("blog.user", username=username)
 
 
 def key_id(username):
@@ -31,7 +33,7 @@ def key_id(username):
 
 
 def post_url(post):
-    return url_for("blog.show", post_id=post.id, _external=True)
+    return external_url_for("blog.show", post_id=post.id)
 
 
 def iso(moment):
@@ -50,10 +52,10 @@ def actor_document(user, public_pem):
         "name": getattr(user, "display_name", None) or user.username,
         "summary": str(escape(getattr(user, "bio", None) or "")),
         "url": url,
-        "inbox": url_for("activitypub.inbox", username=user.username, _external=True),
-        "outbox": url_for("activitypub.outbox", username=user.username, _external=True),
-        "followers": url_for("activitypub.followers", username=user.username, _external=True),
-        "following": url_for("activitypub.following", username=user.username, _external=True),
+        "inbox": external_url_for("activitypub.inbox", username=user.username),
+        "outbox": external_url_for("activitypub.outbox", username=user.username),
+        "followers": external_url_for("activitypub.followers", username=user.username),
+        "following": external_url_for("activitypub.following", username=user.username),
         "published": iso(user.created_at),
         "manuallyApprovesFollowers": False,
         "discoverable": True,
@@ -78,7 +80,7 @@ def _blog(post):
 
 
 def _image_attachment(url, file_id, alt, width, height):
-    image = {"type": "Image", "url": media_src(url, file_id, external=True), "name": alt}
+    image = {"type": "Image", "url": external_url(media_src(url, file_id)), "name": alt}
     if width and height:
         image.update(width=width, height=height)
     return image
@@ -111,7 +113,7 @@ def _link_post(post):
 def _audio(post):
     heading = _paragraph(post.title)
     if post.audio_file:
-        audio = {"type": "Audio", "url": post.file_url, "name": post.title or "Audio"}
+        audio = {"type": "Audio", "url": external_url(media_src("", post.audio_file)), "name": post.title or "Audio"}
         if post.audio_type:
             audio["mediaType"] = post.audio_type
         return "Note", heading, {"attachment": [audio]}
@@ -140,7 +142,7 @@ def _fallback(post):
 
 def hashtags(post):
     return [
-        {"type": "Hashtag", "href": url_for("blog.tag", tag=tag, _external=True), "name": f"#{tag}"}
+        {"type": "Hashtag", "href": external_url_for("blog.tag", tag=tag), "name": f"#{tag}"}
         for tag in post.tags
     ]
 
@@ -160,7 +162,7 @@ def post_object(post):
         "url": post_url(post),
         "published": iso(post.created_at),
         "to": [PUBLIC],
-        "cc": [url_for("activitypub.followers", username=post.author_name, _external=True)],
+        "cc": [external_url_for("activitypub.followers", username=post.author_name)],
         "content": str(content),
         "tag": tags,
         **extra,
