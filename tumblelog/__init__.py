@@ -137,6 +137,7 @@ def create_app(config_class=None):
         api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health, likes, media,
         oembed, outage, preview, search, security, templating, toptags, urls,
     )
+    from . import activitypub, federation
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
@@ -150,6 +151,8 @@ def create_app(config_class=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(oembed.bp)
+    app.register_blueprint(activitypub.bp)
+    federation.connect_signals()
     errors.register(app)
     outage.register(app)
     commands.register(app)
