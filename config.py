@@ -55,6 +55,9 @@ class Config:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     # A comment sent sooner than this after its form was shown is a bot's (spam.py).
     COMMENT_MIN_SECONDS = 3
+    # The role of a new account: author (posts on their own blog) or reader (comments,
+    # likes and follows only); see tumblelog/permissions.py.
+    DEFAULT_ROLE = os.environ.get("DEFAULT_ROLE", "").strip().lower() or "author"
 
 
 class DevelopmentConfig(Config):

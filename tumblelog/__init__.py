@@ -67,6 +67,8 @@ def check_config(app):
         # Said when the app first serves, not by every command or `flask --help`:
         # only sessions use the key, and commands have none.
         warn_on_first_request(app, "SECRET_KEY is not set; using a random one (sessions end on restart).")
+    if app.config["DEFAULT_ROLE"] not in ("author", "reader"):
+        raise RuntimeError(f"DEFAULT_ROLE={app.config['DEFAULT_ROLE']!r} is not one of: author, reader")
     if production and not app.config.get("MONGODB_URI") and "MONGODB_SETTINGS" not in app.config:
         raise RuntimeError(
             "MONGODB_URI is not set. Production needs a real MongoDB, e.g.\n"
@@ -108,7 +110,7 @@ def create_app(config_class=None):
     limiter.init_app(app)
 
     from . import (
-        api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
+        admin, api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
         preview, search, security, templating, toptags,
     )
 
@@ -122,6 +124,7 @@ def create_app(config_class=None):
     app.register_blueprint(likes.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
     errors.register(app)
     outage.register(app)
     commands.register(app)

@@ -20,6 +20,7 @@ from .extensions import limiter
 from .forms import POST_FORMS, CommentForm, form_status
 from .lookups import tag_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
+from .moderation import submit_comment
 from .paging import CommentPage, page_number, page_of, paging_args
 from .ratelimit import TOO_MANY_COMMENTS, config_limit
 from .spam import is_spam
@@ -79,11 +80,13 @@ def permalink(post_id, form, status=200):
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     number = page_number()
     post = Post.with_comments(post_id, (number - 1) * per_page, per_page) or abort(404)
+    if post.hidden and not current_user.can("moderate"):
+        abort(404)
     comments = CommentPage(number, per_page, post.comment_count)
     if number > comments.last:
         abort(404)
     return render_template(
-        "blog/post.html", post=post, form=form, comments=comments, closed=CommentsClosed.message
+        "blog/post.html", post=post, form=form, comments=comments
     ), status
 
 
@@ -98,8 +101,9 @@ def comment_url(post, comment, count=None):
 @limiter.limit(config_limit("RATELIMIT_COMMENT"), error_message=TOO_MANY_COMMENTS)
 def comment(post_id):
     """Add a comment. Signed-in readers comment as themselves; others give a name.
-    A full post answers 409 with the typed text given back."""
-    post = Post.objects(id=post_id).exclude("comments").first_or_404()
+    A comment the spam traps or the site's policy hold waits for review; a post that
+    takes no more answers 409 with the typed text given back."""
+    post = Post.objects(id=post_id).exclude("comments", "held_comments").first_or_404()
     form = CommentForm()
     valid = form.validate_on_submit()
     if current_user.is_anonymous and not form.name.data:
@@ -107,21 +111,25 @@ def comment(post_id):
         valid = False
     if valid:
         comment = Comment(body=form.body.data)
-        if is_spam(form):
-            # Dropped, but answered exactly like a posted comment: nothing for a bot to learn.
-            flash("Your comment is posted.", "success")
-            return redirect(comment_url(post, comment), 303)
         if current_user.is_authenticated:
             comment.author = current_user._get_current_object()
             comment.author_name = current_user.username
         else:
             comment.author_name = form.name.data
+        trapped = is_spam(form, signed_in=current_user.is_authenticated)
         try:
-            count = post.add_comment(comment) or abort(404)
-        except CommentsClosed:
+            held, result = submit_comment(post, comment, trapped)
+        except CommentsClosed as closed:
+            form.body.errors.append(str(closed))
             return permalink(post_id, form, 409)
+        if result is None:
+            abort(404)
+        if held and not trapped:
+            flash("Thank you: your comment will appear once the blog's moderators approve it.", "info")
+            return redirect(url_for("blog.show", post_id=post.id, _anchor="comments"), 303)
+        # A trapped comment is answered exactly like a posted one: nothing for a bot to learn.
         flash("Your comment is posted.", "success")
-        return redirect(comment_url(post, comment, count), 303)
+        return redirect(comment_url(post, comment, None if held else result), 303)
     # Show the post with its comments again, the form keeping what was typed.
     return permalink(post_id, form, 422)
 
@@ -158,7 +166,9 @@ def remove_post(post_id):
 @bp.route("/post/new/<any(blog, image, video, quote):post_type>", methods=("GET", "POST"))
 @login_required
 def create(post_type):
-    """Write a new post of one type; land on it when saved."""
+    """Write a new post of one type (authors and up); land on it when saved."""
+    if not current_user.can("post"):
+        abort(403)
     form = POST_FORMS[post_type]()
     if form.validate_on_submit():
         post = POST_TYPES[post_type](
@@ -171,10 +181,10 @@ def create(post_type):
     return render_template("blog/edit.html", form=form, post_type=post_type, post=None), form_status(form)
 
 
-def editable_post(post_id):
-    """The post, if the signed-in user may change it: 404 if missing, 403 if not theirs."""
-    post = Post.objects(id=post_id).exclude("comments").first_or_404()
-    if not current_user.can_edit(post):
+def editable_post(post_id, permission="edit_post"):
+    """The post, if the signed-in user has ``permission`` on it: 404 if missing, 403 if not."""
+    post = Post.objects(id=post_id).exclude("comments", "held_comments").first_or_404()
+    if not current_user.can(permission, post):
         abort(403)
     return post
 
@@ -198,8 +208,8 @@ def edit(post_id):
 @bp.route("/post/<objectid:post_id>/delete", methods=("POST",))
 @login_required
 def delete(post_id):
-    """Delete a post and its comments (its author or an admin)."""
-    post = editable_post(post_id)
+    """Delete a post and its comments (its author or a moderator)."""
+    post = editable_post(post_id, "delete_post")
     remove_post(post.id)
     flash("The post is deleted.", "info")
     return redirect(url_for("blog.index"), 303)
@@ -208,9 +218,9 @@ def delete(post_id):
 @bp.route("/post/<objectid:post_id>/comments/<objectid:comment_id>/delete", methods=("POST",))
 @login_required
 def delete_comment(post_id, comment_id):
-    """Delete one comment (the post's author or an admin). Atomic: a comment posted at
-    the same moment is kept."""
-    post = editable_post(post_id)
+    """Delete one comment (the post's author or a moderator). Atomic: a comment posted
+    at the same moment is kept."""
+    post = editable_post(post_id, "moderate_comments")
     if not post.remove_comment(comment_id):
         abort(404)
     flash("The comment is deleted.", "info")

@@ -18,6 +18,7 @@ from .backup import KINDS, BackupError, opened_backup, restore_site
 from .export import export
 from .forms import PASSWORD_MIN
 from .models import USERNAME_PATTERN, User
+from .moderation import roles_cli
 from .seed import seed_posts
 
 
@@ -47,7 +48,7 @@ def create_user(username, admin, email, password):
         )
     if len(password) < PASSWORD_MIN:
         raise click.BadParameter(f"use at least {PASSWORD_MIN} characters.", param_hint="--password")
-    user = User(username=username, email=email.lower() if email else None, is_admin=admin)
+    user = User(username=username, email=email.lower() if email else None, role="admin" if admin else None)
     user.set_password(password)
     try:
         user.save()
@@ -126,5 +127,6 @@ def register(app):
     app.cli.add_command(seed)
     app.cli.add_command(export)
     app.cli.add_command(import_site)
+    app.cli.add_command(roles_cli)
     app.cli.help = "Run and look after a tumblelog: accounts, demo data, backups, maintenance."
     fail_clearly(app.cli)

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from bson import ObjectId
-from flask import url_for
+from flask import current_app, has_app_context, url_for
 from flask_login import UserMixin
 from markupsafe import Markup
 from mongoengine import CASCADE, LookUpError, ValidationError
@@ -20,6 +20,7 @@ from .embeds import VideoURLError, embed_url, parse_video_url, thumbnail_url, wa
 from .extensions import bcrypt, db
 from .keywords import search_terms
 from .markup import render_markdown
+from .permissions import ROLES, allowed
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$"
@@ -37,12 +38,17 @@ MAX_FOLLOWS = 1000  # per kind: tags, bloggers
 # most ~1 MB for the post itself: well under, whatever the text. tests/test_bounded.py
 # builds that post and weighs it.
 MAX_COMMENTS = 1000
+# Comments awaiting review (or marked spam) that a post keeps, beside the published ones:
+# 100 more of the largest comments add 0.9 MB.
+MAX_HELD = 100
 
 
 class CommentsClosed(Exception):
-    """The post has ``MAX_COMMENTS`` comments and takes no more."""
+    """The post takes no more comments: it has ``MAX_COMMENTS``, or its author closed them."""
 
     message = "Comments are closed on this post: it has as many as a post takes."
+    closed_by_author = "The author has closed comments on this post."
+    queue_full = "Too many comments are waiting for review here. Please try again later."
 
 
 def utcnow():
@@ -64,6 +70,11 @@ def http_url_error(url):
     return None
 
 
+def default_role():
+    """The role a new account gets: ``DEFAULT_ROLE`` (author unless configured)."""
+    return current_app.config["DEFAULT_ROLE"] if has_app_context() else "author"
+
+
 @functools.cache
 def _dummy_password_hash():
     """A hash no password matches, made once, for ``User.authenticate``."""
@@ -78,7 +89,9 @@ class User(UserMixin, db.Document):
     username_key = db.StringField(required=True, unique=True)
     email = db.StringField(unique=True, sparse=True, max_length=254)
     password_hash = db.StringField(required=True)
-    is_admin = db.BooleanField(default=False)
+    role = db.StringField(choices=ROLES, default=default_role)
+    # A suspended account cannot sign in or use its tokens; its posts are hidden.
+    suspended = db.BooleanField(default=False)
     created_at = db.DateTimeField(default=utcnow)
     # What the reader follows, kept on the account (which every request loads anyway)
     # so the dashboard is one query; changed only with $addToSet/$pull (see follow.py).
@@ -88,7 +101,9 @@ class User(UserMixin, db.Document):
     # it with $push/$pull): like buttons read it from the account, with no query of their own.
     recent_likes = db.ListField(field=db.ObjectIdField())
 
-    meta = {"collection": "user"}
+    # Not strict: accounts saved before roles still carry ``is_admin`` until
+    # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
+    meta = {"collection": "user", "strict": False, "indexes": ["created_at"]}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,9 +131,18 @@ class User(UserMixin, db.Document):
             return None
         return user if user.check_password(password) else None
 
-    def can_edit(self, post):
-        """Authors manage their own posts; admins manage every post."""
-        return self.is_admin or post.author.pk == self.pk
+    @property
+    def is_active(self):
+        """Flask-Login refuses to sign in an inactive account."""
+        return not self.suspended
+
+    def can(self, permission, thing=None):
+        """May this account do ``permission`` (a name in permissions.py), on ``thing``
+        (a post) when given? Every permission check in the app comes here."""
+        if self.suspended:
+            return False
+        owner = thing is not None and thing.author is not None and thing.author.pk == self.pk
+        return allowed(self.role, permission, owner)
 
 
 class Comment(db.EmbeddedDocument):
@@ -130,6 +154,8 @@ class Comment(db.EmbeddedDocument):
     author = db.LazyReferenceField(document_type=User)
     body = db.StringField(required=True, max_length=COMMENT_MAX)
     created_at = db.DateTimeField(default=utcnow)
+    # None: published. Held and spam comments live in ``Post.held_comments``.
+    state = db.StringField(choices=("held", "spam"))
 
 
 class Post(db.Document):
@@ -141,7 +167,15 @@ class Post(db.Document):
     author_name = db.StringField(required=True)
     tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH), max_length=MAX_TAGS)
     comments = db.EmbeddedDocumentListField(document_type=Comment, max_length=MAX_COMMENTS)
-    comment_count = db.IntField(default=0, min_value=0)
+    comment_count = db.IntField(default=0, min_value=0)  # published comments only
+    # Comments awaiting review, apart from the published ones so that the permalink's
+    # $slice, the counts and the API see only published words. ``held_count`` counts the
+    # ones still "held" (not those marked spam); moderation.py's queue reads it.
+    held_comments = db.EmbeddedDocumentListField(document_type=Comment, max_length=MAX_HELD)
+    held_count = db.IntField(default=0, min_value=0)
+    comments_closed = db.BooleanField(default=False)  # by the post's author
+    # Why the post is out of every list: "suspended" (its author is) or "moderator".
+    hidden = db.StringField(choices=("suspended", "moderator"))
     like_count = db.IntField(default=0)  # kept by $inc beside the Like documents
     # The normalised words of the post's text and tags, for search (keywords.py).
     search_terms = db.ListField(field=db.StringField())
@@ -160,6 +194,8 @@ class Post(db.Document):
             {"fields": ["search_terms", "-created_at", "-id"]},
             # The user page finds posts by the stored name: no account lookup first.
             {"fields": ["author_name", "-created_at", "-id"]},
+            # The moderation queue: posts with comments awaiting review.
+            {"fields": ["-held_count", "-created_at"]},
         ],
     }
 
@@ -168,7 +204,7 @@ class Post(db.Document):
     LIST_ORDER = ("-created_at", "-id")
     # What lists never show: every comment, the Markdown source (they show body_html)
     # and the search index's words.
-    LIST_EXCLUDE = ("comments", "body", "search_terms")
+    LIST_EXCLUDE = ("comments", "held_comments", "body", "search_terms")
 
     def clean(self):
         """Normalise tags (the form already explained any error; this guards the data)."""
@@ -188,7 +224,8 @@ class Post(db.Document):
         MongoEngine refuses to exclude a field a class does not know.
         """
         excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
-        return cls.objects.exclude(*excluded).order_by(*cls.LIST_ORDER)
+        # Hidden posts (by moderators, or of suspended authors) are in no list.
+        return cls.objects(hidden=None).exclude(*excluded).order_by(*cls.LIST_ORDER)
 
     @classmethod
     def _knows_field(cls, name):
@@ -204,21 +241,84 @@ class Post(db.Document):
 
     def add_comment(self, comment):
         """Append ``comment`` atomically; return the post's new comment count, or None
-        if the post has gone meanwhile. Raise ``CommentsClosed`` when the post is full.
+        if the post has gone meanwhile. Raise ``CommentsClosed`` when the post is full
+        or its author closed comments.
 
         A ``$push`` (never load-append-save) so two readers commenting at once both stay,
         and the cap is in the update's filter, so no race can push past it.
         """
         added = (
-            Post.objects(id=self.id, comment_count__lt=MAX_COMMENTS)
+            Post.objects(id=self.id, comment_count__lt=MAX_COMMENTS, comments_closed__ne=True)
             .only("comment_count")
             .modify(push__comments=comment, inc__comment_count=1, new=True)
         )
         if added is not None:
             return added.comment_count
-        if Post.objects(id=self.id).only("id").first() is None:
+        return self._refused(CommentsClosed.message)
+
+    def hold_comment(self, comment):
+        """Keep ``comment`` for review instead of publishing it; return True, or None if
+        the post has gone. Raise ``CommentsClosed`` when comments are closed or
+        ``MAX_HELD`` comments already wait (the filter holds the cap against races)."""
+        comment.state = "held"
+        last_place = f"held_comments.{MAX_HELD - 1}"
+        queue = Post.objects(__raw__={"_id": self.id, last_place: {"$exists": False}, "comments_closed": {"$ne": True}})
+        if queue.update_one(push__held_comments=comment, inc__held_count=1):
+            return True
+        return self._refused(CommentsClosed.queue_full)
+
+    def _refused(self, full_message):
+        """After a refused comment: None if the post is gone, else raise why."""
+        post = Post.objects(id=self.id).only("comments_closed").first()
+        if post is None:
             return None
-        raise CommentsClosed(CommentsClosed.message)
+        raise CommentsClosed(CommentsClosed.closed_by_author if post.comments_closed else full_message)
+
+    def held(self, comment_id):
+        """The held (or spam) comment ``comment_id`` of this loaded post, or None."""
+        return next((c for c in self.held_comments if c.id == comment_id), None)
+
+    def approve_comment(self, comment_id):
+        """Publish a held comment: moved, in one atomic update, from the queue to the
+        end of the thread. False if it is no longer held (someone acted first)."""
+        comment = self.held(comment_id)
+        if comment is None:
+            return False
+        state, comment.state = comment.state, None
+        return bool(
+            Post.objects(__raw__={**self._holding(comment_id, state), "comment_count": {"$lt": MAX_COMMENTS}}).update_one(
+                __raw__={
+                    "$pull": {"held_comments": {"id": comment_id}},
+                    "$push": {"comments": comment.to_mongo()},
+                    "$inc": {"comment_count": 1, "held_count": -int(state == "held")},
+                }
+            )
+        )
+
+    def _holding(self, comment_id, state):
+        """A filter for this post while it still holds ``comment_id`` in ``state``: the
+        update then happens once, however many moderators click at the same moment."""
+        return {"_id": self.id, "held_comments": {"$elemMatch": {"id": comment_id, "state": state}}}
+
+    def mark_spam(self, comment_id):
+        """Mark a held comment as spam: it stays out of the thread and the queue's count."""
+        return bool(
+            Post.objects(__raw__=self._holding(comment_id, "held")).update_one(__raw__={"$set": {"held_comments.$.state": "spam"}, "$inc": {"held_count": -1}})
+        )
+
+    def discard_comment(self, comment_id):
+        """Delete a held or spam comment for good."""
+        comment = self.held(comment_id)
+        if comment is None:
+            return False
+        return bool(
+            Post.objects(__raw__=self._holding(comment_id, comment.state)).update_one(
+                __raw__={
+                    "$pull": {"held_comments": {"id": comment_id}},
+                    "$inc": {"held_count": -int(comment.state == "held")},
+                }
+            )
+        )
 
     @classmethod
     def with_comments(cls, post_id, skip, limit):
@@ -226,14 +326,19 @@ class Post(db.Document):
         or None: one query, whose ``$slice`` keeps a long thread on the server."""
         return (
             cls.objects(id=post_id)
-            .exclude("search_terms")
+            .exclude("search_terms", "held_comments")
             .fields(slice__comments=[skip, limit])
             .first()
         )
 
     @property
     def comments_open(self):
-        return self.comment_count < MAX_COMMENTS
+        return self.comment_count < MAX_COMMENTS and not self.comments_closed
+
+    @property
+    def closed_message(self):
+        """Why this post takes no comment (when ``comments_open`` is false)."""
+        return CommentsClosed.closed_by_author if self.comments_closed else CommentsClosed.message
 
     def remove_comment(self, comment_id):
         """Delete one comment atomically; return False if it (or the post) is gone.

@@ -4,8 +4,9 @@ People never see the honeypot (it is moved off screen and hidden from screen
 readers), so text in it means a form-filling bot. The comment form also carries the
 time it was rendered, signed so it cannot be forged; a comment posted sooner than
 ``COMMENT_MIN_SECONDS`` after that was not typed by a person. Either way the comment
-is dropped quietly: the bot gets the same answer as a real comment, so it learns
-nothing to adapt to.
+is held for a moderator to review (a person may have been caught), and the bot gets
+the same answer as a real comment, so it learns nothing to adapt to. Signed-in
+readers are never timed: a quick reply from an account is a person's.
 """
 import time
 
@@ -29,12 +30,12 @@ def form_time_token():
     return _serializer().dumps(int(clock()))
 
 
-def is_spam(form):
-    """True when a comment form was filled in by a bot (see the module docstring)."""
+def is_spam(form, signed_in=False):
+    """True when a comment form looks filled in by a bot (see the module docstring)."""
     if form[HONEYPOT_FIELD].data:
         return True
     minimum = current_app.config["COMMENT_MIN_SECONDS"]
-    if minimum <= 0:
+    if minimum <= 0 or signed_in:
         return False
     try:
         rendered = _serializer().loads(form.rendered.data or "")

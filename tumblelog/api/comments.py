@@ -5,6 +5,7 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import limiter
 from ..forms import CommentForm
 from ..models import MAX_COMMENTS, Comment, CommentsClosed, Post
+from ..moderation import submit_comment
 from ..ratelimit import TOO_MANY_COMMENTS, config_limit
 from . import ApiError, bp, check_fields, json_object
 from .posts import limit_arg
@@ -62,10 +63,11 @@ def add_comment(post_id):
         raise ApiError(400, "Some fields are not valid.", {name: list(errors) for name, errors in form.errors.items()})
     comment = Comment(body=form.body.data, author=g.api_user, author_name=g.api_user.username)
     try:
-        added = post.add_comment(comment)
+        held, added = submit_comment(post, comment)
     except CommentsClosed as closed:
         raise ApiError(409, str(closed)) from None
     if not added:
         raise ApiError(404, "There is no post with that id.")
     headers = {"Location": url_for("api.list_comments", post_id=post.id)}
-    return jsonify(comment_dict(comment)), 201, headers
+    # 202: accepted, waiting for review (comment_dict says "state": "held").
+    return jsonify(comment_dict(comment)), 202 if held else 201, headers

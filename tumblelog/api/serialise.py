@@ -56,6 +56,7 @@ def comment_dict(comment):
         "id": str(comment.id),
         "author": comment.author_name,
         "body": comment.body,
+        "state": comment.state or "published",
         "created_at": iso(comment.created_at),
     }
 
