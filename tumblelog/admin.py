@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from mongoengine import NotUniqueError
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .auth import safe_next
@@ -42,6 +43,18 @@ def permitted(permission):
     return decorator
 
 
+def options(labels):
+    """A select's choices from ``{value: label}`` (templates read ``labels`` itself)."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+ROLE_LABELS = {role: role.capitalize() for role in ROLES}
+SUSPEND_ACTIONS = {"suspend": "Suspend", "unsuspend": "Unsuspend"}
+QUEUE_ACTIONS = {"approve": "Approve", "spam": "Mark as spam", "delete": "Delete"}
+REPORT_ACTIONS = {"resolve": "Resolve", "hide": "Hide the post and resolve", "dismiss": "Dismiss"}
+HIDE_ACTIONS = {"hide": "Hide", "unhide": "Unhide"}
+
+
 class ReasonForm(FlaskForm):
     """Why a moderator acts: optional, kept in the audit log."""
 
@@ -49,17 +62,17 @@ class ReasonForm(FlaskForm):
 
 
 class RoleForm(ReasonForm):
-    role = SelectField("Role", choices=[(role, role.capitalize()) for role in ROLES])
+    role = SelectField("Role", choices=options(ROLE_LABELS))
 
 
 class SuspendForm(ReasonForm):
-    action = SelectField(choices=[("suspend", "Suspend"), ("unsuspend", "Unsuspend")])
+    action = SelectField(choices=options(SUSPEND_ACTIONS))
 
 
 class QueueForm(ReasonForm):
     """Act on the ticked held comments of one post (``comment`` may repeat)."""
 
-    action = SelectField("With the ticked comments", choices=[("approve", "Approve"), ("spam", "Mark as spam"), ("delete", "Delete")])
+    action = SelectField("With the ticked comments", choices=options(QUEUE_ACTIONS))
 
 
 class ReportForm(FlaskForm):
@@ -69,13 +82,11 @@ class ReportForm(FlaskForm):
 
 
 class ResolveForm(ReasonForm):
-    action = SelectField(
-        choices=[("resolve", "Resolve"), ("hide", "Hide the post and resolve"), ("dismiss", "Dismiss")]
-    )
+    action = SelectField(choices=options(REPORT_ACTIONS))
 
 
 class HideForm(ReasonForm):
-    action = SelectField(choices=[("hide", "Hide"), ("unhide", "Unhide")])
+    action = SelectField(choices=options(HIDE_ACTIONS))
 
 
 class SettingsForm(FlaskForm):
@@ -178,7 +189,7 @@ def comments():
         .order_by("-held_count", "-created_at")
         .limit(QUEUE_POSTS_SHOWN)
     )
-    return render_template("admin/comments.html", posts=posts, form=QueueForm())
+    return render_template("admin/comments.html", posts=posts, actions=QUEUE_ACTIONS)
 
 
 @bp.route("/admin/reports")
@@ -186,7 +197,7 @@ def comments():
 def reports():
     """Open reports, oldest first: the longest waiting are seen to first."""
     open_reports = Report.objects(state="open").order_by("created_at").limit(REPORTS_SHOWN)
-    return render_template("admin/reports.html", reports=open_reports, form=ResolveForm())
+    return render_template("admin/reports.html", reports=open_reports, actions=REPORT_ACTIONS)
 
 
 @bp.route("/admin/reports/<objectid:report_id>", methods=("POST",))
@@ -270,9 +281,9 @@ def held(post_id):
         done = sum(bool(act(comment_id)) for comment_id in ids)
         if done:
             record(current_user, f"comments {form.action.data}", f"{done} on post {post.id}", form.reason.data)
-        flash(f"{done} comment{'' if done == 1 else 's'}: {dict(form.action.choices)[form.action.data].lower()}.", "success")
+        flash(f"{done} comment{'' if done == 1 else 's'}: {QUEUE_ACTIONS[form.action.data].lower()}.", "success")
         return redirect(safe_next(request.form.get("next") or url_for("admin.held", post_id=post.id)), 303)
-    return render_template("admin/held.html", post=post, form=form), form_status(form)
+    return render_template("admin/held.html", post=post, actions=QUEUE_ACTIONS), form_status(form)
 
 
 @bp.route("/post/<objectid:post_id>/comments/close", methods=("POST",))

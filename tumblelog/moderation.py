@@ -102,10 +102,11 @@ def migrate_roles():
     """Give every account a role: ``is_admin`` ones become admins, the others authors
     (what every account could do before roles). Idempotent; returns how many changed."""
     users = User._get_collection()
-    admins = users.update_many({"is_admin": True}, {"$set": {"role": "admin"}, "$unset": {"is_admin": ""}})
-    others = users.update_many({"is_admin": {"$exists": True}}, {"$unset": {"is_admin": ""}})
-    roleless = users.update_many({"role": {"$exists": False}}, {"$set": {"role": "author"}})
-    return admins.modified_count + others.modified_count + roleless.modified_count
+    waiting = users.count_documents({"$or": [{"is_admin": {"$exists": True}}, {"role": {"$exists": False}}]})
+    users.update_many({"is_admin": True}, {"$set": {"role": "admin"}, "$unset": {"is_admin": ""}})
+    users.update_many({"is_admin": {"$exists": True}}, {"$unset": {"is_admin": ""}})
+    users.update_many({"role": {"$exists": False}}, {"$set": {"role": "author"}})
+    return waiting
 
 
 @click.group("roles")
