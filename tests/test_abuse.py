@@ -172,23 +172,24 @@ def test_trapped_comments_are_held_quietly(spam_app, change):
     assert held(spam_app) == ["Buy now"]
 
 
-def test_a_signed_in_reader_who_replies_at_once_is_published(spam_app):
+def signed_in_form(spam_app):
+    """A client signed in as sam, and the comment form's fields as his browser has them."""
     client = spam_app.test_client()
     with spam_app.app_context():
         make_user("sam")
     AuthActions(client).login("sam")
-    data = comment_form(client, spam_app.post)
+    return client, comment_form(client, spam_app.post)
+
+
+def test_a_signed_in_reader_who_replies_at_once_is_published(spam_app):
+    client, data = signed_in_form(spam_app)
     response = client.post(f"/post/{spam_app.post.id}/comments", data={**data, "body": "Quick!"})
     assert "Your comment is posted." in page(client.get(response.headers["Location"])).get_text()
     assert (posted(spam_app), held(spam_app)) == (["Quick!"], [])
 
 
 def test_a_signed_in_reader_who_fills_the_honeypot_is_held(spam_app):
-    client = spam_app.test_client()
-    with spam_app.app_context():
-        make_user("sam")
-    AuthActions(client).login("sam")
-    data = comment_form(client, spam_app.post)
+    client, data = signed_in_form(spam_app)
     client.post(f"/post/{spam_app.post.id}/comments", data={**data, "body": "Hmm", "website": "x"})
     assert (posted(spam_app), held(spam_app)) == ([], ["Hmm"])
 

@@ -14,6 +14,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .auth import safe_next
+from .blog import editable_post
 from .forms import form_status, strip_text
 from .models import MAX_HELD, Post, User
 from .moderation import REASON_MAX, AuditEntry, Report, SiteSettings, record, set_suspended
@@ -260,20 +261,12 @@ def audit():
 # --- moderation reached from a post ------------------------------------------
 
 
-def post_for(post_id, permission, *fields):
-    """The post (only ``fields``), if the signed-in user has ``permission`` on it."""
-    post = Post.objects(id=post_id).only("id", "author", *fields).first_or_404()
-    if not current_user.can(permission, post):
-        abort(403)
-    return post
-
-
 @bp.route("/post/<objectid:post_id>/held", methods=("GET", "POST"))
 @login_required
 def held(post_id):
     """A post's comments awaiting review, for its author and moderators: approve, mark
     as spam or delete the ticked ones."""
-    post = post_for(post_id, "moderate_comments", "author_name", "held_comments", "held_count", "created_at")
+    post = editable_post(post_id, "moderate_comments", only=("author_name", "held_comments", "held_count"))
     form = QueueForm()
     if form.validate_on_submit():
         ids = [ObjectId(value) for value in request.form.getlist("comment")[:MAX_HELD] if ObjectId.is_valid(value)]
@@ -290,7 +283,7 @@ def held(post_id):
 @login_required
 def close_comments(post_id):
     """Close or reopen a post's comments (``action=close|open``; its author or a moderator)."""
-    post = post_for(post_id, "close_comments", "comments_closed")
+    post = editable_post(post_id, "close_comments", only=("comments_closed",))
     closing = request.form.get("action", "close" if not post.comments_closed else "open") == "close"
     Post.objects(id=post.id).update_one(set__comments_closed=closing)
     flash("Comments are closed." if closing else "Comments are open again.", "success")

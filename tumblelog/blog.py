@@ -181,9 +181,12 @@ def create(post_type):
     return render_template("blog/edit.html", form=form, post_type=post_type, post=None), form_status(form)
 
 
-def editable_post(post_id, permission="edit_post"):
-    """The post, if the signed-in user has ``permission`` on it: 404 if missing, 403 if not."""
-    post = Post.objects(id=post_id).exclude("comments", "held_comments").first_or_404()
+def editable_post(post_id, permission="edit_post", only=()):
+    """The post (with ``only`` those fields when named, else all but its comments), if the
+    signed-in user has ``permission`` on it: 404 if missing, 403 if not."""
+    posts = Post.objects(id=post_id)
+    posts = posts.only("author", *only) if only else posts.exclude("comments", "held_comments")
+    post = posts.first_or_404()
     if not current_user.can(permission, post):
         abort(403)
     return post
