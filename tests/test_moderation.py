@@ -5,11 +5,15 @@ import pytest
 from bson import ObjectId
 
 from api_helpers import ApiClient
+from bench.indexes import unserved
+from bench.meter import METER, install
 from conftest import AuthActions, page
 from factories import add_comments, make_post, make_user
 from tumblelog.models import MAX_HELD, Comment, Post, User
 from tumblelog.moderation import AuditEntry, Report, SiteSettings
 from tumblelog.permissions import PERMISSIONS
+
+install()  # at import, before any app here connects, so pymongo's listener sees it
 
 # --- who may do what --------------------------------------------------------------------
 #
@@ -415,3 +419,40 @@ def test_the_permalink_stays_one_query_with_held_comments(app):
     loaded = Post.with_comments(post.id, 0, 50)
     assert [c.body for c in loaded.comments] == ["comment 1", "comment 2", "comment 3"]
     assert loaded.held_comments == []
+
+
+# --- round trips ----------------------------------------------------------------------------
+
+
+CONSOLE = ["/admin", "/admin/users", "/admin/users?q=user", "/admin/users/user0", "/admin/comments",
+           "/admin/reports", "/admin/audit", "/admin/settings"]
+
+
+def console_costs(app_factory, size):
+    """The database operations of each console page with ``size`` users, posts with held
+    comments, reports and audit entries."""
+    app = app_factory()
+    client = app.test_client()
+    with app.app_context():
+        root = make_user("root", is_admin=True)
+        for n in range(size):
+            post = make_post("quote", author=make_user(f"user{n}"))
+            post.hold_comment(Comment(author_name="bot", body="held"))
+            Report(post=post, reporter=root, reporter_name="root", reason="spam").save()
+            AuditEntry(actor=root, actor_name="root", action="hide", target=f"post {post.id}").save()
+    AuthActions(client).login("root")
+    costs = {}
+    for url in CONSOLE + [f"/post/{post.id}/held"]:
+        client.get(url)  # collections and their indexes made: not the page's cost
+        with METER.recording() as operations:
+            assert client.get(url).status_code == 200
+        costs[url.replace(str(post.id), "<id>")] = operations
+    return costs
+
+
+def test_console_pages_cost_the_same_however_much_waits(app_factory):
+    small, large = console_costs(app_factory, 3), console_costs(app_factory, 12)
+    assert {url: len(ops) for url, ops in large.items()} == {url: len(ops) for url, ops in small.items()}
+    assert max(len(ops) for ops in large.values()) <= 4
+    every = [op for ops in large.values() for op in ops]
+    assert [(op.collection, op.filter, op.sort) for op in unserved(every)] == []

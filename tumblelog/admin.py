@@ -126,12 +126,12 @@ def index():
 def users():
     """Accounts, newest first; ``?q=`` finds names starting with the text."""
     query = request.args.get("q", "").strip()[:32]
-    found = User.objects
-    if query:
-        found = found(username_key__startswith=query.lower())
+    found = User.objects.order_by("-created_at")
+    if query:  # a prefix of the unique name index, read in its order
+        found = User.objects(username_key__startswith=query.lower()).order_by("username_key")
     return render_template(
         "admin/users.html",
-        users=found.order_by("-created_at").only("username", "role", "suspended", "created_at").limit(USERS_SHOWN),
+        users=found.only("username", "role", "suspended", "created_at").limit(USERS_SHOWN),
         query=query,
     )
 

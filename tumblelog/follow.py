@@ -6,8 +6,6 @@ an ``$or`` of ``tags $in`` and ``author $in`` that MongoDB answers from the two
 list indexes, however many things are followed. The lists change only with
 ``$addToSet``/``$pull``, never load-append-save, and are capped at ``MAX_FOLLOWS``.
 """
-from functools import reduce
-from operator import or_
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -116,7 +114,7 @@ def dashboard_query(user):
         clauses.append(Q(tags__in=user.followed_tags))
     if user.followed_users:
         clauses.append(Q(author__in=user.followed_users))
-    return Post.listing().filter(reduce(or_, clauses)) if clauses else None
+    return Post.listing(any_of=clauses) if clauses else None
 
 
 @bp.route("/dashboard")

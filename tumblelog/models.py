@@ -6,6 +6,7 @@ author (``author_name`` is copied at save; usernames never change) and never loa
 comments (``comment_count`` is kept beside them with ``$inc``).
 """
 import functools
+import operator
 import secrets
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ from bson import ObjectId
 from flask import current_app, has_app_context, url_for
 from flask_login import UserMixin
 from markupsafe import Markup
-from mongoengine import CASCADE, LookUpError, ValidationError
+from mongoengine import CASCADE, LookUpError, Q, ValidationError
 
 from .embeds import VideoURLError, embed_url, parse_video_url, thumbnail_url, watch_url
 from .extensions import bcrypt, db
@@ -188,12 +189,16 @@ class Post(db.Document):
         # Every list query spans all types, so a _cls prefix would only get in the way.
         "index_cls": False,
         "indexes": [
-            {"fields": ["-created_at", "-id"]},
-            {"fields": ["tags", "-created_at", "-id"]},
-            {"fields": ["author", "-created_at", "-id"]},
-            {"fields": ["search_terms", "-created_at", "-id"]},
+            # Every list asks for posts that are not hidden (hidden: null) first, so
+            # hidden ones are skipped on the index, never fetched and dropped.
+            {"fields": ["hidden", "-created_at", "-id"]},
+            {"fields": ["hidden", "tags", "-created_at", "-id"]},
+            {"fields": ["hidden", "author", "-created_at", "-id"]},
+            {"fields": ["hidden", "search_terms", "-created_at", "-id"]},
             # The user page finds posts by the stored name: no account lookup first.
-            {"fields": ["author_name", "-created_at", "-id"]},
+            {"fields": ["hidden", "author_name", "-created_at", "-id"]},
+            # A blogger's posts, hidden or not (the console, suspensions, export).
+            {"fields": ["author", "-created_at", "-id"]},
             # The moderation queue: posts with comments awaiting review.
             {"fields": ["-held_count", "-created_at"]},
         ],
@@ -216,16 +221,21 @@ class Post(db.Document):
         self.search_terms = search_terms(*fields, *self.tags)
 
     @classmethod
-    def listing(cls, keep=()):
+    def listing(cls, keep=(), any_of=()):
         """Posts newest first, without what lists never show (``LIST_EXCLUDE``) unless
-        named in ``keep`` (the API shows the Markdown source, for one).
+        named in ``keep`` (the API shows the Markdown source, for one), and never a
+        hidden one. ``any_of``: Q clauses of which a post must match one (the dashboard);
+        the hidden test goes into each, so that each is one range of one index.
 
         On one type (``ImagePost.listing()``) only the fields that type has are named:
         MongoEngine refuses to exclude a field a class does not know.
         """
         excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
         # Hidden posts (by moderators, or of suspended authors) are in no list.
-        return cls.objects(hidden=None).exclude(*excluded).order_by(*cls.LIST_ORDER)
+        shown = Q(hidden=None)
+        if any_of:
+            shown = functools.reduce(operator.or_, (clause & Q(hidden=None) for clause in any_of))
+        return cls.objects(shown).exclude(*excluded).order_by(*cls.LIST_ORDER)
 
     @classmethod
     def _knows_field(cls, name):
