@@ -421,6 +421,50 @@ def test_the_permalink_stays_one_query_with_held_comments(app):
     assert loaded.held_comments == []
 
 
+# --- blocks --------------------------------------------------------------------------------
+
+
+def test_a_blocked_reader_can_no_longer_comment_on_or_like_the_blockers_posts(app):
+    alice, bob = make_user("alice"), make_user("bob")
+    post = make_post("quote", author=alice)
+    other = make_post("quote", author=make_user("carol"))
+    alices, bobs = app.test_client(), app.test_client()
+    AuthActions(alices).login("alice")
+    AuthActions(bobs).login("bob")
+    bobs.post("/user/alice/follow")
+    alices.post("/user/bob/follow")
+    button = page(alices.get("/user/bob")).select_one("form.block-form")
+    assert button.select_one("button").get_text() == "Block"
+    alices.post(button["action"], data={"action": "block"})
+    assert page(alices.get("/user/bob")).select_one("form.block-form button").get_text() == "Unblock"
+
+    refused = bobs.post(f"/post/{post.id}/comments", data={"body": "Hey"})
+    assert refused.status_code == 403
+    assert "blocked you" in page(refused).select_one(".field__errors").get_text()
+    liked = bobs.post(f"/post/{post.id}/like", data={"action": "like"}, follow_redirects=True)
+    assert "blocked you" in page(liked).select_one(".flashes").get_text()
+    api = ApiClient(bobs)
+    api.token_for("bob")
+    assert api.post(f"/posts/{post.id}/comments", json={"body": "Hey"}).status_code == 403
+    assert api.post(f"/posts/{post.id}/like", json={"liked": True}).status_code == 403
+    stored = Post.objects.get(id=post.id)
+    assert (stored.comment_count, stored.held_count, stored.like_count) == (0, 0, 0)
+    # Others' posts are open to bob as before; neither follows the other any more.
+    assert bobs.post(f"/post/{other.id}/comments", data={"body": "Hi"}).status_code == 303
+    assert User.by_username("bob").followed_users == User.by_username("alice").followed_users == []
+
+    alices.post(button["action"], data={"action": "unblock"})
+    assert bobs.post(f"/post/{post.id}/comments", data={"body": "Friends again"}).status_code == 303
+
+
+def test_nobody_blocks_themself(client, auth):
+    make_user("alice")
+    auth.login("alice")
+    assert page(client.get("/user/alice")).select_one("form.block-form") is None
+    client.post("/user/alice/block", data={"action": "block"})
+    assert User.by_username("alice").blocked_users == []
+
+
 # --- round trips ----------------------------------------------------------------------------
 
 

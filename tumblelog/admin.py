@@ -15,8 +15,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .auth import safe_next
 from .blog import editable_post
+from .follow import page_blogger_id, set_following, wanted_state
 from .forms import form_status, strip_text
-from .models import MAX_HELD, Post, User
+from .models import MAX_FOLLOWS, MAX_HELD, Post, User
 from .moderation import REASON_MAX, AuditEntry, Report, SiteSettings, record, set_suspended
 from .permissions import ROLES
 
@@ -308,3 +309,36 @@ def report(post_id):
     return render_template("admin/report.html", post=post, form=form), form_status(form)
 
 
+
+
+@bp.route("/user/<username>/block", methods=("POST",))
+@login_required
+def block(username):
+    """Block or unblock a blogger (``action=block|unblock``; a bare POST toggles). A
+    blocked account cannot comment on or like your posts; blocking ends following both
+    ways, so neither dashboard shows the other."""
+    other = user_or_404(username)
+    back = safe_next(request.form.get("next") or url_for("blog.user", username=other.username))
+    if other.id == current_user.id:
+        flash("You cannot block yourself.", "info")
+        return redirect(back, 303)
+    blocking = wanted_state(lambda: other.id in current_user.blocked_users, "block", "unblock")
+    if not set_following("blocked_users", other.id, blocking):
+        flash(f"You already block {MAX_FOLLOWS} accounts; unblock someone first.", "info")
+    elif blocking:
+        set_following("followed_users", other.id, False)
+        User.objects(id=other.id).update_one(pull__followed_users=current_user.id)
+        flash(f"You block {other.username}: they cannot comment on or like your posts.", "success")
+    else:
+        flash(f"You no longer block {other.username}.", "success")
+    return redirect(back, 303)
+
+
+@bp.app_template_global()
+def block_state(page, author=None):
+    """``(url, blocking)`` for the Block button of another blogger's page, or None."""
+    user_id = page_blogger_id(page, author)
+    if user_id is None or current_user.is_anonymous or user_id == current_user.id:
+        return None
+    username = (request.view_args or {})["username"]
+    return url_for("admin.block", username=username), user_id in current_user.blocked_users

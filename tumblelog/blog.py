@@ -20,7 +20,7 @@ from .extensions import limiter
 from .forms import POST_FORMS, CommentForm, form_status
 from .lookups import tag_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
-from .moderation import submit_comment
+from .moderation import Blocked, submit_comment
 from .paging import CommentPage, page_number, page_of, paging_args
 from .ratelimit import TOO_MANY_COMMENTS, config_limit
 from .spam import is_spam
@@ -122,6 +122,9 @@ def comment(post_id):
         except CommentsClosed as closed:
             form.body.errors.append(str(closed))
             return permalink(post_id, form, 409)
+        except Blocked as blocked:
+            form.body.errors.append(str(blocked))
+            return permalink(post_id, form, 403)
         if result is None:
             abort(404)
         if held and not trapped:

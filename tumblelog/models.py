@@ -101,6 +101,9 @@ class User(UserMixin, db.Document):
     # The posts this reader liked most recently, oldest first and capped (likes.py keeps
     # it with $push/$pull): like buttons read it from the account, with no query of their own.
     recent_likes = db.ListField(field=db.ObjectIdField())
+    # Accounts this one blocks: they cannot comment on or like its posts. Capped and
+    # changed like the follows (follow.set_following).
+    blocked_users = db.ListField(field=db.ObjectIdField(), max_length=MAX_FOLLOWS)
 
     # Not strict: accounts saved before roles still carry ``is_admin`` until
     # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
@@ -131,6 +134,11 @@ class User(UserMixin, db.Document):
             bcrypt.check_password_hash(_dummy_password_hash(), password)
             return None
         return user if user.check_password(password) else None
+
+    @classmethod
+    def blocks(cls, blocker_id, user_id):
+        """Does account ``blocker_id`` block ``user_id``? One query by id."""
+        return cls.objects(id=blocker_id, blocked_users=user_id).only("id").first() is not None
 
     @property
     def is_active(self):

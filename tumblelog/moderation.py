@@ -121,11 +121,25 @@ def migrate_command():
     click.echo(f"Updated {migrate_roles()} accounts.")
 
 
+class Blocked(Exception):
+    """The post's author blocks the account that wants to comment on or like it."""
+
+    message = "The author of this post has blocked you: you cannot comment on or like their posts."
+
+
+def refuse_if_blocked(post, user):
+    """Raise ``Blocked`` when ``post``'s author blocks ``user`` (an account, or None)."""
+    if user is not None and User.blocks(post.author.pk, user.pk):
+        raise Blocked(Blocked.message)
+
+
 def submit_comment(post, comment, trapped=False):
     """Publish ``comment``, or hold it for review when a spam trap caught it or the
     site's comment policy says so: nobody's words are dropped. Return ``(held,
     result)``: ``result`` is None when the post has gone, else the new comment count
-    (published) or True (held). Raise ``CommentsClosed`` as ``Post.add_comment`` does."""
+    (published) or True (held). Raise ``CommentsClosed`` as ``Post.add_comment`` does,
+    and ``Blocked`` when the post's author blocks the commenter."""
+    refuse_if_blocked(post, comment.author)
     if trapped or SiteSettings.current().holds(comment.body, anonymous=comment.author is None):
         return True, post.hold_comment(comment)
     return False, post.add_comment(comment)

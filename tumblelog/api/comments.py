@@ -5,7 +5,7 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import limiter
 from ..forms import CommentForm
 from ..models import MAX_COMMENTS, Comment, CommentsClosed, Post
-from ..moderation import submit_comment
+from ..moderation import Blocked, submit_comment
 from ..ratelimit import TOO_MANY_COMMENTS, config_limit
 from . import ApiError, bp, check_fields, json_object
 from .posts import limit_arg
@@ -55,7 +55,7 @@ def list_comments(post_id):
 @token_required
 def add_comment(post_id):
     """Comment as the token's user: ``{"body": "…"}``, checked by the HTML comment form."""
-    post = post_or_404(post_id, "id")
+    post = post_or_404(post_id, "id", "author")
     data = json_object()
     check_fields(data, {"body"})
     form = CommentForm(formdata=MultiDict(data), meta={"csrf": False})
@@ -66,6 +66,8 @@ def add_comment(post_id):
         held, added = submit_comment(post, comment)
     except CommentsClosed as closed:
         raise ApiError(409, str(closed)) from None
+    except Blocked as blocked:
+        raise ApiError(403, str(blocked)) from None
     if not added:
         raise ApiError(404, "There is no post with that id.")
     headers = {"Location": url_for("api.list_comments", post_id=post.id)}
