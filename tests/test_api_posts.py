@@ -23,7 +23,7 @@ EXPECTED = {
     },
     "quote": {"quote": "Simple is better than complex.", "source": "The Zen of Python"},
 }
-COMMON = {"id", "type", "author", "created_at", "updated_at", "tags", "comment_count", "like_count", "url"}
+COMMON = {"id", "type", "author", "created_at", "updated_at", "tags", "labels", "comment_count", "like_count", "url"}
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ ALLOWED = {
     "delete_post": {"admin", "moderator", "owner"},
     "moderate_comments": {"admin", "moderator", "owner"},
     "close_comments": {"admin", "moderator", "owner"},
+    "label_post": {"admin", "moderator", "owner"},
     "moderate": {"admin", "moderator"},
     "change_role": {"admin"},
     "site_settings": {"admin"},
@@ -48,6 +49,7 @@ def try_action(client, action, post, comment):
         "delete_post": lambda: client.post(f"/post/{post.id}/delete"),
         "moderate_comments": lambda: client.post(f"/post/{post.id}/comments/{comment.id}/delete"),
         "close_comments": lambda: client.post(f"/post/{post.id}/comments/close"),
+        "label_post": lambda: client.post(f"/post/{post.id}/labels", data={"labels": "mature"}),
         "moderate": lambda: client.get("/admin/users"),
         "change_role": lambda: client.post("/admin/users/bob/role", data={"role": "reader"}),
         "site_settings": lambda: client.get("/admin/settings"),
@@ -463,6 +465,43 @@ def test_nobody_blocks_themself(client, auth):
     assert page(client.get("/user/alice")).select_one("form.block-form") is None
     client.post("/user/alice/block", data={"action": "block"})
     assert User.by_username("alice").blocked_users == []
+
+
+# --- content labels ------------------------------------------------------------------------
+
+
+def test_a_labelled_post_waits_behind_a_click_through_everywhere(client, auth):
+    post = make_post("quote", author=make_user("alice"), tags=["art"])
+    auth.login("alice")
+    form = page(client.get(f"/post/{post.id}")).select_one(".post-labels form")
+    client.post(form["action"], data={"labels": ["violence", "mature"]})
+    auth.logout()
+    for url in ["/", "/tag/art", "/user/alice", f"/post/{post.id}"]:
+        gate = page(client.get(url)).select_one(f"#post-{post.id} details.label-gate")
+        assert gate.select_one("summary").get_text() == "Content: Mature, Violence. Show the post"
+        assert gate.select_one("blockquote")  # the post itself is inside
+    assert client.get(f"/api/v1/posts/{post.id}").json["labels"] == ["mature", "violence"]
+    feed = client.get("/feed.atom").get_data(as_text=True)
+    assert 'term="mature" label="Mature"' in feed
+
+
+def test_a_moderator_labels_a_post_and_it_is_logged(client, auth):
+    post = make_post("quote", author=make_user("alice"))
+    make_user("mod", role="moderator")
+    auth.login("mod")
+    client.post(f"/post/{post.id}/labels", data={"labels": "drug-use"})
+    assert Post.objects.get(id=post.id).labels == ["drug-use"]
+    assert (AuditEntry.objects.get().action, AuditEntry.objects.get().reason) == ("labels", "drug-use")
+    client.post(f"/post/{post.id}/labels", data={})
+    assert Post.objects.get(id=post.id).labels == []
+
+
+@pytest.mark.parametrize("labels", [["gore"], ["mature", "<script>"], [""]])
+def test_unknown_labels_are_refused(client, auth, labels):
+    post = make_post("quote", author=make_user("alice"))
+    auth.login("alice")
+    assert client.post(f"/post/{post.id}/labels", data={"labels": labels}).status_code == 400
+    assert Post.objects.get(id=post.id).labels == []
 
 
 # --- round trips ----------------------------------------------------------------------------

@@ -17,11 +17,12 @@ from .auth import safe_next
 from .blog import editable_post
 from .follow import page_blogger_id, set_following, wanted_state
 from .forms import form_status, strip_text
-from .models import MAX_FOLLOWS, MAX_HELD, Post, User
+from .models import CONTENT_LABELS, MAX_FOLLOWS, MAX_HELD, Post, User
 from .moderation import REASON_MAX, AuditEntry, Report, SiteSettings, record, set_suspended
 from .permissions import ROLES
 
 bp = Blueprint("admin", __name__)
+bp.add_app_template_global(CONTENT_LABELS, "CONTENT_LABELS")
 
 USERS_SHOWN = 50
 AUDIT_SHOWN = 100
@@ -342,3 +343,19 @@ def block_state(page, author=None):
         return None
     username = (request.view_args or {})["username"]
     return url_for("admin.block", username=username), user_id in current_user.blocked_users
+
+
+@bp.route("/post/<objectid:post_id>/labels", methods=("POST",))
+@login_required
+def labels(post_id):
+    """Set a post's content labels (``labels``, repeated; none clears them): its author
+    or a moderator."""
+    post = editable_post(post_id, "label_post", only=("labels",))
+    chosen = set(request.form.getlist("labels"))
+    if not chosen <= set(CONTENT_LABELS):
+        abort(400, "Unknown content label.")
+    Post.objects(id=post.id).update_one(set__labels=[label for label in CONTENT_LABELS if label in chosen])
+    if post.author.pk != current_user.id:
+        record(current_user, "labels", f"post {post.id}", ", ".join(sorted(chosen)) or "none")
+    flash("The content labels are saved.", "success")
+    return redirect(url_for("blog.show", post_id=post.id), 303)

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from werkzeug.http import is_resource_modified
 
 from .lookups import tag_or_404, user_or_404
-from .models import Post, utcnow
+from .models import CONTENT_LABELS, Post, utcnow
 from .templating import POST_TYPE_LABELS, as_utc
 
 bp = Blueprint("feeds", __name__)
@@ -69,6 +69,8 @@ def add_entry(feed, post):
     add(author, "uri", url_for("blog.user", username=post.author_name, _external=True))
     for tag in post.tags:
         add(entry, "category", term=tag, scheme=url_for("blog.index", _external=True) + "tag/")
+    for label in post.labels or ():
+        add(entry, "category", term=label, label=CONTENT_LABELS[label], scheme=url_for("blog.index", _external=True) + "labels/")
     add(entry, "content", render_template(f"feeds/_{post.type}.html", post=post), type="html")
 
 

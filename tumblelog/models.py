@@ -42,6 +42,9 @@ MAX_COMMENTS = 1000
 # Comments awaiting review (or marked spam) that a post keeps, beside the published ones:
 # 100 more of the largest comments add 0.9 MB.
 MAX_HELD = 100
+# Content labels (Tumblr's four): the author or a moderator sets them; readers see a
+# labelled post behind a click-through.
+CONTENT_LABELS = {"mature": "Mature", "violence": "Violence", "drug-use": "Drug use", "sexual-themes": "Sexual themes"}
 
 
 class CommentsClosed(Exception):
@@ -183,6 +186,7 @@ class Post(db.Document):
     held_comments = db.EmbeddedDocumentListField(document_type=Comment, max_length=MAX_HELD)
     held_count = db.IntField(default=0, min_value=0)
     comments_closed = db.BooleanField(default=False)  # by the post's author
+    labels = db.ListField(field=db.StringField(choices=tuple(CONTENT_LABELS)), max_length=len(CONTENT_LABELS))
     # Why the post is out of every list: "suspended" (its author is) or "moderator".
     hidden = db.StringField(choices=("suspended", "moderator"))
     like_count = db.IntField(default=0)  # kept by $inc beside the Like documents
@@ -352,6 +356,11 @@ class Post(db.Document):
     @property
     def comments_open(self):
         return self.comment_count < MAX_COMMENTS and not self.comments_closed
+
+    @property
+    def label_names(self):
+        """The post's content labels as readers read them, e.g. "Mature, Violence"."""
+        return ", ".join(CONTENT_LABELS[label] for label in self.labels or ())
 
     @property
     def closed_message(self):

@@ -11,7 +11,7 @@ ROLES = ("admin", "moderator", "author", "reader")  # most rights first
 _READER = frozenset({"report"})
 _AUTHOR = _READER | {"post"}
 # Moderators look after other people's words: comments, reports, suspensions, hiding.
-_MODERATOR = _AUTHOR | {"moderate", "delete_post", "moderate_comments", "close_comments"}
+_MODERATOR = _AUTHOR | {"moderate", "delete_post", "moderate_comments", "close_comments", "label_post"}
 # Only admins change other people's posts, roles and the site's settings, and read the audit log.
 _ADMIN = _MODERATOR | {"edit_post", "change_role", "site_settings", "read_audit"}
 
@@ -19,7 +19,7 @@ RIGHTS = {"admin": _ADMIN, "moderator": _MODERATOR, "author": _AUTHOR, "reader":
 PERMISSIONS = _ADMIN
 
 # Rights an account has on its own posts even when its role lacks them.
-OWNER_RIGHTS = frozenset({"edit_post", "delete_post", "moderate_comments", "close_comments"})
+OWNER_RIGHTS = frozenset({"edit_post", "delete_post", "moderate_comments", "close_comments", "label_post"})
 
 
 def allowed(role, permission, owner=False):

@@ -33,6 +33,7 @@ def post_dict(post):
         "created_at": iso(post.created_at),
         "updated_at": iso(post.updated_at),
         "tags": list(post.tags),
+        "labels": list(post.labels or []),
         "comment_count": post.comment_count,
         "like_count": post.like_count,
         "url": url_for("blog.show", post_id=post.id, _external=True),
