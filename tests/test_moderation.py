@@ -504,6 +504,32 @@ def test_unknown_labels_are_refused(client, auth, labels):
     assert Post.objects.get(id=post.id).labels == []
 
 
+def test_readers_choose_to_show_blur_or_hide_each_label(client, auth):
+    mature = make_post("quote", author=make_user("alice"), quote="Mature words", labels=["mature"])
+    violent = make_post("quote", quote="Violent words", labels=["violence", "mature"])
+    plain = make_post("quote", quote="Plain words")
+    make_user("rita", role="reader")
+    auth.login("rita")
+    form = page(client.get("/labels")).select_one("main form")
+    assert form.select_one("select[name=mature] option[selected]")["value"] == "blur"
+    response = client.post("/labels", data={"mature": "show", "violence": "hide", "drug_use": "blur", "sexual_themes": "blur"})
+    assert response.status_code == 303
+    front = page(client.get("/"))
+    shown = {article["data-post-id"]: bool(article.select_one("details.label-gate")) for article in front.select("article.post")}
+    # mature only: shown plainly; violence and mature: the strictest choice, hidden; plain: as ever.
+    assert shown == {str(mature.id): False, str(plain.id): False}
+    # A permalink is asked for by name: it blurs rather than hides.
+    assert page(client.get(f"/post/{violent.id}")).select_one("details.label-gate")
+
+
+@pytest.mark.parametrize("value", ["", "nuke", "SHOW"])
+def test_a_label_choice_must_be_one_of_three(client, auth, value):
+    make_user("rita", role="reader")
+    auth.login("rita")
+    assert client.post("/labels", data={"mature": value, "violence": "show", "drug_use": "show", "sexual_themes": "show"}).status_code == 422
+    assert User.by_username("rita").label_choices == {}
+
+
 # --- round trips ----------------------------------------------------------------------------
 
 

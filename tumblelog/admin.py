@@ -105,6 +105,22 @@ class SettingsForm(FlaskForm):
     signups_open = BooleanField("Anyone may create an account")
 
 
+VIEW_LABELS = {"show": "Show", "blur": "Blur behind a click-through", "hide": "Hide from lists"}
+
+
+class LabelChoicesForm(FlaskForm):
+    """One select per content label (fields named like the labels, "-" as "_")."""
+
+    @classmethod
+    def field_name(cls, label):
+        return label.replace("-", "_")
+
+
+for _label, _name in CONTENT_LABELS.items():
+    setattr(LabelChoicesForm, LabelChoicesForm.field_name(_label),
+            SelectField(_name, choices=options(VIEW_LABELS), default="blur"))
+
+
 def user_or_404(username):
     return User.by_username(username) or abort(404)
 
@@ -359,3 +375,21 @@ def labels(post_id):
         record(current_user, "labels", f"post {post.id}", ", ".join(sorted(chosen)) or "none")
     flash("The content labels are saved.", "success")
     return redirect(url_for("blog.show", post_id=post.id), 303)
+
+
+@bp.route("/labels", methods=("GET", "POST"))
+@login_required
+def label_choices():
+    """The reader's choice, per content label, to show, blur or hide labelled posts."""
+    form = LabelChoicesForm(data={
+        form_name: current_user.label_choices.get(label, "blur")
+        for label in CONTENT_LABELS
+        for form_name in [LabelChoicesForm.field_name(label)]
+    } if request.method == "GET" else None)
+    if form.validate_on_submit():
+        choices = {label: form[LabelChoicesForm.field_name(label)].data for label in CONTENT_LABELS}
+        User.objects(id=current_user.id).update_one(set__label_choices=choices)
+        flash("Your choices are saved.", "success")
+        return redirect(url_for("admin.label_choices"), 303)
+    fields = [form[LabelChoicesForm.field_name(label)] for label in CONTENT_LABELS]
+    return render_template("admin/labels.html", form=form, fields=fields), form_status(form)

@@ -45,6 +45,15 @@ MAX_HELD = 100
 # Content labels (Tumblr's four): the author or a moderator sets them; readers see a
 # labelled post behind a click-through.
 CONTENT_LABELS = {"mature": "Mature", "violence": "Violence", "drug-use": "Drug use", "sexual-themes": "Sexual themes"}
+# What a reader sees of a labelled post, per label, mildest first; blur is the default.
+LABEL_VIEWS = ("show", "blur", "hide")
+
+
+def label_view(choices, post):
+    """How to show ``post`` to a reader who chose ``choices`` ({label: view}): the
+    strictest view among its labels ("show" for an unlabelled post)."""
+    views = [choices.get(label, "blur") for label in post.labels or ()]
+    return max(views, key=LABEL_VIEWS.index, default="show")
 
 
 class CommentsClosed(Exception):
@@ -107,6 +116,8 @@ class User(UserMixin, db.Document):
     # Accounts this one blocks: they cannot comment on or like its posts. Capped and
     # changed like the follows (follow.set_following).
     blocked_users = db.ListField(field=db.ObjectIdField(), max_length=MAX_FOLLOWS)
+    # {content label: "show" | "blur" | "hide"}; a label not named is blurred.
+    label_choices = db.MapField(field=db.StringField(choices=LABEL_VIEWS))
 
     # Not strict: accounts saved before roles still carry ``is_admin`` until
     # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
@@ -142,6 +153,9 @@ class User(UserMixin, db.Document):
     def blocks(cls, blocker_id, user_id):
         """Does account ``blocker_id`` block ``user_id``? One query by id."""
         return cls.objects(id=blocker_id, blocked_users=user_id).only("id").first() is not None
+
+    def label_view(self, post):
+        return label_view(self.label_choices or {}, post)
 
     @property
     def is_active(self):

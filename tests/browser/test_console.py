@@ -11,13 +11,13 @@ from .test_pages import axe_violations
 def test_console_pages_have_no_serious_accessibility_violations(page_for, live_server):
     with live_server.app.app_context():
         root = make_user("root", is_admin=True)
-        post = make_post("quote", make_user("ada"), quote="Simple is better than complex.")
+        post = make_post("quote", make_user("ada"), quote="Simple is better than complex.", labels=["mature"])
         post.hold_comment(Comment(author_name="bot", body="Buy now"))
         Report(post=post, reporter=root, reporter_name="root", reason="Testing the queue").save()
     page = page_for(bypass_csp=True)  # axe is injected as an inline script
     sign_in(page, "root")
     found = {}
-    for path in ["/admin", "/admin/users", "/admin/users/ada", "/admin/comments", "/admin/reports",
+    for path in ["/", "/admin", "/admin/users", "/admin/users/ada", "/admin/comments", "/admin/reports",
                  "/admin/settings", "/admin/audit", f"/post/{post.id}", f"/post/{post.id}/held",
                  f"/post/{post.id}/report"]:
         page.goto(path)
