@@ -1,6 +1,7 @@
-"""The moderation console (``/admin``) and the moderation actions readers and authors
-reach from posts: reporting a post, the held-comment queue of a post, closing its
-comments. Views only: each validates, calls moderation.py or the models, records the
+"""The moderation console (``/admin``) and the moderation readers and authors reach
+from posts and blogs: reporting a post, a post's held-comment queue, closing its
+comments, content labels and the reader's choices about them, blocking a blogger.
+Views only: each validates, calls moderation.py or the models, records a moderator's
 action in the audit log, flashes and redirects (303)."""
 from functools import wraps
 
