@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .auth import safe_next
 from .blog import editable_post
-from .follow import page_blogger_id, set_following, wanted_state
+from .follow import page_blogger_id, wanted_state
 from .forms import form_status, strip_text
 from .models import CONTENT_LABELS, MAX_FOLLOWS, MAX_HELD, Post, User
 from .moderation import REASON_MAX, AuditEntry, Report, SiteSettings, record, set_suspended
@@ -340,12 +340,11 @@ def block(username):
     if other.id == current_user.id:
         flash("You cannot block yourself.", "info")
         return redirect(back, 303)
-    blocking = wanted_state(lambda: other.id in current_user.blocked_users, "block", "unblock")
-    if not set_following("blocked_users", other.id, blocking):
+    user = current_user._get_current_object()
+    blocking = wanted_state(lambda: other.id in user.blocked_users, "block", "unblock")
+    if not (user.block(other) if blocking else user.unblock(other)):
         flash(f"You already block {MAX_FOLLOWS} accounts; unblock someone first.", "info")
     elif blocking:
-        set_following("followed_users", other.id, False)
-        User.objects(id=other.id).update_one(pull__followed_users=current_user.id)
         flash(f"You block {other.username}: they cannot comment on or like your posts.", "success")
     else:
         flash(f"You no longer block {other.username}.", "success")
