@@ -139,6 +139,7 @@ def create_app(config_class=None):
         admin, api, assets, auth, blog, commands, discovery, errors, feeds, follow, health, likes, media,
         oembed, outage, preview, search, security, templating, toptags, urls,
     )
+    from . import activitypub, federation
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
@@ -153,6 +154,8 @@ def create_app(config_class=None):
     app.register_blueprint(admin.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(oembed.bp)
+    app.register_blueprint(activitypub.bp)
+    federation.connect_signals()
     errors.register(app)
     outage.register(app)
     commands.register(app)

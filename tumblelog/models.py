@@ -400,6 +400,8 @@ class Comment(db.EmbeddedDocument):
     created_at = db.DateTimeField(default=utcnow)
     # None: published. Held and spam comments live in ``Post.held_comments``.
     state = db.StringField(choices=("held", "spam"))
+    # A reply from the fediverse: its author's profile (author_name is their handle).
+    remote_url = db.StringField(max_length=URL_MAX)
 
 
 # Every post type by name, in the order they were declared (tabs and the seed follow it).
