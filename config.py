@@ -108,6 +108,9 @@ class Config:
         "application/json", "application/feed+json", "application/atom+xml", "application/xml",
         "image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon",
     ]
+    # The role of a new account: author (posts on their own blog) or reader (comments,
+    # likes and follows only); see tumblelog/permissions.py.
+    DEFAULT_ROLE = os.environ.get("DEFAULT_ROLE", "").strip().lower() or "author"
 
 
 class DevelopmentConfig(Config):

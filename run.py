@@ -17,7 +17,7 @@ app = create_app()
 def seed_embedded_demo():
     """Fill the empty in-memory database with something to look at."""
     with app.app_context():
-        ensure_user(DEMO_USER, DEMO_PASSWORD, is_admin=True)
+        ensure_user(DEMO_USER, DEMO_PASSWORD, role="admin")
         seed_posts(40)
     banner = (
         "\n" + "=" * 72 + "\n"

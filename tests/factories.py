@@ -40,8 +40,10 @@ MODEL_FIELDS = {
 }
 
 
-def make_user(username="alice", password=PASSWORD, is_admin=False):
-    user = User(username=username, email=f"{username.lower()}@example.com", is_admin=is_admin)
+def make_user(username="alice", password=PASSWORD, is_admin=False, role=None):
+    """A saved account; ``role`` as in permissions.py (``is_admin``: role admin)."""
+    role = "admin" if is_admin else role
+    user = User(username=username, email=f"{username.lower()}@example.com", role=role)
     user.set_password(password)
     return user.save()
 

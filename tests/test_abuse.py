@@ -264,6 +264,10 @@ def posted(app):
     return [c.body for c in Post.objects.get(id=app.post.id).comments]
 
 
+def held(app):
+    return [c.body for c in Post.objects.get(id=app.post.id).held_comments]
+
+
 def test_a_person_who_takes_their_time_gets_their_comment(spam_app):
     client = spam_app.test_client()
     data = comment_form(client, spam_app.post)
@@ -284,7 +288,7 @@ def test_a_person_who_takes_their_time_gets_their_comment(spam_app):
     ],
     ids=["honeypot", "too-fast", "no-time", "forged-time", "unsigned-time"],
 )
-def test_bots_are_dropped_quietly(spam_app, change):
+def test_trapped_comments_are_held_quietly(spam_app, change):
     client = spam_app.test_client()
     data = comment_form(client, spam_app.post)
     spam_app.clock["now"] += change.pop("seconds", 20)
@@ -297,7 +301,31 @@ def test_bots_are_dropped_quietly(spam_app, change):
     assert bot_answer.status_code == person_answer.status_code == 303
     assert bot_answer.headers["Location"].split("#comment-")[0] == person_answer.headers["Location"].split("#comment-")[0]
     assert "Your comment is posted." in page(client.get(bot_answer.headers["Location"])).get_text()
+    # Not published, not lost: a person caught by a trap is one approval away.
     assert posted(spam_app) == ["Nice."]
+    assert held(spam_app) == ["Buy now"]
+
+
+def signed_in_form(spam_app):
+    """A client signed in as sam, and the comment form's fields as his browser has them."""
+    client = spam_app.test_client()
+    with spam_app.app_context():
+        make_user("sam")
+    AuthActions(client).login("sam")
+    return client, comment_form(client, spam_app.post)
+
+
+def test_a_signed_in_reader_who_replies_at_once_is_published(spam_app):
+    client, data = signed_in_form(spam_app)
+    response = client.post(f"/post/{spam_app.post.id}/comments", data={**data, "body": "Quick!"})
+    assert "Your comment is posted." in page(client.get(response.headers["Location"])).get_text()
+    assert (posted(spam_app), held(spam_app)) == (["Quick!"], [])
+
+
+def test_a_signed_in_reader_who_fills_the_honeypot_is_held(spam_app):
+    client, data = signed_in_form(spam_app)
+    client.post(f"/post/{spam_app.post.id}/comments", data={**data, "body": "Hmm", "website": "x"})
+    assert (posted(spam_app), held(spam_app)) == ([], ["Hmm"])
 
 
 def test_people_never_see_or_reach_the_honeypot(client):

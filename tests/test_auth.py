@@ -62,7 +62,7 @@ def test_signing_up_signs_you_in(client):
     assert signed_in_name(front) == "alice"
     assert "Welcome, alice!" in page(front).select_one(".flashes").get_text()
     user = User.objects.get()
-    assert (user.username, user.email, user.is_admin) == ("alice", "alice@example.com", False)
+    assert (user.username, user.email, user.role) == ("alice", "alice@example.com", "author")
     assert user.password_hash != PASSWORD and user.check_password(PASSWORD)
 
 

@@ -219,9 +219,9 @@ def test_index_check_rejects_unserved_shapes(filter_, sort):
 
 def test_class_filter_is_ignored_only_when_it_admits_every_post_type(app):
     indexes = declared_indexes()
-    every_type = {"_cls": {"$in": ["Post", *(model._class_name for model in POST_TYPES.values())]}}
+    every_type = {"hidden": None, "_cls": {"$in": ["Post", *(model._class_name for model in POST_TYPES.values())]}}
     assert serving_index(POST, every_type, NEWEST, indexes)
-    assert serving_index(POST, {"_cls": {"$in": ["Post.BlogPost"]}}, NEWEST, indexes) is None
+    assert serving_index(POST, {"hidden": None, "_cls": {"$in": ["Post.BlogPost"]}}, NEWEST, indexes) is None
 
 
 def test_pages_never_render_markdown(app_factory, monkeypatch):

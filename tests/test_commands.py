@@ -44,7 +44,7 @@ def test_a_created_user_can_sign_in(runner, client):
     assert result.exit_code == 0, result.output
     assert "Created user bob." in result.output
     user = User.objects.get()
-    assert (user.username, user.is_admin) == ("bob", False)
+    assert (user.username, user.role) == ("bob", "author")
     assert sign_in(client, "bob").status_code == 303
     assert header_name(client.get("/")) == "bob"
 
@@ -55,7 +55,7 @@ def test_admin_makes_an_administrator(runner):
     assert result.exit_code == 0, result.output
     assert "Created admin Root." in result.output
     user = User.by_username("root")
-    assert (user.username, user.is_admin) == ("Root", True)
+    assert (user.username, user.role) == ("Root", "admin")
 
 
 def test_an_email_is_stored_in_lower_case(runner):

@@ -323,7 +323,7 @@ def test_run_py_without_a_database_brings_demo_content_and_says_so(run_module, c
     assert f"'{run_module.DEMO_USER}' / '{run_module.DEMO_PASSWORD}'" in banner
     with app.app_context():
         assert Post.objects.count() > 0
-        assert User.by_username(run_module.DEMO_USER).is_admin
+        assert User.by_username(run_module.DEMO_USER).role == "admin"
 
     client = app.test_client()
     token = page(client.get("/auth/login")).select_one("form input[name=csrf_token]")["value"]

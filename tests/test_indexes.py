@@ -20,7 +20,7 @@ def test_likes_are_unique_per_user_and_post():
 
 def test_search_terms_have_a_sorted_multikey_index():
     Post.objects.count()
-    assert (("search_terms", 1), ("created_at", -1), ("_id", -1)) in index_keys(Post)
+    assert (("hidden", 1), ("search_terms", 1), ("created_at", -1), ("_id", -1)) in index_keys(Post)
 
 
 def test_dashboard_and_search_use_indexes(query_plan):

@@ -82,6 +82,8 @@ def check_config(app):
         # Said when the app first serves, not by every command or `flask --help`:
         # only sessions use the key, and commands have none.
         warn_on_first_request(app, "SECRET_KEY is not set; using a random one (sessions end on restart).")
+    if app.config["DEFAULT_ROLE"] not in ("author", "reader"):
+        raise RuntimeError(f"DEFAULT_ROLE={app.config['DEFAULT_ROLE']!r} is not one of: author, reader")
     if production and not app.config.get("MONGODB_URI") and "MONGODB_SETTINGS" not in app.config:
         raise RuntimeError(
             "MONGODB_URI is not set. Production needs a real MongoDB, e.g.\n"
@@ -134,7 +136,8 @@ def create_app(config_class=None):
     compress.init_app(app)
 
     from . import (
-        api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health, likes, media,
+        admin, api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health, likes,
+        media,
         oembed, outage, preview, search, security, templating, toptags, urls,
     )
     from . import activitypub, federation
@@ -149,6 +152,7 @@ def create_app(config_class=None):
     app.register_blueprint(likes.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(oembed.bp)
     app.register_blueprint(activitypub.bp)

@@ -3,12 +3,13 @@ from urllib.parse import urlsplit
 
 from bson import ObjectId
 from flask import Blueprint, flash, has_request_context, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
 from mongoengine import NotUniqueError, Q
 
 from .extensions import limiter, login_manager
 from .forms import LoginForm, RegisterForm, form_status
-from .models import User
+from .models import User, label_view
+from .moderation import SiteSettings
 from .ratelimit import TOO_MANY_SIGN_UPS, config_limit, sign_in_limits
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -16,14 +17,29 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 PREFETCHED = "tumblelog.prefetched_readers"
 
 
+class Visitor(AnonymousUserMixin):
+    """Someone not signed in: may read, and comment with a name, but ``can`` nothing."""
+
+    def can(self, permission, thing=None):
+        return False
+
+    def label_view(self, post):
+        return label_view({}, post)  # signed out: every labelled post blurred
+
+
+login_manager.anonymous_user = Visitor
+
 
 @login_manager.user_loader
 def load_user(user_id):
-    """The signed-in account, unless ``find_user`` already fetched it for this request."""
+    """The signed-in account, unless ``find_user`` already fetched it for this request.
+    A suspended account is signed out at its next request."""
     prefetched = request.environ.pop(PREFETCHED, {}) if has_request_context() else {}
     if user_id in prefetched:
-        return prefetched[user_id]
-    return User.objects(id=user_id).first() if ObjectId.is_valid(user_id) else None
+        user = prefetched[user_id]
+    else:
+        user = User.objects(id=user_id).first() if ObjectId.is_valid(user_id) else None
+    return user if user is not None and user.is_active else None
 
 
 def find_user(username):
@@ -66,6 +82,8 @@ def register():
     """Create an account and sign in with it."""
     if current_user.is_authenticated:
         return redirect(url_for("blog.index"))
+    if not SiteSettings.current().signups_open:
+        return render_template("auth/closed.html"), 403
     form = RegisterForm()
     if form.validate_on_submit():
         user = User(username=form.username.data, email=form.email.data.lower())
@@ -93,6 +111,8 @@ def login():
         user = User.authenticate(form.username.data, form.password.data)
         if user is None:
             form.password.errors.append("Wrong username or password.")
+        elif not user.is_active:
+            form.username.errors.append("This account is suspended.")
         else:
             login_user(user, remember=form.remember.data)
             flash(f"Signed in as {user.username}.", "success")

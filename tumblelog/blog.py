@@ -17,6 +17,7 @@ from .auth import find_user
 from .forms import CommentForm, form_status
 from .lookups import tag_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
+from .moderation import Blocked, submit_comment
 from .paging import CommentPage, page_number, page_of, paging_args
 from .ratelimit import TOO_MANY_COMMENTS, action_limit, sends_no_file
 from .spam import is_spam
@@ -78,11 +79,13 @@ def permalink(post_id, form, status=200):
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     number = page_number()
     post = Post.with_comments(post_id, (number - 1) * per_page, per_page) or abort(404)
+    if post.hidden and not current_user.can("moderate"):
+        abort(404)
     comments = CommentPage(number, per_page, post.comment_count)
     if number > comments.last:
         abort(404)
     return render_template(
-        "blog/post.html", post=post, form=form, comments=comments, closed=CommentsClosed.message
+        "blog/post.html", post=post, form=form, comments=comments
     ), status
 
 
@@ -97,8 +100,9 @@ def comment_url(post, comment, count=None):
 @action_limit("comment", "RATELIMIT_COMMENT", TOO_MANY_COMMENTS)
 def comment(post_id):
     """Add a comment. Signed-in readers comment as themselves; others give a name.
-    A full post answers 409 with the typed text given back."""
-    post = Post.objects(id=post_id).exclude("comments").first_or_404()
+    A comment the spam traps or the site's policy hold waits for review; a post that
+    takes no more answers 409 with the typed text given back."""
+    post = Post.objects(id=post_id).exclude("comments", "held_comments").first_or_404()
     form = CommentForm()
     valid = form.validate_on_submit()
     if current_user.is_anonymous and not form.name.data:
@@ -106,21 +110,28 @@ def comment(post_id):
         valid = False
     if valid:
         comment = Comment(body=form.body.data)
-        if is_spam(form):
-            # Dropped, but answered exactly like a posted comment: nothing for a bot to learn.
-            flash("Your comment is posted.", "success")
-            return redirect(comment_url(post, comment), 303)
         if current_user.is_authenticated:
             comment.author = current_user._get_current_object()
             comment.author_name = current_user.username
         else:
             comment.author_name = form.name.data
+        trapped = is_spam(form, signed_in=current_user.is_authenticated)
         try:
-            count = post.add_comment(comment) or abort(404)
-        except CommentsClosed:
+            held, result = submit_comment(post, comment, trapped)
+        except CommentsClosed as closed:
+            form.body.errors.append(str(closed))
             return permalink(post_id, form, 409)
+        except Blocked as blocked:
+            form.body.errors.append(str(blocked))
+            return permalink(post_id, form, 403)
+        if result is None:
+            abort(404)
+        if held and not trapped:
+            flash("Thank you: your comment will appear once the blog's moderators approve it.", "info")
+            return redirect(url_for("blog.show", post_id=post.id, _anchor="comments"), 303)
+        # A trapped comment is answered exactly like a posted one: nothing for a bot to learn.
         flash("Your comment is posted.", "success")
-        return redirect(comment_url(post, comment, count), 303)
+        return redirect(comment_url(post, comment, None if held else result), 303)
     # Show the post with its comments again, the form keeping what was typed.
     return permalink(post_id, form, 422)
 
@@ -161,7 +172,9 @@ post_limit = action_limit("post", "RATELIMIT_POST", methods=["POST"])
 @upload_limit
 @login_required
 def create(post_type):
-    """Write a new post of one type; land on it when saved."""
+    """Write a new post of one type (authors and up); land on it when saved."""
+    if not current_user.can("post"):
+        abort(403)
     form = post_form(post_type)
     if form.validate_on_submit():
         post = post_type(author=current_user._get_current_object(), author_name=current_user.username)
@@ -172,10 +185,13 @@ def create(post_type):
     return render_template("blog/edit.html", form=form, post_type=post_type, post=None), form_status(form)
 
 
-def editable_post(post_id):
-    """The post, if the signed-in user may change it: 404 if missing, 403 if not theirs."""
-    post = Post.objects(id=post_id).exclude("comments").first_or_404()
-    if not current_user.can_edit(post):
+def editable_post(post_id, permission="edit_post", only=()):
+    """The post (with ``only`` those fields when named, else all but its comments), if the
+    signed-in user has ``permission`` on it: 404 if missing, 403 if not."""
+    posts = Post.objects(id=post_id)
+    posts = posts.only("author", *only) if only else posts.exclude("comments", "held_comments")
+    post = posts.first_or_404()
+    if not current_user.can(permission, post):
         abort(403)
     return post
 
@@ -202,8 +218,8 @@ def edit(post_id):
 @post_limit
 @login_required
 def delete(post_id):
-    """Delete a post and its comments (its author or an admin)."""
-    editable_post(post_id).delete_with_media()
+    """Delete a post and its comments (its author or a moderator)."""
+    editable_post(post_id, "delete_post").delete_with_media()
     flash("The post is deleted.", "info")
     return redirect(url_for("blog.index"), 303)
 
@@ -212,9 +228,9 @@ def delete(post_id):
 @post_limit
 @login_required
 def delete_comment(post_id, comment_id):
-    """Delete one comment (the post's author or an admin). Atomic: a comment posted at
-    the same moment is kept."""
-    post = editable_post(post_id)
+    """Delete one comment (the post's author or a moderator). Atomic: a comment posted
+    at the same moment is kept."""
+    post = editable_post(post_id, "moderate_comments")
     if not post.remove_comment(comment_id):
         abort(404)
     flash("The comment is deleted.", "info")

@@ -53,8 +53,13 @@ class ListedPost:
 
     @property
     def author(self):
-        """The author's reference, as ``post.author.pk`` reads it (``User.can_edit``)."""
+        """The author's reference, as ``post.author.pk`` reads it (``User.can``)."""
         return SimpleNamespace(pk=self.raw["author"])
+
+    @property
+    def labels(self):
+        """Read raw: the reader's label choice is worked out per request."""
+        return self.raw.get("labels", [])
 
     @property
     def model(self):
@@ -126,13 +131,15 @@ def rendered(key, template, name, *args):
     return html
 
 
-def card_public(post, on_permalink=False, first=False):
+def card_public(post, on_permalink=False, first=False, gated=False, signed_in=False):
     """The public part of ``post``'s card (the ``public_part`` macro of posts/_post.html),
-    kept per stored version when ``post`` is a ``ListedPost``."""
-    args = (post, on_permalink, first)
+    kept per stored version when ``post`` is a ``ListedPost``. ``gated`` (the post waits
+    behind its content labels' click-through) and ``signed_in`` come from the reader, so
+    they are part of the key: at most four versions of a card."""
+    args = (post, on_permalink, first, gated, signed_in)
     if not isinstance(post, ListedPost):
         return current_app.jinja_env.get_template("posts/_post.html").module.public_part(*args)
-    return rendered((post.version, on_permalink, first), "posts/_post.html", "public_part", *args)
+    return rendered((post.version, *args[1:]), "posts/_post.html", "public_part", *args)
 
 
 def register(app):

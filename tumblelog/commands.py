@@ -20,6 +20,7 @@ from .export import export
 from .extensions import limiter
 from .forms import PASSWORD_MIN
 from .models import USERNAME_PATTERN, User
+from .moderation import roles_cli
 from .ratelimit import clear_sign_in_locks
 from .seed import seed_posts
 
@@ -52,7 +53,7 @@ def create_user(username, admin, email, password):
         raise click.BadParameter(f"use at least {PASSWORD_MIN} characters.", param_hint="--password")
     if User.name_is_taken(username):
         raise click.ClickException(f"The username {username!r} is taken, or was a removed account's.")
-    user = User(username=username, email=email.lower() if email else None, is_admin=admin)
+    user = User(username=username, email=email.lower() if email else None, role="admin" if admin else None)
     user.set_password(password)
     try:
         user.save()
@@ -162,5 +163,6 @@ def register(app):
     app.cli.add_command(seed)
     app.cli.add_command(export)
     app.cli.add_command(import_site)
+    app.cli.add_command(roles_cli)
     app.cli.help = "Run and look after a tumblelog: accounts, demo data, backups, maintenance."
     fail_clearly(app.cli)

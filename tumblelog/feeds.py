@@ -18,7 +18,7 @@ from flask import Blueprint, current_app, redirect, request, url_for
 
 from .cache import conditional_response
 from .lookups import tag_or_404, user_or_404
-from .models import Post, SiteState, utcnow
+from .models import CONTENT_LABELS, Post, SiteState, utcnow
 from .templating import as_utc
 from .urls import external_url, external_url_for, site_root
 
@@ -82,6 +82,8 @@ def add_entry(feed, post):
     add(author, "uri", author_url(post))
     for tag in post.tags:
         add(entry, "category", term=tag, scheme=external_url("/tag/"))
+    for label in post.labels or ():
+        add(entry, "category", term=label, label=CONTENT_LABELS[label], scheme=external_url("/labels/"))
     add(entry, "content", content_html(post), type="html")
 
 

@@ -75,28 +75,27 @@ def follow_user(username):
 
 
 def follow_state(page, author=None):
-    """``(url, following)`` for the Follow button of this tag or user page, or None.
-
-    A user page's blogger comes from ``author`` or, when the view did not load the
-    account, from the page's posts (each carries its author's id and name).
-    """
+    """``(url, following)`` for the Follow button of this tag or user page, or None."""
     args = request.view_args or {}
     signed_in = current_user.is_authenticated
     if request.endpoint == "blog.tag":
         tag = args["tag"]
         return url_for("follow.follow_tag", tag=tag), signed_in and tag in current_user.followed_tags
+    user_id = page_blogger_id(page, author)
+    if user_id is None or (signed_in and user_id == current_user.id):
+        return None  # not a user page, or your own: no following yourself
+    url = url_for("follow.follow_user", username=args["username"])
+    return url, signed_in and user_id in current_user.followed_users
+
+
+def page_blogger_id(page, author=None):
+    """The id of a user page's blogger (None elsewhere): from ``author`` or, when the
+    view did not load the account, from the page's posts (each carries its author's id)."""
     if request.endpoint != "blog.user":
         return None
     if author is not None:
-        user_id = author.id
-    elif page.posts:
-        user_id = page.posts[0].author.pk
-    else:
-        return None
-    if signed_in and user_id == current_user.id:
-        return None  # no following yourself
-    url = url_for("follow.follow_user", username=args["username"])
-    return url, signed_in and user_id in current_user.followed_users
+        return author.id
+    return page.posts[0].author.pk if page and page.posts else None
 
 
 @bp.route("/dashboard")

@@ -13,13 +13,14 @@ transaction with the Like: a like and an unlike racing may leave the two disagre
 that post, until the reader presses its button again (both ways mend it).
 """
 import click
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from .auth import safe_next
 from .follow import sign_in_first, wanted_state
 from . import models
 from .models import Like, Post, User
+from .moderation import Blocked, refuse_if_blocked
 from .ratelimit import action_limit
 
 bp = Blueprint("likes", __name__, cli_group="likes")
@@ -38,13 +39,18 @@ def liked_ids(posts):
 @action_limit("like", "RATELIMIT_LIKE")
 def toggle(post_id):
     """Like or unlike (the same URL toggles; the button says which it means)."""
-    Post.objects(id=post_id).only("id").first_or_404()
+    post = Post.objects(id=post_id).only("id", "author").first_or_404()
     back = safe_next(request.form.get("next") or url_for("blog.show", post_id=post_id))
     if current_user.is_anonymous:
         return sign_in_first(back)
     user = current_user._get_current_object()
     # A bare POST asks the Like documents, not the list: right for older likes too.
     if wanted_state(lambda: user.likes(post_id), "like", "unlike"):
+        try:
+            refuse_if_blocked(post, user)
+        except Blocked as blocked:
+            flash(str(blocked), "error")
+            return redirect(back, 303)
         user.like(post_id)
     else:
         user.unlike(post_id)

@@ -33,6 +33,7 @@ from .extensions import bcrypt, db
 from .images import WEBP_SIDES
 from .keywords import DEFAULT_LANGUAGE, search_terms
 from .markup import MarkdownTooComplex, render_markdown
+from .permissions import ROLES, allowed
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
 from .urls import external_url
 
@@ -67,12 +68,29 @@ PHOTOS_MAX = 10
 # most ~1 MB for the post itself: well under, whatever the text. tests/test_bounded.py
 # builds that post and weighs it.
 MAX_COMMENTS = 1000
+# Comments awaiting review (or marked spam) that a post keeps, beside the published ones:
+# 100 more of the largest comments add 0.9 MB.
+MAX_HELD = 100
+# Content labels (Tumblr's four): the author or a moderator sets them; readers see a
+# labelled post behind a click-through.
+CONTENT_LABELS = {"mature": "Mature", "violence": "Violence", "drug-use": "Drug use", "sexual-themes": "Sexual themes"}
+# What a reader sees of a labelled post, per label, mildest first; blur is the default.
+LABEL_VIEWS = ("show", "blur", "hide")
+
+
+def label_view(choices, post):
+    """How to show ``post`` to a reader who chose ``choices`` ({label: view}): the
+    strictest view among its labels ("show" for an unlabelled post)."""
+    views = [choices.get(label, "blur") for label in post.labels or ()]
+    return max(views, key=LABEL_VIEWS.index, default="show")
 
 
 class CommentsClosed(Exception):
-    """The post has ``MAX_COMMENTS`` comments and takes no more."""
+    """The post takes no more comments: it has ``MAX_COMMENTS``, or its author closed them."""
 
     message = "Comments are closed on this post: it has as many as a post takes."
+    closed_by_author = "The author has closed comments on this post."
+    queue_full = "Too many comments are waiting for review here. Please try again later."
 
 
 def utcnow():
@@ -92,6 +110,11 @@ def http_url_error(url):
     if parts.username is not None or parts.password is not None:
         return "A link cannot carry a user name or password."
     return None
+
+
+def default_role():
+    """The role a new account gets: ``DEFAULT_ROLE`` (author unless configured)."""
+    return current_app.config["DEFAULT_ROLE"] if has_app_context() else "author"
 
 
 def search_language():
@@ -131,7 +154,9 @@ class User(UserMixin, db.Document):
     username_key = db.StringField(required=True, unique=True)
     email = db.StringField(unique=True, sparse=True, max_length=254)
     password_hash = db.StringField(required=True)
-    is_admin = db.BooleanField(default=False)
+    role = db.StringField(choices=ROLES, default=default_role)
+    # A suspended account cannot sign in or use its tokens; its posts are hidden.
+    suspended = db.BooleanField(default=False)
     created_at = db.DateTimeField(default=utcnow)
     # What the reader follows, kept on the account (which every request loads anyway)
     # so the dashboard is one query; changed only with $addToSet/$pull (see follow.py).
@@ -140,8 +165,15 @@ class User(UserMixin, db.Document):
     # The posts this reader liked most recently, oldest first and capped (likes.py keeps
     # it with $push/$pull): like buttons read it from the account, with no query of their own.
     recent_likes = db.ListField(field=db.ObjectIdField())
+    # Accounts this one blocks: they cannot comment on or like its posts. Capped and
+    # changed like the follows (follow.set_following).
+    blocked_users = db.ListField(field=db.ObjectIdField(), max_length=MAX_FOLLOWS)
+    # {content label: "show" | "blur" | "hide"}; a label not named is blurred.
+    label_choices = db.MapField(field=db.StringField(choices=LABEL_VIEWS))
 
-    meta = {"collection": "user"}
+    # Not strict: accounts saved before roles still carry ``is_admin`` until
+    # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
+    meta = {"collection": "user", "strict": False, "indexes": ["created_at"]}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,6 +202,27 @@ class User(UserMixin, db.Document):
         return user if user.check_password(password) else None
 
     @classmethod
+    def blocks(cls, blocker_id, user_id):
+        """Does account ``blocker_id`` block ``user_id``? One query by id."""
+        return cls.objects(id=blocker_id, blocked_users=user_id).only("id").first() is not None
+
+    def label_view(self, post):
+        return label_view(self.label_choices or {}, post)
+
+    @property
+    def is_active(self):
+        """Flask-Login refuses to sign in an inactive account."""
+        return not self.suspended
+
+    def can(self, permission, thing=None):
+        """May this account do ``permission`` (a name in permissions.py), on ``thing``
+        (a post) when given? Every permission check in the app comes here."""
+        if self.suspended:
+            return False
+        owner = thing is not None and thing.author is not None and thing.author.pk == self.pk
+        return allowed(self.role, permission, owner)
+
+    @classmethod
     def name_is_taken(cls, name):
         """True when ``name`` (in any case) is an account's or a removed account's."""
         key = name.strip().lower()
@@ -191,10 +244,6 @@ class User(UserMixin, db.Document):
         its signed comments. While the account exists its own unique index holds the
         name, and from this call on the retired name's index does."""
         RetiredName.objects(name_key=self.username_key).update_one(set_on_insert__retired_at=utcnow(), upsert=True)
-
-    def can_edit(self, post):
-        """Authors manage their own posts; admins manage every post."""
-        return self.is_admin or post.author.pk == self.pk
 
     # --- likes: a Like document per reader and post, the count kept beside it ----------
 
@@ -253,12 +302,30 @@ class User(UserMixin, db.Document):
         ``$addToSet`` with the size check in the update's filter, so two requests at
         once can neither add it twice nor push the list past the cap.
         """
-        field, value = self._follow_target(tag, user)
+        return self._add_capped(*self._follow_target(tag, user))
+
+    def _add_capped(self, field, value):
+        """``$addToSet`` ``value`` to the list ``field`` unless it holds ``MAX_FOLLOWS``."""
         if value in getattr(self, field):
             return True
         has_room = {f"{field}.{MAX_FOLLOWS - 1}": {"$exists": False}}
         users = User.objects(id=self.id).filter(__raw__=has_room)
         return bool(users.update_one(**{f"add_to_set__{field}": value}))
+
+    # --- blocks ---------------------------------------------------------------------------
+
+    def block(self, user):
+        """Block ``user`` (False when ``MAX_FOLLOWS`` are blocked already). Following
+        ends both ways, so neither dashboard shows the other."""
+        if not self._add_capped("blocked_users", user.id):
+            return False
+        self.unfollow(user=user)
+        User.objects(id=user.id).update_one(pull__followed_users=self.id)
+        return True
+
+    def unblock(self, user):
+        User.objects(id=self.id).update_one(pull__blocked_users=user.id)
+        return True
 
     def unfollow(self, tag=None, user=None):
         """Stop following a tag or a blogger (a ``$pull``: safe to repeat)."""
@@ -287,7 +354,7 @@ class User(UserMixin, db.Document):
             clauses.append(Q(tags__in=self.followed_tags))
         if self.followed_users:
             clauses.append(Q(author__in=self.followed_users))
-        return Post.listing().filter(functools.reduce(operator.or_, clauses)) if clauses else None
+        return Post.listing(any_of=clauses) if clauses else None
 
 
 class RetiredName(db.Document):
@@ -331,6 +398,8 @@ class Comment(db.EmbeddedDocument):
     author = db.LazyReferenceField(document_type=User)
     body = db.StringField(required=True, max_length=COMMENT_MAX)
     created_at = db.DateTimeField(default=utcnow)
+    # None: published. Held and spam comments live in ``Post.held_comments``.
+    state = db.StringField(choices=("held", "spam"))
     # A reply from the fediverse: its author's profile (author_name is their handle).
     remote_url = db.StringField(max_length=URL_MAX)
 
@@ -364,7 +433,16 @@ class Post(db.Document):
     author_name = db.StringField(required=True)
     tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH), max_length=MAX_TAGS)
     comments = db.EmbeddedDocumentListField(document_type=Comment, max_length=MAX_COMMENTS)
-    comment_count = db.IntField(default=0, min_value=0)
+    comment_count = db.IntField(default=0, min_value=0)  # published comments only
+    # Comments awaiting review, apart from the published ones so that the permalink's
+    # $slice, the counts and the API see only published words. ``held_count`` counts the
+    # ones still "held" (not those marked spam); moderation.py's queue reads it.
+    held_comments = db.EmbeddedDocumentListField(document_type=Comment, max_length=MAX_HELD)
+    held_count = db.IntField(default=0, min_value=0)
+    comments_closed = db.BooleanField(default=False)  # by the post's author
+    labels = db.ListField(field=db.StringField(choices=tuple(CONTENT_LABELS)), max_length=len(CONTENT_LABELS))
+    # Why the post is out of every list: "suspended" (its author is) or "moderator".
+    hidden = db.StringField(choices=("suspended", "moderator"))
     like_count = db.IntField(default=0)  # kept by $inc beside the Like documents
     # The normalised words of the post's text and tags, for search (keywords.py).
     search_terms = db.ListField(field=db.StringField())
@@ -377,19 +455,25 @@ class Post(db.Document):
         # Every list query spans all types, so a _cls prefix would only get in the way.
         "index_cls": False,
         "indexes": [
-            {"fields": ["-created_at", "-id"]},
-            {"fields": ["tags", "-created_at", "-id"]},
-            {"fields": ["author", "-created_at", "-id"]},
-            {"fields": ["search_terms", "-created_at", "-id"]},
+            # Every list asks for posts that are not hidden (hidden: null) first, so
+            # hidden ones are skipped on the index, never fetched and dropped.
+            {"fields": ["hidden", "-created_at", "-id"]},
+            {"fields": ["hidden", "tags", "-created_at", "-id"]},
+            {"fields": ["hidden", "author", "-created_at", "-id"]},
+            {"fields": ["hidden", "search_terms", "-created_at", "-id"]},
             # The user page finds posts by the stored name: no account lookup first.
-            {"fields": ["author_name", "-created_at", "-id"]},
+            {"fields": ["hidden", "author_name", "-created_at", "-id"]},
+            # A blogger's posts, hidden or not (the console, suspensions, export).
+            {"fields": ["author", "-created_at", "-id"]},
+            # The moderation queue: posts with comments awaiting review.
+            {"fields": ["-held_count", "-created_at"]},
         ],
     }
 
     LIST_ORDER = ("-created_at", "-id")
     # What lists never show: every comment, the Markdown source (they show body_html)
     # and the search index's words.
-    LIST_EXCLUDE = ("comments", "body", "search_terms")
+    LIST_EXCLUDE = ("comments", "held_comments", "body", "search_terms")
 
     def clean(self):
         """Normalise tags (the form already explained any error; this guards the data)."""
@@ -401,15 +485,21 @@ class Post(db.Document):
         self.search_terms = search_terms(*fields, *self.tags, language=search_language())
 
     @classmethod
-    def listing(cls, keep=()):
+    def listing(cls, keep=(), any_of=()):
         """Posts newest first, without what lists never show (``LIST_EXCLUDE``) unless
-        named in ``keep`` (the API shows the Markdown source, for one).
+        named in ``keep`` (the API shows the Markdown source, for one), and never a
+        hidden one. ``any_of``: Q clauses of which a post must match one (the dashboard);
+        the hidden test goes into each, so that each is one range of one index.
 
         On one type (``ImagePost.listing()``) only the fields that type has are named:
         MongoEngine refuses to exclude a field a class does not know.
         """
         excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
-        return cls.objects.exclude(*excluded).order_by(*cls.LIST_ORDER)
+        # Hidden posts (by moderators, or of suspended authors) are in no list.
+        shown = Q(hidden=None)
+        if any_of:
+            shown = functools.reduce(operator.or_, (clause & Q(hidden=None) for clause in any_of))
+        return cls.objects(shown).exclude(*excluded).order_by(*cls.LIST_ORDER)
 
     @classmethod
     def _knows_field(cls, name):
@@ -501,21 +591,84 @@ class Post(db.Document):
 
     def add_comment(self, comment):
         """Append ``comment`` atomically; return the post's new comment count, or None
-        if the post has gone meanwhile. Raise ``CommentsClosed`` when the post is full.
+        if the post has gone meanwhile. Raise ``CommentsClosed`` when the post is full
+        or its author closed comments.
 
         A ``$push`` (never load-append-save) so two readers commenting at once both stay,
         and the cap is in the update's filter, so no race can push past it.
         """
         added = (
-            Post.objects(id=self.id, comment_count__lt=MAX_COMMENTS)
+            Post.objects(id=self.id, comment_count__lt=MAX_COMMENTS, comments_closed__ne=True)
             .only("comment_count")
             .modify(push__comments=comment, inc__comment_count=1, new=True)
         )
         if added is not None:
             return added.comment_count
-        if Post.objects(id=self.id).only("id").first() is None:
+        return self._refused(CommentsClosed.message)
+
+    def hold_comment(self, comment):
+        """Keep ``comment`` for review instead of publishing it; return True, or None if
+        the post has gone. Raise ``CommentsClosed`` when comments are closed or
+        ``MAX_HELD`` comments already wait (the filter holds the cap against races)."""
+        comment.state = "held"
+        last_place = f"held_comments.{MAX_HELD - 1}"
+        queue = Post.objects(__raw__={"_id": self.id, last_place: {"$exists": False}, "comments_closed": {"$ne": True}})
+        if queue.update_one(push__held_comments=comment, inc__held_count=1):
+            return True
+        return self._refused(CommentsClosed.queue_full)
+
+    def _refused(self, full_message):
+        """After a refused comment: None if the post is gone, else raise why."""
+        post = Post.objects(id=self.id).only("comments_closed").first()
+        if post is None:
             return None
-        raise CommentsClosed(CommentsClosed.message)
+        raise CommentsClosed(CommentsClosed.closed_by_author if post.comments_closed else full_message)
+
+    def held(self, comment_id):
+        """The held (or spam) comment ``comment_id`` of this loaded post, or None."""
+        return next((c for c in self.held_comments if c.id == comment_id), None)
+
+    def approve_comment(self, comment_id):
+        """Publish a held comment: moved, in one atomic update, from the queue to the
+        end of the thread. False if it is no longer held (someone acted first)."""
+        comment = self.held(comment_id)
+        if comment is None:
+            return False
+        state, comment.state = comment.state, None
+        return bool(
+            Post.objects(__raw__={**self._holding(comment_id, state), "comment_count": {"$lt": MAX_COMMENTS}}).update_one(
+                __raw__={
+                    "$pull": {"held_comments": {"id": comment_id}},
+                    "$push": {"comments": comment.to_mongo()},
+                    "$inc": {"comment_count": 1, "held_count": -int(state == "held")},
+                }
+            )
+        )
+
+    def _holding(self, comment_id, state):
+        """A filter for this post while it still holds ``comment_id`` in ``state``: the
+        update then happens once, however many moderators click at the same moment."""
+        return {"_id": self.id, "held_comments": {"$elemMatch": {"id": comment_id, "state": state}}}
+
+    def mark_spam(self, comment_id):
+        """Mark a held comment as spam: it stays out of the thread and the queue's count."""
+        return bool(
+            Post.objects(__raw__=self._holding(comment_id, "held")).update_one(__raw__={"$set": {"held_comments.$.state": "spam"}, "$inc": {"held_count": -1}})
+        )
+
+    def discard_comment(self, comment_id):
+        """Delete a held or spam comment for good."""
+        comment = self.held(comment_id)
+        if comment is None:
+            return False
+        return bool(
+            Post.objects(__raw__=self._holding(comment_id, comment.state)).update_one(
+                __raw__={
+                    "$pull": {"held_comments": {"id": comment_id}},
+                    "$inc": {"held_count": -int(comment.state == "held")},
+                }
+            )
+        )
 
     @classmethod
     def with_comments(cls, post_id, skip, limit):
@@ -523,14 +676,24 @@ class Post(db.Document):
         or None: one query, whose ``$slice`` keeps a long thread on the server."""
         return (
             cls.objects(id=post_id)
-            .exclude("search_terms")
+            .exclude("search_terms", "held_comments")
             .fields(slice__comments=[skip, limit])
             .first()
         )
 
     @property
     def comments_open(self):
-        return self.comment_count < MAX_COMMENTS
+        return self.comment_count < MAX_COMMENTS and not self.comments_closed
+
+    @property
+    def label_names(self):
+        """The post's content labels as readers read them, e.g. "Mature, Violence"."""
+        return ", ".join(CONTENT_LABELS[label] for label in self.labels or ())
+
+    @property
+    def closed_message(self):
+        """Why this post takes no comment (when ``comments_open`` is false)."""
+        return CommentsClosed.closed_by_author if self.comments_closed else CommentsClosed.message
 
     def remove_comment(self, comment_id):
         """Delete one comment atomically; return False if it (or the post) is gone.

@@ -137,11 +137,11 @@ def pick_tags(rng):
     return list(dict.fromkeys(rng.choices(TAGS, weights=weights, k=count)))
 
 
-def ensure_user(username, password=None, is_admin=False):
+def ensure_user(username, password=None, role=None):
     """The account ``username``, created (with an unguessable password) if missing."""
     user = User.by_username(username)
     if user is None:
-        user = User(username=username, email=f"{username}@example.com", is_admin=is_admin)
+        user = User(username=username, email=f"{username}@example.com", role=role)
         user.set_password(password or secrets.token_urlsafe(16))
         user.save()
     return user

@@ -6,8 +6,10 @@ readers), so text in it means a form-filling bot. The comment form also carries 
 time it was rendered and a random nonce, signed so neither can be forged; a comment
 posted sooner than ``COMMENT_MIN_SECONDS`` after that was not typed by a person, and
 a token that already posted a comment (``SpentFormToken``) or is older than
-``COMMENT_FORM_MAX_AGE`` is a replay. Either way the comment is dropped quietly: the
-bot gets the same answer as a real comment, so it learns nothing to adapt to.
+``COMMENT_FORM_MAX_AGE`` is a replay. Either way the comment is held for a moderator
+to review (a person may have been caught), and the bot gets the same answer as a real
+comment, so it learns nothing to adapt to. Signed-in readers are never timed: a quick
+reply from an account is a person's.
 """
 import secrets
 import time
@@ -35,13 +37,13 @@ def form_time_token():
     return _serializer().dumps([int(clock()), secrets.token_urlsafe(12)])
 
 
-def is_spam(form):
-    """True when a comment form was filled in by a bot or sent again (see the module
+def is_spam(form, signed_in=False):
+    """True when a comment form looks filled in by a bot or sent again (see the module
     docstring). Spends the form's token: call it once, for a comment about to be kept."""
     if form[HONEYPOT_FIELD].data:
         return True
     minimum = current_app.config["COMMENT_MIN_SECONDS"]
-    if minimum <= 0:
+    if minimum <= 0 or signed_in:
         return False
     try:
         rendered, nonce = _serializer().loads(form.rendered.data or "")

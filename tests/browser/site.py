@@ -32,6 +32,11 @@ def sign_in(page, username):
     expect(flash(page)).to_have_text(f"Signed in as {username}.")
 
 
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+    expect(flash(page)).to_have_text("Signed out.")
+
+
 def write_post(page, post_type, fields, files=None):
     """Open the new-post page of ``post_type``, fill ``fields`` (label → text) and pick
     ``files`` (label → path), post it."""

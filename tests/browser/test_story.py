@@ -1,7 +1,9 @@
 """A new blogger's first session, end to end in a real browser."""
 from playwright.sync_api import expect
 
-from .site import flash, sign_up, write_post
+from factories import make_post, make_user
+
+from .site import flash, sign_in, sign_out, sign_up, write_post
 
 
 def post_types(page):
@@ -72,6 +74,77 @@ def test_a_new_blogger_posts_each_type_comments_edits_and_deletes(page, live_ser
     expect(flash(page)).to_have_text("The post is deleted.")
     assert post_types(page) == ["quote", "video", "image"]
     expect(page.get_by_text("First light, revised")).to_have_count(0)
+
+
+def test_a_moderator_clears_the_queue_suspends_a_spammer_and_resolves_a_report(page, live_server):
+    with live_server.app.app_context():
+        make_user("root", is_admin=True)
+        make_user("mia")
+        make_user("rita", role="reader")
+        make_post("quote", make_user("ada"), quote="Simple is better than complex.")
+        spam = make_post("quote", make_user("bob"), quote="Cheap pills, click here.")
+
+    # The operator holds signed-out comments for review and makes mia a moderator.
+    sign_in(page, "root")
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Hold every comment from signed-out readers for review").check()
+    page.get_by_role("button", name="Save").click()
+    expect(flash(page)).to_have_text("The settings are saved.")
+    page.get_by_role("link", name="Users").click()
+    page.get_by_label("Name starts with").fill("mi")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="mia").click()
+    page.get_by_label("Role").select_option("moderator")
+    page.get_by_role("button", name="Change role").click()
+    expect(flash(page)).to_have_text("mia is now moderator.")
+    sign_out(page)
+
+    # A visitor's comment waits; a reader reports the spam.
+    page.goto("/")
+    page.locator("article.post--quote").filter(has_text="Simple").get_by_role("link", name="0 comments").click()
+    page.get_by_label("Name").fill("Sam")
+    page.get_by_role("textbox", name="Comment").fill("Lovely quote.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(flash(page)).to_contain_text("once the blog's moderators approve it")
+    expect(page.locator(".comments__list")).to_have_count(0)
+    sign_in(page, "rita")
+    page.goto(f"/post/{spam.id}")
+    page.get_by_role("link", name="Report this post").click()
+    page.get_by_label("What is wrong with this post?").fill("Selling pills.")
+    page.get_by_role("button", name="Send the report").click()
+    expect(flash(page)).to_have_text("Thank you for telling us. A moderator will look at it.")
+    sign_out(page)
+
+    # The moderator approves the comment, suspends bob and resolves the report.
+    sign_in(page, "mia")
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Held comments").click()
+    expect(page.locator(".held-queue .comment__body")).to_have_text("Lovely quote.")
+    page.get_by_role("button", name="Apply").click()
+    expect(flash(page)).to_have_text("1 comment: approve.")
+    page.get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="bob").click()
+    page.get_by_label("Why (suspend)").fill("Spam")
+    page.get_by_role("button", name="Suspend bob").click()
+    expect(flash(page)).to_have_text("bob is suspended.")
+    page.goto("/")
+    expect(page.get_by_text("Cheap pills")).to_have_count(0)
+    page.get_by_role("link", name="1 comment").click()
+    expect(page.locator(".comment__body")).to_have_text("Lovely quote.")
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Reports").click()
+    expect(page.locator(".admin-report blockquote")).to_have_text("Selling pills.")
+    page.get_by_role("button", name="Close the report").click()
+    expect(flash(page)).to_have_text("The report is resolved.")
+    expect(page.get_by_role("link", name="Audit log")).to_have_count(0)  # admins only
+    sign_out(page)
+
+    # The operator reads what happened.
+    sign_in(page, "root")
+    page.goto("/admin/audit")
+    actions = page.locator(".audit-entry td:nth-child(3)").all_inner_texts()
+    assert actions == ["report resolve", "suspend", "comments approve", "role moderator", "settings"]
 
 
 def test_a_blogger_posts_a_link_a_track_a_chat_and_a_photoset(page, live_server, media_dir, tmp_path):

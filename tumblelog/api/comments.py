@@ -4,6 +4,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..forms import CommentForm
 from ..models import MAX_COMMENTS, Comment, CommentsClosed, Post
+from ..moderation import Blocked, submit_comment
 from ..ratelimit import TOO_MANY_COMMENTS, action_limit
 from . import ApiError, bp, check_fields, json_object
 from .posts import limit_arg
@@ -53,7 +54,7 @@ def list_comments(post_id):
 @token_required
 def add_comment(post_id):
     """Comment as the token's user: ``{"body": "…"}``, checked by the HTML comment form."""
-    post = post_or_404(post_id, "id")
+    post = post_or_404(post_id, "id", "author")
     data = json_object()
     check_fields(data, {"body"})
     form = CommentForm(formdata=MultiDict(data), meta={"csrf": False})
@@ -61,10 +62,13 @@ def add_comment(post_id):
         raise ApiError(400, "Some fields are not valid.", {name: list(errors) for name, errors in form.errors.items()})
     comment = Comment(body=form.body.data, author=g.api_user, author_name=g.api_user.username)
     try:
-        added = post.add_comment(comment)
+        held, added = submit_comment(post, comment)
     except CommentsClosed as closed:
         raise ApiError(409, str(closed)) from None
+    except Blocked as blocked:
+        raise ApiError(403, str(blocked)) from None
     if not added:
         raise ApiError(404, "There is no post with that id.")
     headers = {"Location": url_for("api.list_comments", post_id=post.id)}
-    return jsonify(comment_dict(comment)), 201, headers
+    # 202: accepted, waiting for review (comment_dict says "state": "held").
+    return jsonify(comment_dict(comment)), 202 if held else 201, headers

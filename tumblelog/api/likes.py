@@ -2,6 +2,7 @@
 from flask import g, jsonify, request
 
 from ..models import Post
+from ..moderation import Blocked, refuse_if_blocked
 from ..ratelimit import action_limit
 from . import ApiError, bp, json_object
 from .tokens import token_required
@@ -24,9 +25,15 @@ def wanted(post_id):
 @token_required
 def toggle_like(post_id):
     """Like or unlike a post; answer whether it is liked now and its like count."""
-    if Post.objects(id=post_id).only("id").first() is None:
+    post = Post.objects(id=post_id).only("id", "author").first()
+    if post is None:
         raise ApiError(404, "There is no post with that id.")
     liked = wanted(post_id)
+    if liked:
+        try:
+            refuse_if_blocked(post, g.api_user)
+        except Blocked as blocked:
+            raise ApiError(403, str(blocked)) from None
     (g.api_user.like if liked else g.api_user.unlike)(post_id)
     post = Post.objects(id=post_id).only("like_count").first()
     if post is None:

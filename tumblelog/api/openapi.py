@@ -8,7 +8,7 @@ from flask import jsonify
 
 from wtforms.validators import DataRequired, Length
 
-from ..models import COMMENT_MAX, POST_TYPES, USERNAME_PATTERN
+from ..models import COMMENT_MAX, CONTENT_LABELS, POST_TYPES, USERNAME_PATTERN
 from . import bp
 from .posts import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -138,7 +138,10 @@ def schemas():
             }, ["status", "message"]),
         }),
         "Token": obj({"token": string(), "expires_at": TIMESTAMP}),
-        "Comment": obj({"id": string(), "author": string(), "body": string(), "created_at": TIMESTAMP}),
+        "Comment": obj({
+            "id": string(), "author": string(), "body": string(), "created_at": TIMESTAMP,
+            "state": string(enum=["published", "held"], description="held: waiting for a moderator's review."),
+        }),
         "CommentList": obj({
             "comments": {"type": "array", "items": ref("Comment")},
             "next_cursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page."},
@@ -148,6 +151,8 @@ def schemas():
         "PostBase": obj({
             "id": string(), "type": string(enum=list(POST_TYPES)), "author": string(),
             "created_at": TIMESTAMP, "updated_at": TIMESTAMP, "tags": {"type": "array", "items": string()},
+            "labels": {"type": "array", "items": string(enum=list(CONTENT_LABELS)),
+                       "description": "Content labels; readers see the post behind a click-through."},
             "comment_count": {"type": "integer", "minimum": 0}, "like_count": {"type": "integer", "minimum": 0},
             "url": URL,
         }),
@@ -254,8 +259,10 @@ def paths():
                 "summary": "Comment as the token's user.",
                 "security": BEARER,
                 "requestBody": json_body("NewComment"),
-                "responses": responses(201, ok("The comment.", ref("Comment"), LOCATION),
-                                       400, 401, 404, 409, 413, 415),
+                "responses": {
+                    **responses(201, ok("The comment.", ref("Comment"), LOCATION), 400, 401, 403, 404, 409, 413, 415),
+                    "202": ok("The comment, held for review (the site's comment policy).", ref("Comment"), LOCATION),
+                },
             },
         },
         "/posts/{post_id}/like": {

@@ -99,12 +99,12 @@ def raise_form_errors(form):
     raise ApiError(400, "Some fields are not valid.", {name: list(errors) for name, errors in form.errors.items()})
 
 
-def writable_post(post_id):
-    """The post, if the token's user may change it: 404 if missing, 403 if not theirs."""
-    post = Post.objects(id=post_id).exclude("comments").first()
+def writable_post(post_id, permission="edit_post"):
+    """The post, if the token's user has ``permission`` on it: 404 if missing, 403 if not."""
+    post = Post.objects(id=post_id).exclude("comments", "held_comments").first()
     if post is None:
         raise ApiError(404, "There is no post with that id.")
-    if not g.api_user.can_edit(post):
+    if not g.api_user.can(permission, post):
         raise ApiError(403, "You can only change your own posts.")
     return post
 
@@ -122,6 +122,8 @@ def stored(post, form, status):
 @token_required
 def create_post():
     """Create a post of ``type`` with that type's fields, as on the HTML form."""
+    if not g.api_user.can("post"):
+        raise ApiError(403, "Your account may comment, like and follow, but not post.")
     data = json_object()
     post_type = data.get("type")
     if not isinstance(post_type, str) or post_type not in POST_TYPES:
@@ -163,5 +165,5 @@ def update_post(post_id):
 @token_required
 def delete_post(post_id):
     """Delete a post and its comments (its author or an admin)."""
-    writable_post(post_id).delete_with_media()
+    writable_post(post_id, "delete_post").delete_with_media()
     return "", 204

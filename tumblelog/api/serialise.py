@@ -20,6 +20,7 @@ def post_dict(post):
         "created_at": iso(post.created_at),
         "updated_at": iso(post.updated_at),
         "tags": list(post.tags),
+        "labels": list(post.labels or []),
         "comment_count": post.comment_count,
         "like_count": post.like_count,
         "url": url_for("blog.show", post_id=post.id, _external=True),
@@ -35,6 +36,7 @@ def comment_dict(comment):
         "id": str(comment.id),
         "author": comment.author_name,
         "body": comment.body,
+        "state": comment.state or "published",
         "created_at": iso(comment.created_at),
     }
 

@@ -93,7 +93,7 @@ def token_required(view):
     def wrapped(*args, **kwargs):
         doc = current_token()
         user = User.objects(id=doc.user.pk).first() if doc else None
-        if user is None:
+        if user is None or not user.is_active:
             raise ApiError(401, "Send a valid token: Authorization: Bearer <token>.", headers=BEARER_CHALLENGE)
         g.api_token, g.api_user = doc, user
         return view(*args, **kwargs)
@@ -109,7 +109,8 @@ def basic_user():
     username, password = credentials.username or "", credentials.password or ""
     if len(username) > 64 or len(password) > PASSWORD_MAX:
         return None
-    return User.authenticate(username, password)
+    user = User.authenticate(username, password)
+    return user if user is not None and user.is_active else None
 
 
 def token_key():
