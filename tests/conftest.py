@@ -31,6 +31,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_LOGIN = RATELIMIT_LOGIN_ACCOUNT = RATELIMIT_REGISTER = RATELIMIT_COMMENT = "10000 per hour"
     RATELIMIT_API = RATELIMIT_API_TOKEN = "10000 per hour"
+    RATELIMIT_RESET = RATELIMIT_RESET_ACCOUNT = RATELIMIT_ACCOUNT_MAIL = RATELIMIT_TOKEN_CREATE = "10000 per hour"
     # Tests post comments straight away; the spam tests set a minimum themselves.
     COMMENT_MIN_SECONDS = 0
 

@@ -14,8 +14,9 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from config import config_from_environment
 
-from . import ratelimit, requestlog
+from . import ratelimit, requestlog, tasks
 from .extensions import bcrypt, csrf, db, limiter, login_manager
+from .extensions import mail as mail_extension  # the name ``mail`` is the module mail.py
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +93,14 @@ def create_app(config_class=None):
     bcrypt.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    mail_extension.init_app(app)
+    tasks.celery_init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(app.config))
     limiter.init_app(app)
 
     from . import (
         api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
-        preview, search, security, templating, toptags,
+        preview, search, security, settings, templating, toptags,
     )
 
     app.register_blueprint(auth.bp)
@@ -110,6 +113,7 @@ def create_app(config_class=None):
     app.register_blueprint(likes.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(settings.bp)
     errors.register(app)
     outage.register(app)
     commands.register(app)

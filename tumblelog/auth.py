@@ -1,15 +1,34 @@
-"""Accounts: sign up, sign in, sign out."""
+"""Accounts: sign up, sign in, sign out, and a forgotten password reset by mail."""
 from urllib.parse import urlsplit
 
 from bson import ObjectId
-from flask import Blueprint, flash, has_request_context, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from mongoengine import NotUniqueError, Q
 
+from . import accounts, mail
 from .extensions import limiter, login_manager
-from .forms import LoginForm, RegisterForm, form_status
+from .forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm, form_status
 from .models import User
-from .ratelimit import TOO_MANY_SIGN_INS, TOO_MANY_SIGN_UPS, config_limit, failed, login_username
+from .ratelimit import (
+    TOO_MANY_MAILS,
+    TOO_MANY_SIGN_INS,
+    TOO_MANY_SIGN_UPS,
+    config_limit,
+    failed,
+    login_username,
+    reset_address,
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -23,7 +42,7 @@ def load_user(user_id):
     prefetched = request.environ.pop(PREFETCHED, {}) if has_request_context() else {}
     if user_id in prefetched:
         return prefetched[user_id]
-    return User.objects(id=user_id).first() if ObjectId.is_valid(user_id) else None
+    return User.by_session_id(user_id)
 
 
 def find_user(username):
@@ -33,13 +52,16 @@ def find_user(username):
     ``load_user`` takes it from there: a page that needs both costs one round trip,
     not two. (``_user_id`` is where Flask-Login keeps the id in the session.)
     """
-    reader_id = session.get("_user_id")
-    if not (isinstance(reader_id, str) and ObjectId.is_valid(reader_id)):
+    session_id = session.get("_user_id")
+    reader_id = session_id.partition(":")[0] if isinstance(session_id, str) else None
+    if not (reader_id and ObjectId.is_valid(reader_id)):
         return User.by_username(username)
     key = username.lower()
     found = list(User.objects(Q(username_key=key) | Q(id=ObjectId(reader_id))))
-    # Kept in the WSGI environ: it lives exactly as long as this request.
-    request.environ[PREFETCHED] = {reader_id: next((u for u in found if str(u.id) == reader_id), None)}
+    reader = next((u for u in found if str(u.id) == reader_id), None)
+    # Kept in the WSGI environ: it lives exactly as long as this request. A stale
+    # session (an older generation) loads nobody, as load_user would decide.
+    request.environ[PREFETCHED] = {session_id: reader if reader and reader.get_id() == session_id else None}
     return next((u for u in found if u.username_key == key), None)
 
 
@@ -68,7 +90,11 @@ def register():
         return redirect(url_for("blog.index"))
     form = RegisterForm()
     if form.validate_on_submit():
-        user = User(username=form.username.data, email=form.email.data.lower())
+        user = User(
+            username=form.username.data,
+            email=form.email.data.lower(),
+            email_unverified=current_app.config["REQUIRE_EMAIL_VERIFICATION"],
+        )
         user.set_password(form.password.data)
         try:
             user.save()
@@ -76,6 +102,8 @@ def register():
             # The form checked, but another sign-up won the race; the index decides.
             form.username.errors.append("That username or email was just taken.")
         else:
+            if user.email_unverified:
+                return redirect(url_for("auth.login"), 303) if send_verification(user) else unsent()
             login_user(user)
             flash(f"Welcome, {user.username}! Your blog is ready for its first post.", "success")
             return redirect(url_for("blog.index"), 303)
@@ -102,6 +130,10 @@ def login():
         user = User.authenticate(form.username.data, form.password.data)
         if user is None:
             form.password.errors.append("Wrong username or password.")
+        elif user.email_unverified:
+            form.username.errors.append(
+                f"Confirm your address first: follow the link we sent to {user.email}."
+            )
         else:
             login_user(user, remember=form.remember.data)
             flash(f"Signed in as {user.username}.", "success")
@@ -115,3 +147,71 @@ def logout():
     logout_user()
     flash("Signed out.", "info")
     return redirect(url_for("blog.index"), 303)
+
+
+def unsent():
+    """The answer when the mail queue is down: say so, lose nothing (503, not a 500)."""
+    flash("We could not send the mail just now. Please try again in a few minutes.", "error")
+    return render_template("errors/error.html", status=503, title="Mail not sent",
+                           message="The mail service is not answering. Nothing was changed."), 503
+
+
+def send_verification(user):
+    sent = mail.send(
+        "verify_email", user.email, "Confirm your e-mail address",
+        user=user, link=url_for("auth.verify", token=accounts.verify_token(user), _external=True),
+    )
+    if sent:
+        flash(f"Almost there: follow the link we sent to {user.email} to confirm it, then sign in.", "info")
+    return sent
+
+
+@bp.route("/verify/<token>")
+def verify(token):
+    """Confirm the address a new account gave (REQUIRE_EMAIL_VERIFICATION)."""
+    user = accounts.verify_email(token)
+    if user is None:
+        flash("That link has expired or was already used.", "error")
+    else:
+        flash("Your address is confirmed. Welcome! Please sign in.", "success")
+    return redirect(url_for("auth.login"), 303)
+
+
+RESET_SENT = ("If an account has that address, a link to choose a new password is on its way. "
+              "It works once, for an hour.")
+
+
+@bp.route("/reset", methods=("GET", "POST"))
+@limiter.limit(config_limit("RATELIMIT_RESET"), methods=["POST"], error_message=TOO_MANY_MAILS)
+@limiter.limit(config_limit("RATELIMIT_RESET_ACCOUNT"), key_func=reset_address, methods=["POST"],
+               error_message=TOO_MANY_MAILS)
+def reset():
+    """Ask for a password-reset mail. The answer is the same whether or not an account
+    has the address, so the page tells nobody who has an account here."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = accounts.user_by_email(form.email.data)
+        if user is not None:
+            link = url_for("auth.reset_password", token=accounts.reset_token(user), _external=True)
+            if not mail.send("reset_password", user.email, "Choose a new password", user=user, link=link):
+                return unsent()
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"), 303)
+    return render_template("auth/reset.html", form=form), form_status(form)
+
+
+@bp.route("/reset/<token>", methods=("GET", "POST"))
+def reset_password(token):
+    """The mailed link: choose a new password, which signs out every other session."""
+    user = accounts.user_for_reset(token)
+    if user is None:
+        flash("That link has expired or was already used. Ask for a new one here.", "error")
+        return redirect(url_for("auth.reset"), 303)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.change_password(user, form.password.data)
+        if not user.email_unverified:
+            login_user(user)
+        flash("Your password is changed; every other session is signed out.", "success")
+        return redirect(url_for("blog.index"), 303)
+    return render_template("auth/reset_password.html", form=form), form_status(form)

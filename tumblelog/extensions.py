@@ -2,6 +2,7 @@
 from flask_bcrypt import Bcrypt
 from flask_limiter import Limiter
 from flask_login import LoginManager
+from flask_mail import Mail
 from flask_mongoengine import MongoEngine
 from flask_wtf.csrf import CSRFProtect
 
@@ -10,6 +11,7 @@ from .ratelimit import client_ip
 db = MongoEngine()
 bcrypt = Bcrypt()
 csrf = CSRFProtect()
+mail = Mail()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to do that."

@@ -72,11 +72,13 @@ def add_entry(feed, post):
     add(entry, "content", render_template(f"feeds/_{post.type}.html", post=post), type="html")
 
 
-def build_feed(posts, title, page_url, self_url):
+def build_feed(posts, title, page_url, self_url, subtitle=""):
     """The feed document as UTF-8 bytes."""
     feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:base": url_for("blog.index", _external=True)})
     add(feed, "id", self_url)
     add(feed, "title", title, type="text")
+    if subtitle:
+        add(feed, "subtitle", subtitle, type="text")
     add(feed, "updated", rfc3339(max((post.updated_at for post in posts), default=utcnow())))
     add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     add(feed, "link", rel="alternate", type="text/html", href=page_url)
@@ -86,12 +88,12 @@ def build_feed(posts, title, page_url, self_url):
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def feed_response(query, title, page_endpoint, **view_args):
+def feed_response(query, title, page_endpoint, subtitle="", **view_args):
     """The newest ``FEED_SIZE`` posts of ``query`` as a feed, or 304 when unchanged."""
     posts = list(query.limit(FEED_SIZE))
     # The feed changes when an entry is added, edited or deleted: all show in the
     # (id, updated_at) pairs of the entries.
-    version = "|".join([FEED_FORMAT, title] + [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts])
+    version = "|".join([FEED_FORMAT, title, subtitle] + [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts])
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
     last_modified = max((as_utc(post.updated_at) for post in posts), default=None)
     if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
@@ -102,6 +104,7 @@ def feed_response(query, title, page_endpoint, **view_args):
             title,
             page_url=url_for(page_endpoint, **view_args, _external=True),
             self_url=request.base_url,
+            subtitle=subtitle,
         )
         response = Response(body, mimetype="application/atom+xml")
     response.set_etag(etag)
@@ -135,8 +138,9 @@ def user_feed(username):
         return redirect(url_for("feeds.user_feed", username=author.username), 301)
     return feed_response(
         Post.listing().filter(author=author),
-        f"{author.username} · tumblelog",
+        f"{author.blog_title or author.username} · tumblelog",
         "blog.user",
+        subtitle=author.blog_description,
         username=author.username,
     )
 

@@ -21,6 +21,8 @@ from .embeds import VideoURLError, parse_video_url
 from .markup import MAX_MARKDOWN_LENGTH
 from .models import (
     ALT_MAX,
+    BIO_MAX,
+    BLOG_DESCRIPTION_MAX,
     CAPTION_MAX,
     COMMENT_MAX,
     NAME_MAX,
@@ -29,10 +31,11 @@ from .models import (
     TITLE_MAX,
     URL_MAX,
     USERNAME_PATTERN,
+    RetiredUsername,
     User,
     http_url_error,
 )
-from .images import ImageError, process_image
+from .images import ImageError, avatar, process_image
 from .spam import form_time_token
 from .tags import TagError, parse_tags
 
@@ -50,6 +53,17 @@ def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def new_password_fields(label="New password", confirm_label="Repeat new password"):
+    """``password`` and ``confirm``, as sign-up, reset and settings ask for them."""
+    return (
+        PasswordField(label, validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]),
+        PasswordField(
+            confirm_label,
+            validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        ),
+    )
+
+
 class RegisterForm(FlaskForm):
     username = StringField(
         "Username",
@@ -65,16 +79,10 @@ class RegisterForm(FlaskForm):
     email = StringField(
         "Email", filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
     )
-    password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]
-    )
-    confirm = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
-    )
+    password, confirm = new_password_fields("Password", "Repeat password")
 
     def validate_username(self, field):
-        if User.by_username(field.data):
+        if User.by_username(field.data) or RetiredUsername.is_retired(field.data):
             raise ValidationError("That username is taken.")
 
     def validate_email(self, field):
@@ -229,3 +237,76 @@ POST_FORMS = {
     "video": VideoPostForm,
     "quote": QuotePostForm,
 }
+
+
+class ResetRequestForm(FlaskForm):
+    email = StringField("Email", filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = new_password_fields()
+
+
+class CurrentPasswordMixin:
+    """Asks for the current password; ``check_current`` says whether it matched."""
+
+    def check_current(self, user):
+        if user.check_password(self.current_password.data or ""):
+            return True
+        self.current_password.errors.append("That is not your current password.")
+        return False
+
+
+class PasswordChangeForm(CurrentPasswordMixin, FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    password, confirm = new_password_fields()
+
+
+class EmailChangeForm(CurrentPasswordMixin, FlaskForm):
+    email = StringField("New email", filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)])
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+
+    def validate_email(self, field):
+        if User.objects(email=field.data.lower()).first():
+            raise ValidationError("An account with that email already exists.")
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        "Display name", filters=[strip_text], description="Shown beside your username.",
+        validators=[Length(max=NAME_MAX)],
+    )
+    bio = TextAreaField("About you", filters=[strip_text], description="Plain text.", validators=[Length(max=BIO_MAX)])
+    avatar = FileField(
+        "Avatar", description="PNG, JPEG, GIF or WebP; cropped to a square.",
+        render_kw={"accept": "image/png,image/jpeg,image/gif,image/webp"},
+    )
+    blog_title = StringField("Blog title", filters=[strip_text], validators=[Length(max=TITLE_MAX)])
+    blog_description = TextAreaField(
+        "Blog description", filters=[strip_text], description="Plain text, shown on your blog and in its feed.",
+        validators=[Length(max=BLOG_DESCRIPTION_MAX)],
+    )
+    PROFILE = ("display_name", "bio", "blog_title", "blog_description")
+
+    def validate_avatar(self, field):
+        self.upload = None
+        if field.data:
+            try:
+                self.upload = avatar(field.data.stream)
+            except ImageError as error:
+                raise ValidationError(str(error)) from error
+
+
+class DigestForm(FlaskForm):
+    digest = BooleanField("Send me a weekly digest of new posts from the tags and bloggers I follow")
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Token name", filters=[strip_text], description="What it is for, e.g. “phone app”.",
+        validators=[DataRequired(), Length(max=NAME_MAX)],
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])

@@ -19,6 +19,7 @@ MAX_FRAMES = 300
 MAX_ANIMATION_PIXELS = 100_000_000  # all frames together: re-encoding touches every one
 MAX_SIDE = 4096  # larger images are scaled down to this long side
 THUMB_SIDE = 640  # list pages show this; the permalink shows the full image
+AVATAR_SIDES = {"small": 64, "large": 256}  # square; small beside posts, large on the blog
 
 NOT_AN_IMAGE = "Upload a PNG, JPEG, GIF or WebP image (SVG and other formats are not accepted)."
 DAMAGED = "That image file is damaged or incomplete."
@@ -77,13 +78,16 @@ def _open(stream):
     return image
 
 
-def process_image(stream):
-    """Check and re-encode the upload in ``stream``; raise ImageError to refuse it."""
+def process_image(stream, make=None):
+    """Check and re-encode the upload in ``stream``; raise ImageError to refuse it.
+
+    ``make`` turns the checked image into what is stored (default: the image and its
+    thumbnail; ``avatar`` passes its own)."""
     with warnings.catch_warnings():
         # Pillow warns (and goes on) between its limit and twice it; a warning is a refusal.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            return _reencode(_open(stream))
+            return (make or _reencode)(_open(stream))
         except ImageError:
             raise
         except Image.DecompressionBombWarning:
@@ -113,3 +117,17 @@ def _reencode(image):
         still.thumbnail((THUMB_SIDE, THUMB_SIDE))
         thumbnail = _encode(still, fmt)
     return ProcessedImage(full, thumbnail)
+
+
+def avatar(stream):
+    """Check an upload as ``process_image`` does and crop it square, centred, in each
+    of ``AVATAR_SIDES``: ``{"small": Encoded, "large": Encoded}``. Animations keep their
+    first frame (as a PNG when they were GIFs)."""
+    return process_image(stream, make=_square_versions)
+
+
+def _square_versions(image):
+    fmt = "PNG" if image.format == "GIF" else image.format
+    image.seek(0)
+    still = ImageOps.exif_transpose(image)
+    return {name: _encode(ImageOps.fit(still, (side, side)), fmt) for name, side in AVATAR_SIDES.items()}

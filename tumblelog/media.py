@@ -35,14 +35,33 @@ def _fs():
     return gridfs.GridFS(_database(), COLLECTION)
 
 
-def store(encoded, post_id):
-    """Save one encoded image (``images.Encoded``) for ``post_id``; return its id."""
+def store(encoded, post_id, owner="post"):
+    """Save one encoded image (``images.Encoded``) for ``post_id``; return its id.
+
+    An avatar names its account instead (``owner="user"``)."""
     files = _database()[f"{COLLECTION}.files"]
-    files.create_index("metadata.post")
+    files.create_index(f"metadata.{owner}")
     return _fs().put(
         encoded.data,
-        metadata={"post": post_id, "content_type": encoded.content_type},
+        metadata={owner: post_id, "content_type": encoded.content_type},
     )
+
+
+def load(file_id):
+    """A stored file's bytes and content type, or None when it is gone."""
+    try:
+        stored = _fs().get(file_id)
+    except gridfs.errors.NoFile:
+        return None
+    return stored.read(), (stored.metadata or {}).get("content_type")
+
+
+def delete(file_ids):
+    """Delete these files (ids that are None are skipped)."""
+    fs = _fs()
+    for file_id in file_ids:
+        if file_id:
+            fs.delete(file_id)
 
 
 def prune(post_id, keep=()):

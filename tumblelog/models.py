@@ -6,6 +6,7 @@ author (``author_name`` is copied at save; usernames never change) and never loa
 comments (``comment_count`` is kept beside them with ``$inc``).
 """
 import functools
+import hashlib
 import secrets
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -31,6 +32,8 @@ SOURCE_MAX = 300
 URL_MAX = 2048
 COMMENT_MAX = 2000
 NAME_MAX = 64
+BIO_MAX = 1000
+BLOG_DESCRIPTION_MAX = 1000
 MAX_FOLLOWS = 1000  # per kind: tags, bloggers
 
 
@@ -76,8 +79,24 @@ class User(UserMixin, db.Document):
     # The posts this reader liked most recently, oldest first and capped (likes.py keeps
     # it with $push/$pull): like buttons read it from the account, with no query of their own.
     recent_likes = db.ListField(field=db.ObjectIdField())
+    # The profile (settings.py): shown on the blogger's page and in its feed.
+    display_name = db.StringField(max_length=NAME_MAX, default="")
+    bio = db.StringField(max_length=BIO_MAX, default="")
+    blog_title = db.StringField(max_length=TITLE_MAX, default="")
+    blog_description = db.StringField(max_length=BLOG_DESCRIPTION_MAX, default="")
+    avatar_small = db.ObjectIdField()  # square GridFS images (media.py), made by images.avatar
+    avatar_large = db.ObjectIdField()
+    # Part of the id Flask-Login keeps in sessions and remember-me cookies (get_id):
+    # raising it signs the account out everywhere at once.
+    session_generation = db.IntField(default=0, min_value=0)
+    # Set at sign-up when REQUIRE_EMAIL_VERIFICATION is on; cleared by the mailed link.
+    email_unverified = db.BooleanField(default=False)
+    # The weekly digest (digest.py): opted in, and the ISO week last sent ("2026-W48"),
+    # claimed with one conditional update so no week is ever sent twice.
+    digest = db.BooleanField(default=False)
+    digest_week = db.StringField(default="")
 
-    meta = {"collection": "user"}
+    meta = {"collection": "user", "indexes": [{"fields": ["digest", "digest_week"]}]}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,8 +108,44 @@ class User(UserMixin, db.Document):
         """The account with this name (any case), or None."""
         return cls.objects(username_key=username.lower()).first()
 
+    def get_id(self):
+        """Flask-Login's alternative id: the account id and its session generation, so a
+        session or remember-me cookie made before ``end_sessions`` no longer loads."""
+        return f"{self.id}:{self.session_generation or 0}"
+
+    @classmethod
+    def by_session_id(cls, session_id):
+        """The account a ``get_id`` value names, if its generation is still current.
+
+        A bare id (a session from before generations) counts as generation 0."""
+        user_id, _, generation = str(session_id).partition(":")
+        if not ObjectId.is_valid(user_id) or not (generation or "0").isdigit():
+            return None
+        return cls.objects(id=user_id, session_generation__in=cls._generations(int(generation or 0))).first()
+
+    @staticmethod
+    def _generations(generation):
+        # Generation 0 is also the absent field of accounts made before it existed.
+        return [0, None] if generation == 0 else [generation]
+
+    def end_sessions(self):
+        """Sign the account out everywhere: every session and remember-me cookie made
+        so far stops loading (one atomic ``$inc``)."""
+        User.objects(id=self.id).update_one(inc__session_generation=1)
+        self.reload("session_generation")
+
     def set_password(self, password):
         self.password_hash = bcrypt.generate_password_hash(password).decode()
+
+    @property
+    def password_fingerprint(self):
+        """A short digest of the password hash for signed links: a link made before
+        the password changed no longer matches, so it works once at most."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    @property
+    def shown_name(self):
+        return self.display_name or self.username
 
     def check_password(self, password):
         return bcrypt.check_password_hash(self.password_hash, password)
@@ -108,6 +163,24 @@ class User(UserMixin, db.Document):
     def can_edit(self, post):
         """Authors manage their own posts; admins manage every post."""
         return self.is_admin or post.author.pk == self.pk
+
+
+class RetiredUsername(db.Document):
+    """The name of a deleted account: nobody may sign up with it again, so old links to
+    ``/user/<name>`` and its feed never lead to someone else's blog."""
+
+    username_key = db.StringField(primary_key=True)
+    retired_at = db.DateTimeField(default=utcnow)
+
+    meta = {"collection": "retired_username"}
+
+    @classmethod
+    def retire(cls, username):
+        cls(username_key=username.lower()).save()
+
+    @classmethod
+    def is_retired(cls, username):
+        return cls.objects(username_key=username.lower()).first() is not None
 
 
 class Comment(db.EmbeddedDocument):

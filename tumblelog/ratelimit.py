@@ -29,6 +29,12 @@ def login_username():
     return account_key(request.form.get("username"))
 
 
+def reset_address():
+    """The e-mail address a password-reset request names: mails to one account are
+    limited whichever addresses the requests come from."""
+    return "reset:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
 def storage_options(config):
     """Options for MongoDB rate-limit storage: the app's own database (a user may be
     allowed no other), and the same server-selection timeout as the app's connection.
@@ -57,4 +63,6 @@ def failed(response):
 
 TOO_MANY_SIGN_INS = "Too many sign-in attempts. Please wait a few minutes and try again."
 TOO_MANY_SIGN_UPS = "Too many new accounts from your address. Please try again later."
+TOO_MANY_MAILS = "Too many mails asked for. Please wait an hour and try again."
+TOO_MANY_TOKENS = "Too many new tokens. Please wait an hour and try again."
 TOO_MANY_COMMENTS = "You are commenting very fast. Please wait a minute and try again."
