@@ -126,7 +126,7 @@ def delete_account(user):
         )
     liked = Like.objects(user=user.id).distinct("post")
     Like.objects(user=user.id).delete()
-    Post.objects(id__in=[post.pk for post in liked]).update(dec__like_count=1)
+    Post.objects(id__in=liked).update(dec__like_count=1)  # distinct gives the ids
     User.objects(followed_users=user.id).update(pull__followed_users=user.id)
     revoke_tokens(user)
     media.delete((user.avatar_small, user.avatar_large))

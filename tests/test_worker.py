@@ -1,0 +1,97 @@
+"""The real wiring: a Redis server and a Celery worker process of their own, the web
+app queueing a mail that the worker sends to a real SMTP server, retrying while that
+server is away. Needs Debian's redis-server; CI (CI=true) installs it and never skips."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from factories import make_user
+from mail_helpers import SmtpServer, free_port, link_in
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS = shutil.which("redis-server")
+
+if REDIS is None and os.environ.get("CI") == "true":
+    pytest.fail("redis-server is missing: .ci/run installs it (apt-get install redis-server)", pytrace=False)
+pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is not installed (apt-get install redis-server)")
+
+
+def wait_for_port(port, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing answers on port {port}")
+
+
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A Redis server of this test's own, on a free port, keeping nothing on disk."""
+    port = free_port()
+    server = subprocess.Popen(
+        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(server)
+
+
+@pytest.fixture
+def worker(redis_url, tmp_path):
+    """``celery worker`` as compose runs it, on the test's Redis; mails go to ``worker.smtp``,
+    a port where an SMTP server starts only when the test says so."""
+    smtp = SmtpServer()
+    log = tmp_path / "worker.log"
+    env = {**os.environ, "CELERY_BROKER_URL": redis_url, "MAIL_SERVER": "127.0.0.1",
+           "MAIL_PORT": str(smtp.port), "SECRET_KEY": "worker-test", "PYTHONPATH": str(ROOT)}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tumblelog.worker", "worker", "--pool", "solo",
+             "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    process.smtp, process.log = smtp, log
+    try:
+        yield process
+    finally:
+        stop(process)
+        if smtp.controller._thread is not None:
+            smtp.controller.stop()
+        print(log.read_text()[-4000:])  # shown when the test fails
+
+
+def test_a_queued_mail_is_sent_by_the_worker_and_retried_until_the_server_answers(app_factory, worker, redis_url):
+    app = app_factory(CELERY_BROKER_URL=redis_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=worker.smtp.port)
+    client = app.test_client()
+    make_user("alice")
+    # The SMTP server is not up yet: the page answers at once, the worker keeps trying.
+    response = client.post("/auth/reset", data={"email": "alice@example.com"})
+    assert response.status_code == 303
+    deadline = time.monotonic() + 30
+    while "retry: Retry in" not in worker.log.read_text() and time.monotonic() < deadline:
+        assert worker.poll() is None, "the worker died"
+        time.sleep(0.1)
+    worker.smtp.controller.start()
+    [mail] = worker.smtp.wait_for(1, timeout=60)
+    assert mail.envelope_to == ["alice@example.com"]
+    assert client.get(link_in(mail, "/auth/reset/")).status_code == 200
