@@ -121,12 +121,8 @@ class User(UserMixin, db.Document):
         user_id, _, generation = str(session_id).partition(":")
         if not ObjectId.is_valid(user_id) or not (generation or "0").isdigit():
             return None
-        return cls.objects(id=user_id, session_generation__in=cls._generations(int(generation or 0))).first()
-
-    @staticmethod
-    def _generations(generation):
-        # Generation 0 is also the absent field of accounts made before it existed.
-        return [0, None] if generation == 0 else [generation]
+        user = cls.objects(id=user_id).first()  # by _id alone, the query every request makes
+        return user if user and (user.session_generation or 0) == int(generation or 0) else None
 
     def end_sessions(self):
         """Sign the account out everywhere: every session and remember-me cookie made
