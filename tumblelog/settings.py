@@ -226,7 +226,7 @@ def unsubscribe(token):
     GET every link change nothing), and the POST that unsubscribes, signed in or not."""
     user = digest.unsubscriber(token)
     if user is None:
-        abort(404)
+        return render_template("settings/unsubscribe.html", heading="Unsubscribe", email=None), 404
     if request.method == "POST":
         User.objects(id=user.id).update_one(set__digest=False)
         return render_template("settings/unsubscribed.html", heading="Unsubscribed")
