@@ -60,7 +60,7 @@ def test_the_export_is_only_for_the_signed_in_blogger(client):
 
 
 def test_the_settings_page_says_what_deleting_does(client, alice):
-    text = page(client.get("/settings")).select_one("#delete").get_text(" ", strip=True)
+    text = page(client.get("/settings")).select_one("#settings-delete").get_text(" ", strip=True)
     for promise in ("every post you made", "comments you wrote", "likes", "follows you", "API tokens",
                     "avatar", "retires the name alice"):
         assert promise in text

@@ -93,7 +93,7 @@ def test_an_avatar_that_is_no_image_is_refused(client, alice, upload):
 def test_profile_fields_are_bounded(client, alice, field, size):
     response = client.post("/settings", data={"section": "profile", field: "x" * size})
     assert response.status_code == 422
-    assert page(response).select_one(f"#{field}-error")
+    assert page(response).select_one(f"#profile-{field}-error")
 
 
 def test_an_unknown_section_is_a_bad_request(client, alice):
@@ -190,7 +190,7 @@ def test_an_email_taken_meanwhile_is_not_stolen(client, alice, smtp):
 def test_a_bad_email_change_is_shown_again(client, alice, smtp, data, field):
     response = client.post("/settings", data={"section": "email", **data})
     assert response.status_code == 422
-    assert page(response).select_one(f"#{field}-error")
+    assert page(response).select_one(f"#email-{field}-error")
     assert smtp.messages == []
 
 

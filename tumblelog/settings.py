@@ -57,8 +57,19 @@ def forms(sent=None, sent_form=None):
         "profile": lambda: ProfileForm(formdata=None, obj=user),
         "digest": lambda: DigestForm(formdata=None, digest=user.digest),
     }
-    return {name: sent_form if name == sent else fresh.get(name, lambda c=cls: c(formdata=None))()
-            for name, cls in SECTIONS.items()}
+    built = {name: sent_form if name == sent else fresh.get(name, lambda c=cls: c(formdata=None))()
+             for name, cls in SECTIONS.items()}
+    for name, form in built.items():
+        own_ids(form, name)
+    return built
+
+
+def own_ids(form, section):
+    """Give the fields of one section ids of their own ("email-current_password"): the
+    sections share field names (``password``, ``current_password``), and one page must
+    not repeat an id, or labels would point at another section's field."""
+    for field in form:
+        field.id = field.label.field_id = f"{section}-{field.name}"
 
 
 def page(sent=None, sent_form=None, new_token=None):
@@ -179,7 +190,7 @@ def revoke_token(token_id):
     if not ApiToken.objects(id=token_id, user=current_user.id).delete():
         abort(404)
     flash("The token is revoked.", "info")
-    return back("tokens")
+    return back("settings-tokens")
 
 
 @bp.route("/tokens/revoke-all", methods=("POST",))
@@ -187,7 +198,7 @@ def revoke_token(token_id):
 def revoke_all_tokens():
     accounts.revoke_tokens(current_user)
     flash("Every API token is revoked.", "info")
-    return back("tokens")
+    return back("settings-tokens")
 
 
 @bp.route("/export")
