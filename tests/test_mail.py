@@ -46,9 +46,28 @@ def test_with_verification_required_a_new_account_confirms_its_address_first(ver
     assert client.get("/settings").status_code == 302  # not signed in
     refused = client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
     assert refused.status_code == 422 and "Confirm your address" in page(refused).get_text()
-    [mail] = smtp.to("alice@example.com")
-    client.get(link_in(mail, "/auth/verify/"))
+    first, again = smtp.to("alice@example.com")  # the right password sends the link again
+    assert first["Subject"] == again["Subject"] == "Confirm your e-mail address"
+    client.get(link_in(again, "/auth/verify/"))
     assert client.post("/auth/login", data={"username": "alice", "password": PASSWORD}).status_code == 303
+
+
+def test_a_reset_link_confirms_the_address_too(verifying, smtp):
+    client = verifying.test_client()
+    client.post("/auth/register", data={"username": "alice", "email": "alice@example.com",
+                                        "password": PASSWORD, "confirm": PASSWORD})
+    client.post("/auth/reset", data={"email": "alice@example.com"})
+    link = link_in(smtp.messages[-1], "/auth/reset/")
+    client.post(link, data={"password": "a new passphrase", "confirm": "a new passphrase"})
+    assert client.get("/settings").status_code == 200
+
+
+def test_a_mail_server_that_refuses_is_reported_without_a_broker(app_factory):
+    client = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port()).test_client()
+    make_user("alice")
+    response = client.post("/auth/reset", data={"email": "alice@example.com"})
+    assert response.status_code == 503
+    assert "could not send the mail" in page(response).get_text()
 
 
 def test_verification_is_off_by_default(client, auth):

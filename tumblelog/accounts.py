@@ -72,6 +72,14 @@ def change_password(user, password):
     revoke_tokens(user)
 
 
+def reset_password(user, password):
+    """A mailed reset link was followed: set the password (see ``change_password``);
+    the link also proves the address, so an unconfirmed one counts as confirmed."""
+    change_password(user, password)
+    User.objects(id=user.id).update_one(set__email_unverified=False)
+    user.email_unverified = False
+
+
 def change_email(token):
     """Apply an e-mail change link: the account, or None when the link is stale.
 

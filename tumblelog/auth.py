@@ -103,7 +103,10 @@ def register():
             form.username.errors.append("That username or email was just taken.")
         else:
             if user.email_unverified:
-                return redirect(url_for("auth.login"), 303) if send_verification(user) else unsent()
+                if not mail_verification_link(user):
+                    return unsent()
+                flash(f"Almost there: follow the link we sent to {user.email} to confirm it, then sign in.", "info")
+                return redirect(url_for("auth.login"), 303)
             login_user(user)
             flash(f"Welcome, {user.username}! Your blog is ready for its first post.", "success")
             return redirect(url_for("blog.index"), 303)
@@ -131,8 +134,10 @@ def login():
         if user is None:
             form.password.errors.append("Wrong username or password.")
         elif user.email_unverified:
+            # The right password: send the link again, in case the first one was lost.
+            sent = mail_verification_link(user)
             form.username.errors.append(
-                f"Confirm your address first: follow the link we sent to {user.email}."
+                f"Confirm your address first: follow the link we {'just ' if sent else ''}sent to {user.email}."
             )
         else:
             login_user(user, remember=form.remember.data)
@@ -156,14 +161,10 @@ def unsent():
                            message="The mail service is not answering. Nothing was changed."), 503
 
 
-def send_verification(user):
-    sent = mail.send(
-        "verify_email", user.email, "Confirm your e-mail address",
-        user=user, link=url_for("auth.verify", token=accounts.verify_token(user), _external=True),
-    )
-    if sent:
-        flash(f"Almost there: follow the link we sent to {user.email} to confirm it, then sign in.", "info")
-    return sent
+def mail_verification_link(user):
+    """Mail the link that confirms the account's address; False if it could not be queued."""
+    link = url_for("auth.verify", token=accounts.verify_token(user), _external=True)
+    return mail.send("verify_email", user.email, "Confirm your e-mail address", user=user, link=link)
 
 
 @bp.route("/verify/<token>")
@@ -209,9 +210,8 @@ def reset_password(token):
         return redirect(url_for("auth.reset"), 303)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        accounts.change_password(user, form.password.data)
-        if not user.email_unverified:
-            login_user(user)
+        accounts.reset_password(user, form.password.data)
+        login_user(user)
         flash("Your password is changed; every other session is signed out.", "success")
         return redirect(url_for("blog.index"), 303)
     return render_template("auth/reset_password.html", form=form), form_status(form)

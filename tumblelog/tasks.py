@@ -15,6 +15,7 @@ import logging
 import smtplib
 
 from celery import Celery, Task, shared_task
+from celery.result import EagerResult
 from celery.schedules import crontab
 from flask import current_app
 from kombu.exceptions import OperationalError
@@ -51,6 +52,8 @@ def celery_config(config):
         "broker_connection_timeout": 2,
         "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1},
         "task_publish_retry": False,
+        # A backstop: Flask-Mail's SMTP connection has no timeout of its own.
+        "task_time_limit": 300,
         "broker_connection_retry_on_startup": True,
         "beat_schedule": PERIODIC,
         "timezone": "UTC",
@@ -74,11 +77,15 @@ def celery_init_app(app):
 
 def enqueue(task, *args):
     """Queue ``task(*args)`` (or run it now, when there is no broker); False when the
-    broker cannot be reached, so the caller can tell the user instead of failing."""
+    broker cannot be reached, or when a task run now failed for good, so the caller can
+    tell the user instead of failing."""
     try:
-        bound(task).delay(*args)
+        result = bound(task).delay(*args)
     except OperationalError as error:
         log.error("Could not queue %s: %s", task.name, error)
+        return False
+    if isinstance(result, EagerResult) and result.failed():
+        log.error("%s failed: %r", task.name, result.result)
         return False
     return True
 
