@@ -60,6 +60,13 @@ def test_the_profile_shows_on_the_blog_and_in_its_feed(client, alice):
     assert "<subtitle type=\"text\">Notes from Wonderland</subtitle>" in feed
 
 
+def test_the_api_shows_the_profile(client, alice):
+    client.post("/settings", data={"section": "profile", "display_name": "Alice L.", "bio": "Reader."})
+    profile = client.get(f"{API}/users/alice").json
+    assert (profile["display_name"], profile["bio"], profile["blog_title"], profile["avatar_url"]) == (
+        "Alice L.", "Reader.", "", None)
+
+
 def test_an_avatar_is_cropped_square_in_two_sizes(client, alice):
     upload = (io.BytesIO(image_bytes(size=(300, 120))), "me.png")
     response = client.post("/settings", data={"section": "profile", "avatar": upload},
@@ -70,6 +77,7 @@ def test_an_avatar_is_cropped_square_in_two_sizes(client, alice):
              for file_id in (user.avatar_small, user.avatar_large)]
     assert sizes == [(64, 64), (256, 256)]
     assert page(client.get("/user/alice")).select_one("img.profile__avatar")["src"] == f"/media/{user.avatar_large}"
+    assert client.get(f"{API}/users/alice").json["avatar_url"] == f"http://localhost/media/{user.avatar_large}"
 
 
 def test_a_new_avatar_replaces_the_old_files(client, alice):

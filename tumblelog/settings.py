@@ -23,7 +23,7 @@ from .forms import (
     ProfileForm,
     TokenForm,
 )
-from .models import User
+from .models import User, utcnow
 from .ratelimit import TOO_MANY_MAILS, TOO_MANY_TOKENS, account_key, config_limit
 from .templating import human_date
 
@@ -42,10 +42,12 @@ ARCHIVE_IN_MEMORY = 8 * 1024 * 1024
 
 
 def signed_in_account():
+    """The rate-limit key of the signed-in account (the same key sign-in and the API use)."""
     return account_key(current_user.username if current_user.is_authenticated else None)
 
 
 def mail_sent(response):
+    """Count only the e-mail changes that sent a mail."""
     return response.status_code == 303 and request.form.get("section") == "email"
 
 
@@ -53,14 +55,11 @@ def forms(sent=None, sent_form=None):
     """Every section's form: ``sent_form`` for the one that was sent, fresh ones with
     the account's values for the others."""
     user = current_user._get_current_object()
-    fresh = {
-        "profile": lambda: ProfileForm(formdata=None, obj=user),
-        "digest": lambda: DigestForm(formdata=None, digest=user.digest),
-    }
-    built = {name: sent_form if name == sent else fresh.get(name, lambda c=cls: c(formdata=None))()
-             for name, cls in SECTIONS.items()}
-    for name, form in built.items():
-        own_ids(form, name)
+    current = {"profile": {"obj": user}, "digest": {"digest": user.digest}}
+    built = {}
+    for name, form_class in SECTIONS.items():
+        built[name] = sent_form if name == sent else form_class(formdata=None, **current.get(name, {}))
+        own_ids(built[name], name)
     return built
 
 
@@ -73,6 +72,7 @@ def own_ids(form, section):
 
 
 def page(sent=None, sent_form=None, new_token=None):
+    """The settings page, with ``sent_form`` in place of section ``sent``'s form."""
     status = 422 if sent_form is not None and sent_form.errors else 200
     return render_template(
         "settings/index.html", forms=forms(sent, sent_form), tokens=list(ApiToken.of(current_user)),
@@ -208,7 +208,7 @@ def export():
     archive = tempfile.SpooledTemporaryFile(max_size=ARCHIVE_IN_MEMORY)
     accounts.write_archive(current_user._get_current_object(), archive)
     archive.seek(0)
-    name = f"tumblelog-{current_user.username}-{human_date(accounts.utcnow()).replace(' ', '-')}.zip"
+    name = f"tumblelog-{current_user.username}-{human_date(utcnow()).replace(' ', '-')}.zip"
     response = send_file(archive, mimetype="application/zip", as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -9,6 +9,7 @@ from flask import jsonify
 from ..models import ALT_MAX, CAPTION_MAX, COMMENT_MAX, QUOTE_MAX, SOURCE_MAX, TITLE_MAX, URL_MAX, USERNAME_PATTERN
 from . import bp
 from .posts import DEFAULT_LIMIT, MAX_LIMIT
+from .serialise import PROFILE_FIELDS
 
 REF = "#/components/schemas/"
 
@@ -148,7 +149,9 @@ def schemas():
         "LikeState": obj({"liked": {"type": "boolean"}}, additionalProperties=False),
         "Liked": obj({"liked": {"type": "boolean"}, "like_count": {"type": "integer", "minimum": 0}}),
         "TagList": obj({"tags": {"type": "array", "items": obj({"tag": string(), "count": {"type": "integer"}})}}),
-        "User": obj({"username": string(), "created_at": TIMESTAMP, "post_count": {"type": "integer"}, "url": URL}),
+        "User": obj({"username": string(), "created_at": TIMESTAMP, "post_count": {"type": "integer"}, "url": URL,
+                     **{name: string() for name in PROFILE_FIELDS},
+                     "avatar_url": {"type": ["string", "null"], "format": "uri"}}),
     }
     for name, fields in TYPE_OUTPUT.items():
         own = obj({"type": {"const": name}, **fields})
