@@ -50,7 +50,7 @@ def celery_config(config):
         "worker_prefetch_multiplier": 1,
         # Publishing gives up fast: a view must answer, not wait for a dead broker.
         "broker_connection_timeout": 2,
-        "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1},
+        "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0},
         "task_publish_retry": False,
         # A backstop: Flask-Mail's SMTP connection has no timeout of its own.
         "task_time_limit": 300,
