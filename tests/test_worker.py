@@ -10,8 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
-from factories import make_user
-from mail_helpers import SmtpServer, free_port, link_in
+from conftest import TEST_MONGODB_URI, database_settings
+from factories import make_post, make_user
+from mail_helpers import SmtpServer, free_port, link_in, text_of
+
+from tumblelog.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS = shutil.which("redis-server")
@@ -57,27 +60,41 @@ def redis_url(tmp_path):
 
 
 @pytest.fixture
-def worker(redis_url, tmp_path):
-    """``celery worker`` as compose runs it, on the test's Redis; mails go to ``worker.smtp``,
-    a port where an SMTP server starts only when the test says so."""
-    smtp = SmtpServer()
-    log = tmp_path / "worker.log"
-    env = {**os.environ, "CELERY_BROKER_URL": redis_url, "MAIL_SERVER": "127.0.0.1",
-           "MAIL_PORT": str(smtp.port), "SECRET_KEY": "worker-test", "PYTHONPATH": str(ROOT)}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tumblelog.worker", "worker", "--pool", "solo",
-             "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    process.smtp, process.log = smtp, log
-    try:
-        yield process
-    finally:
+def start_worker(redis_url, tmp_path):
+    """``start_worker(mongodb_uri=None)``: ``celery worker`` as compose runs it, on the
+    test's Redis; mails go to ``worker.smtp``, a port where an SMTP server starts only
+    when the test says so."""
+    started = []
+
+    def start(mongodb_uri=None):
+        smtp = SmtpServer()
+        log = tmp_path / "worker.log"
+        env = {**os.environ, "CELERY_BROKER_URL": redis_url, "MAIL_SERVER": "127.0.0.1",
+               "MAIL_PORT": str(smtp.port), "SECRET_KEY": "worker-test", "PYTHONPATH": str(ROOT)}
+        env.pop("MONGODB_URI", None)
+        if mongodb_uri:
+            env["MONGODB_URI"] = mongodb_uri
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "tumblelog.worker", "worker", "--pool", "solo",
+                 "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )
+        process.smtp, process.log = smtp, log
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
         stop(process)
-        if smtp.controller._thread is not None:
-            smtp.controller.stop()
-        print(log.read_text()[-4000:])  # shown when the test fails
+        if process.smtp.controller._thread is not None:
+            process.smtp.controller.stop()
+        print(process.log.read_text()[-4000:])  # shown when the test fails
+
+
+@pytest.fixture
+def worker(start_worker):
+    return start_worker()
 
 
 def test_a_queued_mail_is_sent_by_the_worker_and_retried_until_the_server_answers(app_factory, worker, redis_url):
@@ -95,3 +112,22 @@ def test_a_queued_mail_is_sent_by_the_worker_and_retried_until_the_server_answer
     [mail] = worker.smtp.wait_for(1, timeout=60)
     assert mail.envelope_to == ["alice@example.com"]
     assert client.get(link_in(mail, "/auth/reset/")).status_code == 200
+
+
+@pytest.mark.skipif(not TEST_MONGODB_URI, reason="a worker process shares the test's database only on a "
+                    "server (TUMBLELOG_TEST_MONGODB_URI); mongomock lives in one process")
+def test_beat_s_weekly_digest_runs_on_the_worker_once(app_factory, start_worker, redis_url):
+    app = app_factory(CELERY_BROKER_URL=redis_url)
+    worker = start_worker(database_settings(app.config["TEST_DATABASE"])["host"])
+    worker.smtp.controller.start()
+    with app.app_context():
+        ada = make_user("ada")
+        reader = make_user("reader")
+        User.objects(id=reader.id).update_one(set__followed_users=[ada.id], set__digest=True)
+        make_post(author=ada, title="Fresh from Ada")
+        for _ in range(2):  # beat firing twice in one week
+            app.extensions["celery"].tasks["tumblelog.tasks.send_digests"].delay()
+    [mail] = worker.smtp.wait_for(1, timeout=60)
+    assert mail.envelope_to == ["reader@example.com"] and "Fresh from Ada" in text_of(mail)
+    time.sleep(2)
+    assert len(worker.smtp.messages) == 1
