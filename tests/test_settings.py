@@ -78,6 +78,8 @@ def test_an_avatar_is_cropped_square_in_two_sizes(client, alice):
     assert sizes == [(64, 64), (256, 256)]
     assert page(client.get("/user/alice")).select_one("img.profile__avatar")["src"] == f"/media/{user.avatar_large}"
     assert client.get(f"{API}/users/alice").json["avatar_url"] == f"http://localhost/media/{user.avatar_large}"
+    header = page(client.get("/")).select_one(".site-nav__user")
+    assert (header.img["src"], header.get_text(strip=True)) == (f"/media/{user.avatar_small}", "alice")
 
 
 def test_a_new_avatar_replaces_the_old_files(client, alice):

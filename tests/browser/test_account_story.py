@@ -55,6 +55,7 @@ def test_a_blogger_sets_up_resets_changes_downloads_and_leaves(page, live_server
     page.get_by_role("link", name="zoe").first.click()
     expect(page.locator(".profile__bio")).to_have_text("I write about hills.")
     expect(page.locator("img.profile__avatar")).to_be_visible()
+    expect(page.locator(".site-nav__avatar")).to_be_visible()
 
     # Forgotten password: the link comes from the log, as `make run` prints it.
     page.get_by_role("button", name="Sign out").click()
