@@ -27,6 +27,8 @@ def test_while_the_queue_is_down_the_user_is_told_and_nothing_changes(app_factor
     response = client.post("/auth/reset", data={"email": "alice@example.com"})
     assert response.status_code == 503
     assert "could not send the mail" in page(response).get_text()
+    # An address without an account gets the same answer: the page still tells nothing.
+    assert client.post("/auth/reset", data={"email": "nobody@example.com"}).status_code == 503
     client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
     response = client.post("/settings", data={"section": "email", "email": "new@example.com",
                                               "current_password": PASSWORD})

@@ -10,10 +10,10 @@ import io
 import json
 import zipfile
 
-from flask import current_app
+from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from . import media
+from . import mail, media
 from .export import plain, write_export
 from .images import EXTENSIONS
 from .models import Like, Post, RetiredUsername, User, utcnow
@@ -61,6 +61,17 @@ def user_for_reset(token):
 
 def user_by_email(email):
     return User.objects(email=(email or "").strip().lower()).first()
+
+
+def mail_reset_link(email, base_url):
+    """Send the account with ``email`` (if any) its password-reset link, now (a task)."""
+    user = user_by_email(email)
+    if user is None:
+        return
+    with mail.links_to(base_url):
+        link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+        message = mail.compose("reset_password", user.email, "Choose a new password", user=user, link=link)
+    mail.deliver(message)
 
 
 def change_password(user, password):

@@ -17,6 +17,7 @@ from flask_login import current_user, login_user, logout_user
 from mongoengine import NotUniqueError, Q
 
 from . import accounts, mail
+from .tasks import enqueue, send_password_reset
 from .extensions import limiter, login_manager
 from .forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm, form_status
 from .models import User
@@ -103,9 +104,11 @@ def register():
             form.username.errors.append("That username or email was just taken.")
         else:
             if user.email_unverified:
-                if not mail_verification_link(user):
-                    return unsent()
-                flash(f"Almost there: follow the link we sent to {user.email} to confirm it, then sign in.", "info")
+                if mail_verification_link(user):
+                    flash(f"Almost there: follow the link we sent to {user.email} to confirm it, then sign in.", "info")
+                else:
+                    flash("Your account is made, but its confirmation mail could not be sent just now: "
+                          "sign in later and we will send it again.", "error")
                 return redirect(url_for("auth.login"), 303)
             login_user(user)
             flash(f"Welcome, {user.username}! Your blog is ready for its first post.", "success")
@@ -156,9 +159,8 @@ def logout():
 
 def unsent():
     """The answer when the mail queue is down: say so, lose nothing (503, not a 500)."""
-    flash("We could not send the mail just now. Please try again in a few minutes.", "error")
-    return render_template("errors/error.html", status=503, title="Mail not sent",
-                           message="The mail service is not answering. Nothing was changed."), 503
+    message = "We could not send the mail just now, and nothing was changed. Please try again in a few minutes."
+    return render_template("errors/error.html", status=503, title="Mail not sent", message=message), 503
 
 
 def mail_verification_link(user):
@@ -187,15 +189,13 @@ RESET_SENT = ("If an account has that address, a link to choose a new password i
 @limiter.limit(config_limit("RATELIMIT_RESET_ACCOUNT"), key_func=reset_address, methods=["POST"],
                error_message=TOO_MANY_MAILS)
 def reset():
-    """Ask for a password-reset mail. The answer is the same whether or not an account
-    has the address, so the page tells nobody who has an account here."""
+    """Ask for a password-reset mail. The address is looked up by the task, not here, so
+    the answer (and its timing, and a down queue's 503) is the same whether or not an
+    account has it: the page tells nobody who has an account here."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = accounts.user_by_email(form.email.data)
-        if user is not None:
-            link = url_for("auth.reset_password", token=accounts.reset_token(user), _external=True)
-            if not mail.send("reset_password", user.email, "Choose a new password", user=user, link=link):
-                return unsent()
+        if not enqueue(send_password_reset, form.email.data, request.host_url):
+            return unsent()
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.login"), 303)
     return render_template("auth/reset.html", form=form), form_status(form)

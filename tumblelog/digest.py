@@ -65,7 +65,7 @@ def send(user_id, week):
     posts = new_posts(user, utcnow() - timedelta(days=7))
     if not posts:
         return False
-    with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
+    with mail.links_to():
         unsubscribe = url_for("settings.unsubscribe", token=unsubscribe_token(user), _external=True)
         message = mail.compose(
             "digest", user.email, f"Your week on tumblelog: {len(posts)} new post{'s' if len(posts) != 1 else ''}",

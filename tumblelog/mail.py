@@ -31,6 +31,12 @@ def compose(name, to, subject, headers=None, **context):
     }
 
 
+def links_to(base_url=None):
+    """A request context whose ``url_for(..., _external=True)`` makes links to
+    ``base_url`` (default ``SITE_URL``): for mails composed outside a request, in a task."""
+    return current_app.test_request_context(base_url=base_url or current_app.config["SITE_URL"])
+
+
 def send(name, to, subject, headers=None, **context):
     """Render the mail now (links need this request's host) and queue its delivery.
 

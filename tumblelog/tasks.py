@@ -104,6 +104,15 @@ def deliver_mail(message):
     deliver(message)
 
 
+@shared_task(name="tumblelog.tasks.send_password_reset", **RETRIED)
+def send_password_reset(email, base_url):
+    """Mail a password-reset link to the account with ``email``, if there is one; links
+    point at ``base_url``, the site the request came to."""
+    from .accounts import mail_reset_link
+
+    mail_reset_link(email, base_url)
+
+
 @shared_task(name="tumblelog.tasks.send_digests")
 def send_digests():
     """Periodic: queue this week's digest for every reader who opted in."""
