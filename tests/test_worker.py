@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TEST_MONGODB_URI, database_settings
-from factories import make_post, make_user
+from conftest import TEST_MONGODB_URI, TestConfig, database_settings
+from factories import PASSWORD, make_post, make_user
 from mail_helpers import SmtpServer, free_port, link_in, text_of
 
 from tumblelog.models import User
@@ -61,16 +61,16 @@ def redis_url(tmp_path):
 
 @pytest.fixture
 def start_worker(redis_url, tmp_path):
-    """``start_worker(mongodb_uri=None)``: ``celery worker`` as compose runs it, on the
-    test's Redis; mails go to ``worker.smtp``, a port where an SMTP server starts only
-    when the test says so."""
+    """``start_worker(mongodb_uri=None)``: ``celery worker`` as compose runs it, with the
+    web's SECRET_KEY, on the test's Redis; mails go to ``worker.smtp``, a port where an SMTP
+    server starts only when the test says so."""
     started = []
 
     def start(mongodb_uri=None):
         smtp = SmtpServer()
         log = tmp_path / "worker.log"
         env = {**os.environ, "CELERY_BROKER_URL": redis_url, "MAIL_SERVER": "127.0.0.1",
-               "MAIL_PORT": str(smtp.port), "SECRET_KEY": "worker-test", "PYTHONPATH": str(ROOT)}
+               "MAIL_PORT": str(smtp.port), "SECRET_KEY": TestConfig.SECRET_KEY, "PYTHONPATH": str(ROOT)}
         env.pop("MONGODB_URI", None)
         if mongodb_uri:
             env["MONGODB_URI"] = mongodb_uri
@@ -101,8 +101,10 @@ def test_a_queued_mail_is_sent_by_the_worker_and_retried_until_the_server_answer
     app = app_factory(CELERY_BROKER_URL=redis_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=worker.smtp.port)
     client = app.test_client()
     make_user("alice")
+    client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
     # The SMTP server is not up yet: the page answers at once, the worker keeps trying.
-    response = client.post("/auth/reset", data={"email": "alice@example.com"})
+    response = client.post("/settings", data={"section": "email", "email": "alice@wonder.land",
+                                              "current_password": PASSWORD})
     assert response.status_code == 303
     deadline = time.monotonic() + 30
     while "retry: Retry in" not in worker.log.read_text() and time.monotonic() < deadline:
@@ -110,13 +112,16 @@ def test_a_queued_mail_is_sent_by_the_worker_and_retried_until_the_server_answer
         time.sleep(0.1)
     worker.smtp.controller.start()
     [mail] = worker.smtp.wait_for(1, timeout=60)
-    assert mail.envelope_to == ["alice@example.com"]
-    assert client.get(link_in(mail, "/auth/reset/")).status_code == 200
+    assert mail.envelope_to == ["alice@wonder.land"]
+    client.get(link_in(mail, "/settings/email/"))
+    assert User.by_username("alice").email == "alice@wonder.land"
 
 
 @pytest.mark.skipif(not TEST_MONGODB_URI, reason="a worker process shares the test's database only on a "
                     "server (TUMBLELOG_TEST_MONGODB_URI); mongomock lives in one process")
-def test_beat_s_weekly_digest_runs_on_the_worker_once(app_factory, start_worker, redis_url):
+def test_tasks_that_read_the_database_run_on_the_worker(app_factory, start_worker, redis_url):
+    """Beat's weekly digest, fired twice in a week, sends one mail; a reset request finds
+    the account in the worker, whose link then works on the site."""
     app = app_factory(CELERY_BROKER_URL=redis_url)
     worker = start_worker(database_settings(app.config["TEST_DATABASE"])["host"])
     worker.smtp.controller.start()
@@ -131,3 +136,8 @@ def test_beat_s_weekly_digest_runs_on_the_worker_once(app_factory, start_worker,
     assert mail.envelope_to == ["reader@example.com"] and "Fresh from Ada" in text_of(mail)
     time.sleep(2)
     assert len(worker.smtp.messages) == 1
+    client = app.test_client()
+    assert client.post("/auth/reset", data={"email": "ada@example.com"}).status_code == 303
+    reset = worker.smtp.wait_for(2, timeout=60)[1]
+    assert reset.envelope_to == ["ada@example.com"]
+    assert client.get(link_in(reset, "/auth/reset/")).status_code == 200
