@@ -13,6 +13,7 @@ from ..forms import POST_FORMS
 from ..models import POST_TYPES, Post, User, utcnow
 from ..tags import TagError, parse_tags
 from . import ApiError, bp, check_fields, json_object
+from . import comments as thread  # a module: it imports this one too
 from .serialise import post_dict
 from .tokens import token_required
 
@@ -135,11 +136,9 @@ def create_post():
 
 @bp.route("/posts/<objectid:post_id>", methods=("GET",))
 def get_post(post_id):
-    """One post with its comments."""
-    post = Post.objects(id=post_id).first()
-    if post is None:
-        raise ApiError(404, "There is no post with that id.")
-    return jsonify(post_dict(post, comments=True))
+    """One post with the first page of its comments; ``comments_next`` goes on."""
+    post, comments = thread.comments_page(post_id, 0, DEFAULT_LIMIT)
+    return jsonify({**post_dict(post), "comments": comments["comments"], "comments_next": comments["next"]})
 
 
 @bp.route("/posts/<objectid:post_id>", methods=("PATCH",))
