@@ -14,7 +14,6 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from . import mail, media
-from .export import plain, write_export
 from .images import EXTENSIONS
 from .models import Like, Post, RetiredUsername, User, utcnow
 
@@ -157,6 +156,8 @@ def write_archive(user, out):
     """Write ``user``'s data as a zip to the binary stream ``out``: ``posts.json`` (as
     ``flask export`` writes it), each uploaded file under ``media/``, ``comments.json``
     (the comments they wrote), ``following.json`` and ``profile.json``."""
+    from .export import write_export  # export.py imports backup.py, which imports the views
+
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         with archive.open("posts.json", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8") as text:
             write_export(user, text)
@@ -175,6 +176,8 @@ PROFILE_FIELDS = ("username", "display_name", "bio", "blog_title", "blog_descrip
 
 
 def _json(value):
+    from .export import plain
+
     return json.dumps(plain(value), ensure_ascii=False, indent=2)
 
 
