@@ -171,11 +171,23 @@ NEWEST = [("created_at", -1), ("_id", -1)]
         ({"tags": {"$in": ["python", "flask"]}}, NEWEST),  # one scan per tag, merged
         ({"$or": [{"tags": {"$in": ["a"]}}, {"_id": {"$in": [1, 2]}}]}, None),
         ({"_id": 7}, None),
+        ({"_id": 7, "comment_count": {"$gt": 3}}, NEWEST),  # one document, whatever else
         ({"created_at": {"$gt": 5}}, None),
     ],
 )
 def test_index_check_accepts_served_shapes(filter_, sort):
     assert serving_index(POST, filter_, sort, POST_INDEXES)
+
+
+# What the rate limiter sends when it counts in MongoDB (on a server; mongomock runs it
+# in memory): its collections are no document's, but have their _id index all the same.
+@pytest.mark.parametrize("filter_, served", [
+    ({"_id": "LIMITER/127.0.0.1/api-address/300/1/minute"}, True),
+    ({"_id": "LIMITER/127.0.0.1/api-address/300/1/minute", "entries.299": {"$not": {"$gte": 1795959175.8}}}, True),
+    ({"expireAt": {"$lt": 1795959175.8}}, False),
+])
+def test_index_check_knows_every_collection_has_an_id_index(filter_, served):
+    assert bool(serving_index("windows", filter_, None, POST_INDEXES)) is served
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ files. Each file records the post it belongs to (``metadata.post``); ``prune`` d
 the files a post no longer uses, after an edit, a failed save or a deletion. A file id
 never changes content, so responses may be cached for a year.
 """
+import sys
+
 import gridfs
-import mongomock
-import mongomock.gridfs
 from flask import Blueprint, abort, make_response, request
 from mongoengine.connection import get_db
 
@@ -24,7 +24,11 @@ def _database():
     """The app's database; GridFS is taught to accept mongomock's in-memory one."""
     global _mongomock_ready
     database = get_db()
-    if isinstance(database, mongomock.Database) and not _mongomock_ready:
+    # Only the embedded database loads mongomock; a site on a server never imports it.
+    mongomock = sys.modules.get("mongomock")
+    if mongomock and isinstance(database, mongomock.Database) and not _mongomock_ready:
+        import mongomock.gridfs
+
         # gridfs checks isinstance(pymongo.Database); this widens that check, once.
         mongomock.gridfs.enable_gridfs_integration()
         _mongomock_ready = True
