@@ -14,7 +14,6 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from . import mail, media
-from .images import EXTENSIONS
 from .models import Like, Post, RetiredUsername, User, utcnow
 
 RESET, CHANGE_EMAIL, VERIFY_EMAIL = "password-reset", "email-change", "email-verify"
@@ -134,10 +133,8 @@ def delete_account(user):
     """Remove the account and everything it made: its posts (with their comments,
     likes and files), its comments on other posts, its likes, who follows it, its
     tokens and its avatar. Its name is retired, never given to anyone else."""
-    from .blog import remove_post
-
-    for post_id in Post.objects(author=user.id).scalar("id"):
-        remove_post(post_id)
+    for post in Post.objects(author=user.id).only("id"):
+        post.delete_with_media()
     for post, mine in comments_by(user):
         Post.objects(id=post.id).update_one(
             __raw__={"$pull": {"comments": {"author": user.id}}, "$inc": {"comment_count": -len(mine)}}
@@ -183,8 +180,8 @@ def _json(value):
 
 def _add_file(archive, file_id):
     stored = media.load(file_id) if file_id else None
-    if stored and stored[1] in EXTENSIONS:
-        archive.writestr(f"media/{file_id}.{EXTENSIONS[stored[1]]}", stored[0])
+    if stored and stored[1] in media.EXTENSIONS:
+        archive.writestr(f"media/{file_id}.{media.EXTENSIONS[stored[1]]}", stored[0])
 
 
 def comments_by(user):

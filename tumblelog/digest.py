@@ -10,11 +10,10 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
-from mongoengine.queryset.visitor import Q
 
 from . import mail
 from .feeds import entry_title
-from .models import Post, User, utcnow
+from .models import User, utcnow
 
 DIGEST_POSTS = 20  # the newest this many; the mail links to the dashboard for more
 UNSUBSCRIBE_SALT = "digest-unsubscribe"
@@ -38,10 +37,8 @@ def claim(user_id, week):
 
 def new_posts(user, since):
     """The newest posts since ``since`` by followed bloggers or with followed tags."""
-    if not (user.followed_tags or user.followed_users):
-        return []
-    followed = Q(tags__in=user.followed_tags) | Q(author__in=user.followed_users)
-    return list(Post.listing().filter(followed, created_at__gte=since).limit(DIGEST_POSTS))
+    followed = user.followed_posts()
+    return [] if followed is None else list(followed.filter(created_at__gte=since).limit(DIGEST_POSTS))
 
 
 def unsubscribe_token(user):

@@ -104,8 +104,8 @@ def update():
 def save_profile(user, form):
     changes = {f"set__{name}": form[name].data for name in ProfileForm.PROFILE}
     User.objects(id=user.id).update_one(**changes)
-    if form.upload:
-        accounts.set_avatar(user, form.upload)
+    if form.avatar.upload:
+        accounts.set_avatar(user, form.avatar.upload)
     flash("Your profile is saved.", "success")
     return back()
 
