@@ -14,7 +14,7 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from . import mail, media
-from .models import Like, Post, RetiredUsername, User, utcnow
+from .models import Like, Post, User, utcnow
 
 RESET, CHANGE_EMAIL, VERIFY_EMAIL = "password-reset", "email-change", "email-verify"
 
@@ -132,7 +132,8 @@ def set_avatar(user, versions):
 def delete_account(user):
     """Remove the account and everything it made: its posts (with their comments,
     likes and files), its comments on other posts, its likes, who follows it, its
-    tokens and its avatar. Its name is retired, never given to anyone else."""
+    tokens and its avatar. Its name is retired first, never given to anyone else."""
+    user.retire_name()
     for post in Post.objects(author=user.id).only("id"):
         post.delete_with_media()
     for post, mine in comments_by(user):
@@ -145,7 +146,6 @@ def delete_account(user):
     User.objects(followed_users=user.id).update(pull__followed_users=user.id)
     revoke_tokens(user)
     media.delete((user.avatar_small, user.avatar_large))
-    RetiredUsername.retire(user.username)
     user.delete()
 
 

@@ -21,15 +21,7 @@ from .tasks import enqueue, send_password_reset
 from .extensions import limiter, login_manager
 from .forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm, form_status
 from .models import User
-from .ratelimit import (
-    TOO_MANY_MAILS,
-    TOO_MANY_SIGN_INS,
-    TOO_MANY_SIGN_UPS,
-    config_limit,
-    failed,
-    login_username,
-    reset_address,
-)
+from .ratelimit import TOO_MANY_MAILS, TOO_MANY_SIGN_UPS, config_limit, reset_address, sign_in_limits
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -117,16 +109,7 @@ def register():
 
 
 @bp.route("/login", methods=("GET", "POST"))
-@limiter.limit(
-    config_limit("RATELIMIT_LOGIN"), methods=["POST"], deduct_when=failed, error_message=TOO_MANY_SIGN_INS
-)
-@limiter.limit(
-    config_limit("RATELIMIT_LOGIN_ACCOUNT"),
-    key_func=login_username,
-    methods=["POST"],
-    deduct_when=failed,
-    error_message=TOO_MANY_SIGN_INS,
-)
+@sign_in_limits
 def login():
     """Sign in; ``?next=`` is followed only to pages of this site."""
     if current_user.is_authenticated:

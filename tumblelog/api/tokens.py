@@ -14,7 +14,7 @@ from flask import current_app, g, jsonify, request
 from ..extensions import db, limiter
 from ..forms import PASSWORD_MAX
 from ..models import User, utcnow
-from ..ratelimit import TOO_MANY_SIGN_INS, TOO_MANY_TOKENS, account_key, config_limit
+from ..ratelimit import TOO_MANY_TOKENS, account_key, config_limit, sign_in_limits
 from ..templating import as_utc
 from . import ApiError, bp
 from .serialise import iso
@@ -83,6 +83,21 @@ def bearer_token():
     return token
 
 
+def current_token():
+    """The live token document this request carries, or None; looked up once a request
+    (the rate limits' key asks for it before ``token_required`` does)."""
+    if "api_token_doc" not in g:
+        token = bearer_token()
+        g.api_token_doc = ApiToken.find(token) if token else None
+    return g.api_token_doc
+
+
+def token_user_id():
+    """The id of the account whose token this request carries, or None."""
+    doc = current_token()
+    return str(doc.user.pk) if doc else None
+
+
 def token_required(view):
     """Let the request through only with a live token; ``g.api_user`` is its user.
 
@@ -92,8 +107,7 @@ def token_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        token = bearer_token()
-        doc = ApiToken.find(token) if token else None
+        doc = current_token()
         user = User.objects(id=doc.user.pk).first() if doc else None
         if user is None:
             raise ApiError(401, "Send a valid token: Authorization: Bearer <token>.", headers=BEARER_CHALLENGE)
@@ -126,10 +140,6 @@ def basic_username():
     return account_key(credentials.username if credentials else None)
 
 
-def refused(response):
-    return response.status_code == 401
-
-
 def created(response):
     return response.status_code in (201, 303)
 
@@ -146,12 +156,8 @@ def token_body(token, doc):
 
 
 @bp.route("/tokens", methods=("POST",))
-# Wrong passwords count as failed sign-ins do, per address and per account, so the
-# API is no way around the sign-in page's limits on guessing.
-@limiter.limit(config_limit("RATELIMIT_LOGIN"), deduct_when=refused, override_defaults=False,
-               error_message=TOO_MANY_SIGN_INS)
-@limiter.limit(config_limit("RATELIMIT_LOGIN_ACCOUNT"), key_func=basic_username, deduct_when=refused,
-               override_defaults=False, error_message=TOO_MANY_SIGN_INS)
+# The sign-in form's own counters: the API is no way around its limits on guessing.
+@sign_in_limits
 @limit_token_creation
 def create_token():
     """Trade a username and password (HTTP Basic) for a token, shown this once."""
