@@ -247,3 +247,16 @@ def test_token_creation_is_limited_across_the_form_and_the_api(app_factory, smtp
     assert client.post(f"{API}/tokens", headers=basic("alice")).status_code == 201
     assert client.post("/settings/tokens", data={"name": "three"}).status_code == 429
     assert client.post(f"{API}/tokens", headers=basic("alice")).status_code == 429
+
+
+@pytest.mark.parametrize("url, data", [
+    ("/settings", {"section": "password", "current_password": "guess", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
+    ("/settings", {"section": "email", "current_password": "guess", "email": "thief@example.com"}),
+    ("/settings/delete", {"password": "guess"}),
+])
+def test_password_guesses_on_the_settings_page_are_limited(app_factory, url, data):
+    client = app_factory(RATELIMIT_LOGIN_ACCOUNT="2 per minute").test_client()
+    make_user("alice")
+    client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
+    assert [client.post(url, data=data).status_code for _ in range(3)] == [422, 422, 429]
+    assert client.post("/settings", data={"section": "profile", "bio": "Still here."}).status_code == 303

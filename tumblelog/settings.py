@@ -24,7 +24,8 @@ from .forms import (
     TokenForm,
 )
 from .models import User, utcnow
-from .ratelimit import TOO_MANY_MAILS, TOO_MANY_TOKENS, account_key, config_limit
+from .blog import upload_limit
+from .ratelimit import TOO_MANY_MAILS, TOO_MANY_SIGN_INS, TOO_MANY_TOKENS, account_key, config_limit
 from .templating import human_date
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -49,6 +50,24 @@ def signed_in_account():
 def mail_sent(response):
     """Count only the e-mail changes that sent a mail."""
     return response.status_code == 303 and request.form.get("section") == "email"
+
+
+def sends_password():
+    return bool(request.form.get("current_password") or request.form.get("password"))
+
+
+def password_refused(response):
+    """A form that asked for the password came back refused: maybe a guess."""
+    return response.status_code == 422 and sends_password()
+
+
+# Wrong passwords here count as failed sign-ins to the account do: a borrowed session is
+# no way to guess the password (which would then take the account for good).
+password_guesses = limiter.shared_limit(
+    config_limit("RATELIMIT_LOGIN_ACCOUNT"), scope="settings-password", key_func=signed_in_account,
+    deduct_when=password_refused, exempt_when=lambda: not sends_password(), methods=["POST"],
+    error_message=TOO_MANY_SIGN_INS,
+)
 
 
 def forms(sent=None, sent_form=None):
@@ -88,6 +107,8 @@ def index():
 
 @bp.route("", methods=("POST",))
 @login_required
+@password_guesses
+@upload_limit
 @limiter.limit(config_limit("RATELIMIT_ACCOUNT_MAIL"), key_func=signed_in_account, deduct_when=mail_sent,
                methods=["POST"], error_message=TOO_MANY_MAILS)
 def update():
@@ -216,6 +237,7 @@ def export():
 
 @bp.route("/delete", methods=("POST",))
 @login_required
+@password_guesses
 def delete():
     """Delete the account for good, once the password is given."""
     form = DeleteAccountForm()

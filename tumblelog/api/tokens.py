@@ -156,9 +156,11 @@ def token_body(token, doc):
 
 
 @bp.route("/tokens", methods=("POST",))
+# Outermost, so every limit is checked before sign_in_limits marks the attempt as run
+# (see ratelimit.account_failure_cost).
+@limit_token_creation
 # The sign-in form's own counters: the API is no way around its limits on guessing.
 @sign_in_limits
-@limit_token_creation
 def create_token():
     """Trade a username and password (HTTP Basic) for a token, shown this once."""
     user = basic_user()
