@@ -15,7 +15,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from config import config_from_environment
 
 from . import ratelimit, requestlog, tasks
-from .extensions import bcrypt, csrf, db, limiter, login_manager
+from .extensions import bcrypt, compress, csrf, db, limiter, login_manager
 from .extensions import mail as mail_extension  # the name ``mail`` is the module mail.py
 
 log = logging.getLogger(__name__)
@@ -134,10 +134,11 @@ def create_app(config_class=None):
     tasks.celery_init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(app.config))
     limiter.init_app(app)
+    compress.init_app(app)
 
     from . import (
-        api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
-        preview, search, security, settings, templating, toptags,
+        api, assets, auth, blog, commands, discovery, errors, feeds, follow, health, likes, media,
+        oembed, outage, preview, search, security, settings, templating, toptags, urls,
     )
 
     app.register_blueprint(auth.bp)
@@ -151,6 +152,8 @@ def create_app(config_class=None):
     app.register_blueprint(preview.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(discovery.bp)
+    app.register_blueprint(oembed.bp)
     errors.register(app)
     outage.register(app)
     commands.register(app)
@@ -161,4 +164,5 @@ def create_app(config_class=None):
     likes.register(app)
     toptags.register(app)
     assets.register(app)
+    urls.register(app)
     return app

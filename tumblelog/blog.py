@@ -54,7 +54,7 @@ def user(username):
         return redirect(url_for("blog.user", username=author.username, **paging_args()), 301)
     page = page_of(Post.listing().filter(author_name=username))
     return render_template("blog/list.html", page=page, heading=author.blog_title or f"Posts by {username}",
-                           author=author)
+                           author=author, blogger=username)
 
 
 @bp.route("/post/<objectid:post_id>")

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to an app in ``create_app``."""
 from flask_bcrypt import Bcrypt
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mail import Mail
@@ -10,6 +11,7 @@ from .ratelimit import client_ip
 
 db = MongoEngine()
 bcrypt = Bcrypt()
+compress = Compress()
 csrf = CSRFProtect()
 mail = Mail()
 login_manager = LoginManager()
