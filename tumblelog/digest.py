@@ -12,7 +12,6 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import mail
-from .feeds import entry_title
 from .models import User, utcnow
 
 DIGEST_POSTS = 20  # the newest this many; the mail links to the dashboard for more
@@ -68,7 +67,7 @@ def send(user_id, week):
             "digest", user.email, f"Your week on tumblelog: {len(posts)} new post{'s' if len(posts) != 1 else ''}",
             # RFC 8058: mail programs show their own one-click "Unsubscribe" button.
             headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-            user=user, posts=posts, post_title=entry_title, unsubscribe=unsubscribe, week=week,
+            user=user, posts=posts, unsubscribe=unsubscribe, week=week,
         )
     from .tasks import bound, deliver_mail
 
