@@ -58,6 +58,8 @@ def test_the_profile_shows_on_the_blog_and_in_its_feed(client, alice):
     feed = client.get("/user/alice/feed.atom").get_data(as_text=True)
     assert "<title type=\"text\">Down the rabbit hole · tumblelog</title>" in feed
     assert "<subtitle type=\"text\">Notes from Wonderland</subtitle>" in feed
+    json_feed = client.get("/user/alice/feed.json").json
+    assert (json_feed["title"], json_feed["description"]) == ("Down the rabbit hole · tumblelog", "Notes from Wonderland")
 
 
 def test_the_api_shows_the_profile(client, alice):
