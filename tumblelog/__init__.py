@@ -140,6 +140,7 @@ def create_app(config_class=None):
         api, assets, auth, blog, commands, discovery, errors, feeds, follow, health, likes, media,
         oembed, outage, preview, search, security, settings, templating, toptags, urls,
     )
+    from . import activitypub, federation
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
@@ -154,6 +155,8 @@ def create_app(config_class=None):
     app.register_blueprint(settings.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(oembed.bp)
+    app.register_blueprint(activitypub.bp)
+    federation.connect_signals()
     errors.register(app)
     outage.register(app)
     commands.register(app)
