@@ -5,6 +5,19 @@
 database (mongomock), which development allows and production refuses.
 """
 import os
+from datetime import timedelta
+
+
+def flag(name, default=False):
+    """The environment variable ``name`` as a yes/no switch (unset or empty: ``default``)."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SystemExit(f"{name}={raw!r} is not one of: true, false")
 
 
 def whole_number(name, default):
@@ -111,6 +124,36 @@ class Config:
     # The role of a new account: author (posts on their own blog) or reader (comments,
     # likes and follows only); see tumblelog/permissions.py.
     DEFAULT_ROLE = os.environ.get("DEFAULT_ROLE", "").strip().lower() or "author"
+
+    # "Keep me signed in" lasts this long; changing the password or "Sign out
+    # everywhere" ends it sooner (see User.session_generation).
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    # Accounts: limits on what sends mail or makes credentials.
+    RATELIMIT_RESET = "5 per hour"  # password-reset requests per client address
+    RATELIMIT_RESET_ACCOUNT = "3 per hour"  # password-reset mails per e-mail address
+    RATELIMIT_ACCOUNT_MAIL = "5 per hour"  # e-mail change and verification mails per account
+    RATELIMIT_TOKEN_CREATE = "10 per hour"  # new API tokens per account, form and API alike
+    # Signed links in mails: a password reset is good for an hour, an e-mail change a day.
+    RESET_LINK_MAX_AGE = timedelta(hours=1)
+    EMAIL_LINK_MAX_AGE = timedelta(days=1)
+    # New accounts confirm their address before they can sign in (off in the demo).
+    REQUIRE_EMAIL_VERIFICATION = flag("REQUIRE_EMAIL_VERIFICATION")
+
+    # Mail (Flask-Mail). No MAIL_SERVER: every mail is written to the log in full.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = whole_number("MAIL_PORT", 25)
+    MAIL_USE_TLS = flag("MAIL_USE_TLS")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "tumblelog <noreply@localhost>"
+    # Flask-Mail would otherwise print SMTP chatter in debug and send nothing in tests.
+    MAIL_DEBUG = False
+    MAIL_SUPPRESS_SEND = False
+    # Absolute links in mails sent outside a request (the weekly digest).
+    SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
+
+    # Background jobs (tumblelog/tasks.py). No CELERY_BROKER_URL: tasks run in-process.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
 
 
 class DevelopmentConfig(Config):

@@ -18,7 +18,8 @@ from tumblelog.seed import seed_posts
 
 
 def seed_site(app):
-    """A site with every post type, comments, likes, follows and uploaded images."""
+    """A site with every post type, comments, likes, follows, uploaded images and a
+    profile with an avatar."""
     client = app.test_client()
     with app.app_context():
         alice, bob = make_user("alice", is_admin=True), make_user("bob")
@@ -38,6 +39,9 @@ def seed_site(app):
         client.post(f"/post/{post.id}/like", data={"action": "like"})
     client.post("/tag/backup/follow")
     client.post("/user/alice/follow")
+    avatar = (io.BytesIO(image_bytes(size=(300, 200))), "me.png")
+    profile = {"section": "profile", "avatar": avatar, "bio": "Reads everything.", "blog_title": "Carol's"}
+    assert client.post("/settings", data=profile, content_type="multipart/form-data").status_code == 303
     reader.logout()
     client.post(f"/post/{posts[1].id}/comments", data={"name": "Guest", "body": "Passing by."})
 

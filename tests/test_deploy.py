@@ -52,6 +52,32 @@ def test_compose_web_waits_for_a_healthy_mongo_and_answers_on_8000(compose):
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?"), "compose refuses to start without it"
 
 
+def test_compose_runs_redis_a_worker_and_beat_from_the_web_image(compose):
+    services = compose["services"]
+    web, worker, beat, redis = (services[name] for name in ("web", "worker", "beat", "redis"))
+    assert re.fullmatch(r"redis:\d+(\.\d+)*-alpine", redis["image"])
+    assert "redis-cli" in redis["healthcheck"]["test"] and "redis-data:/data" in redis["volumes"]
+    assert worker["build"] == beat["build"] == web["build"]
+    assert worker["command"][:4] == ["celery", "-A", "tumblelog.worker", "worker"]
+    assert beat["command"][:4] == ["celery", "-A", "tumblelog.worker", "beat"]
+    assert "inspect ping" in " ".join(worker["healthcheck"]["test"])
+    assert "ping()" in " ".join(beat["healthcheck"]["test"])
+    assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert worker["environment"] == beat["environment"] == web["environment"]
+    assert web["environment"]["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    assert "redis" not in web["depends_on"], "the blog starts without the queue"
+    assert {"MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD",
+            "MAIL_DEFAULT_SENDER"} <= set(web["environment"])
+
+
+def test_the_worker_module_names_the_celery_app_compose_runs():
+    from tumblelog import worker
+
+    assert worker.celery_app is worker.flask_app.extensions["celery"]
+    assert {"tumblelog.tasks.deliver_mail", "tumblelog.tasks.send_digests"} <= set(worker.celery_app.tasks)
+    assert "weekly-digest" in worker.celery_app.conf.beat_schedule
+
+
 def test_scale_override_runs_replicas_behind_a_proxy_on_8000(compose, scale):
     services = scale["services"]
     assert services["web"] == {"profiles": ["single"]}, "the single published web steps aside"
@@ -111,7 +137,7 @@ def settings_read_from_the_environment():
     """Every variable config.py and run.py read, and every one compose files substitute."""
     names = set()
     for name in ("config.py", "run.py"):
-        names |= set(re.findall(r"(?:environ\.get|whole_number)\(\"([A-Z_]+)\"", (ROOT / name).read_text(encoding="utf-8")))
+        names |= set(re.findall(r"(?:environ\.get|whole_number|flag)\(\"([A-Z_]+)\"", (ROOT / name).read_text(encoding="utf-8")))
     for name in ("docker-compose.yml", "docker-compose.scale.yml"):
         names |= set(re.findall(r"\$\{([A-Z_]+)", (ROOT / name).read_text(encoding="utf-8")))
     return names

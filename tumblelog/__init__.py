@@ -14,8 +14,9 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from config import config_from_environment
 
-from . import ratelimit, requestlog
+from . import ratelimit, requestlog, tasks
 from .extensions import bcrypt, compress, csrf, db, limiter, login_manager
+from .extensions import mail as mail_extension  # the name ``mail`` is the module mail.py
 
 log = logging.getLogger(__name__)
 
@@ -131,14 +132,15 @@ def create_app(config_class=None):
     app.before_request(raise_upload_limit)
     csrf.init_app(app)
     login_manager.init_app(app)
+    mail_extension.init_app(app)
+    tasks.celery_init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(app.config))
     limiter.init_app(app)
     compress.init_app(app)
 
     from . import (
         admin, api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health, likes,
-        media,
-        oembed, outage, preview, search, security, templating, toptags, urls,
+        media, oembed, outage, preview, search, security, settings, templating, toptags, urls,
     )
     from . import activitypub, federation
 
@@ -153,6 +155,7 @@ def create_app(config_class=None):
     app.register_blueprint(preview.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(settings.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(oembed.bp)
     app.register_blueprint(activitypub.bp)

@@ -1,16 +1,28 @@
-"""Accounts: sign up, sign in, sign out."""
+"""Accounts: sign up, sign in, sign out, and a forgotten password reset by mail."""
 from urllib.parse import urlsplit
 
 from bson import ObjectId
-from flask import Blueprint, flash, has_request_context, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
 from mongoengine import NotUniqueError, Q
 
+from . import accounts, mail
+from .tasks import enqueue, send_password_reset
 from .extensions import limiter, login_manager
-from .forms import LoginForm, RegisterForm, form_status
+from .forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm, form_status
 from .models import User, label_view
 from .moderation import SiteSettings
-from .ratelimit import TOO_MANY_SIGN_UPS, config_limit, sign_in_limits
+from .ratelimit import TOO_MANY_MAILS, TOO_MANY_SIGN_UPS, config_limit, reset_address, sign_in_limits
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -38,7 +50,7 @@ def load_user(user_id):
     if user_id in prefetched:
         user = prefetched[user_id]
     else:
-        user = User.objects(id=user_id).first() if ObjectId.is_valid(user_id) else None
+        user = User.by_session_id(user_id)
     return user if user is not None and user.is_active else None
 
 
@@ -49,13 +61,16 @@ def find_user(username):
     ``load_user`` takes it from there: a page that needs both costs one round trip,
     not two. (``_user_id`` is where Flask-Login keeps the id in the session.)
     """
-    reader_id = session.get("_user_id")
-    if not (isinstance(reader_id, str) and ObjectId.is_valid(reader_id)):
+    session_id = session.get("_user_id")
+    reader_id = session_id.partition(":")[0] if isinstance(session_id, str) else None
+    if not (reader_id and ObjectId.is_valid(reader_id)):
         return User.by_username(username)
     key = username.lower()
     found = list(User.objects(Q(username_key=key) | Q(id=ObjectId(reader_id))))
-    # Kept in the WSGI environ: it lives exactly as long as this request.
-    request.environ[PREFETCHED] = {reader_id: next((u for u in found if str(u.id) == reader_id), None)}
+    reader = next((u for u in found if str(u.id) == reader_id), None)
+    # Kept in the WSGI environ: it lives exactly as long as this request. A stale
+    # session (an older generation) loads nobody, as load_user would decide.
+    request.environ[PREFETCHED] = {session_id: reader if reader and reader.get_id() == session_id else None}
     return next((u for u in found if u.username_key == key), None)
 
 
@@ -86,7 +101,11 @@ def register():
         return render_template("auth/closed.html"), 403
     form = RegisterForm()
     if form.validate_on_submit():
-        user = User(username=form.username.data, email=form.email.data.lower())
+        user = User(
+            username=form.username.data,
+            email=form.email.data.lower(),
+            email_unverified=current_app.config["REQUIRE_EMAIL_VERIFICATION"],
+        )
         user.set_password(form.password.data)
         try:
             user.save()
@@ -94,6 +113,13 @@ def register():
             # The form checked, but another sign-up won the race; the index decides.
             form.username.errors.append("That username or email was just taken.")
         else:
+            if user.email_unverified:
+                if mail_verification_link(user):
+                    flash(f"Almost there: follow the link we sent to {user.email} to confirm it, then sign in.", "info")
+                else:
+                    flash("Your account is made, but its confirmation mail could not be sent just now: "
+                          "sign in later and we will send it again.", "error")
+                return redirect(url_for("auth.login"), 303)
             login_user(user)
             flash(f"Welcome, {user.username}! Your blog is ready for its first post.", "success")
             return redirect(url_for("blog.index"), 303)
@@ -113,6 +139,12 @@ def login():
             form.password.errors.append("Wrong username or password.")
         elif not user.is_active:
             form.username.errors.append("This account is suspended.")
+        elif user.email_unverified:
+            # The right password: send the link again, in case the first one was lost.
+            sent = mail_verification_link(user)
+            form.username.errors.append(
+                f"Confirm your address first: follow the link we {'just ' if sent else ''}sent to {user.email}."
+            )
         else:
             login_user(user, remember=form.remember.data)
             flash(f"Signed in as {user.username}.", "success")
@@ -126,3 +158,63 @@ def logout():
     logout_user()
     flash("Signed out.", "info")
     return redirect(url_for("blog.index"), 303)
+
+
+def unsent():
+    """The answer when the mail queue is down: say so, lose nothing (503, not a 500)."""
+    message = "We could not send the mail just now, and nothing was changed. Please try again in a few minutes."
+    return render_template("errors/error.html", status=503, title="Mail not sent", message=message), 503
+
+
+def mail_verification_link(user):
+    """Mail the link that confirms the account's address; False if it could not be queued."""
+    link = url_for("auth.verify", token=accounts.verify_token(user), _external=True)
+    return mail.send("verify_email", user.email, "Confirm your e-mail address", user=user, link=link)
+
+
+@bp.route("/verify/<token>")
+def verify(token):
+    """Confirm the address a new account gave (REQUIRE_EMAIL_VERIFICATION)."""
+    user = accounts.verify_email(token)
+    if user is None:
+        flash("That link has expired or was already used.", "error")
+    else:
+        flash("Your address is confirmed. Welcome! Please sign in.", "success")
+    return redirect(url_for("auth.login"), 303)
+
+
+RESET_SENT = ("If an account has that address, a link to choose a new password is on its way. "
+              "It works once, for an hour.")
+
+
+@bp.route("/reset", methods=("GET", "POST"))
+@limiter.limit(config_limit("RATELIMIT_RESET"), methods=["POST"], error_message=TOO_MANY_MAILS)
+@limiter.limit(config_limit("RATELIMIT_RESET_ACCOUNT"), key_func=reset_address, methods=["POST"],
+               error_message=TOO_MANY_MAILS)
+def reset():
+    """Ask for a password-reset mail. The address is looked up by the task, not here, so
+    the answer (and its timing, and a down queue's 503) is the same whether or not an
+    account has it: the page tells nobody who has an account here."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        if not enqueue(send_password_reset, form.email.data, request.host_url):
+            return unsent()
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"), 303)
+    return render_template("auth/reset.html", form=form), form_status(form)
+
+
+@bp.route("/reset/<token>", methods=("GET", "POST"))
+def reset_password(token):
+    """The mailed link: choose a new password, which signs out every other session."""
+    user = accounts.user_for_reset(token)
+    if user is None:
+        flash("That link has expired or was already used. Ask for a new one here.", "error")
+        return redirect(url_for("auth.reset"), 303)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.reset_password(user, form.password.data)
+        login_user(user)
+        flash("Your password is changed; every other session is signed out.", "success")
+        return redirect(url_for("blog.index"), 303)
+    return render_template("auth/reset_password.html", form=form), form_status(form)

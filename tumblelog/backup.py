@@ -205,7 +205,7 @@ class Restore:
             self.media_file(number, document)
             self.progress(1)
         if not self.wanted_media <= self.media_ids:
-            raise BackupError("Some posts show uploaded files the backup does not hold.")
+            raise BackupError("Some posts or avatars show uploaded files the backup does not hold.")
         return self.counts
 
     def insert(self, kind, collection, build):
@@ -255,6 +255,7 @@ class Restore:
             raise ValidationError(f"more than {RECENT_LIKES} recent likes")
         self.usernames[user.id] = user.username
         self.followed.update(user.followed_users)
+        self.wanted_media.update(file_id for file_id in (user.avatar_small, user.avatar_large) if file_id)
         return user
 
     def post(self, document):
@@ -283,18 +284,21 @@ class Restore:
     def media_file(self, number, document):
         file_id, metadata = document.get("_id"), document.get("metadata")
         name = f"{MEDIA_PREFIX}{file_id}"
+        # A file belongs to a post, or (an avatar) to an account, of the backup.
+        owner = "user" if isinstance(metadata, dict) and "user" in metadata else "post"
+        owners = self.usernames if owner == "user" else self.post_ids
         if not (isinstance(file_id, ObjectId) and file_id not in self.media_ids and isinstance(metadata, dict)
                 # Demo pictures (seed.py) belong to no post: many posts share them.
-                and (metadata.get("post") is None or metadata.get("post") in self.post_ids)
+                and (metadata.get(owner) is None or metadata.get(owner) in owners)
                 and isinstance(metadata.get("content_type"), str) and len(metadata["content_type"]) <= 100):
-            raise BackupError(f"media.jsonl line {number} is not a file of a post in the backup.")
+            raise BackupError(f"media.jsonl line {number} is not a file of a post or account in the backup.")
         try:
             info = self.archive.getinfo(name)
         except KeyError:
             raise BackupError(f"media.jsonl line {number}: the backup lacks {name}.") from None
         if info.file_size > MAX_MEDIA_FILE:
             raise BackupError(f"{name} is larger than {MAX_MEDIA_FILE} bytes.")
-        media.restore(self.archive.read(name), {"post": metadata["post"], "content_type": metadata["content_type"]},
+        media.restore(self.archive.read(name), {owner: metadata.get(owner), "content_type": metadata["content_type"]},
                       file_id=file_id)
         self.media_ids.add(file_id)
         self.counts["media"] += 1

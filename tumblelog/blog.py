@@ -11,7 +11,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .auth import find_user
 from .forms import CommentForm, form_status
@@ -44,26 +44,18 @@ def tag(tag):
 
 @bp.route("/user/<username>")
 def user(username):
-    """One blogger's posts. ``/user/ALICE`` redirects to ``/user/alice``'s real spelling.
+    """One blogger's posts under their profile. ``/user/ALICE`` redirects to
+    ``/user/alice``'s real spelling.
 
-    Posts carry their author's name, so a blogger with posts costs one query; the
-    account is looked up only when none match, to tell an empty blog from an unknown
-    name or another spelling of a known one.
+    Two queries, whatever the page: the account (with the signed-in reader's, see
+    ``find_user``), then the posts, found by the stored name.
     """
-    try:
-        page = page_of(Post.listing().filter(author_name=username))
-    except NotFound:
-        page = None  # past the end, or another spelling of the name
-    author = None
-    if not (page and page.posts):
-        author = find_user(username) or abort(404)
-        if author.username != username:
-            return redirect(url_for("blog.user", username=author.username, **paging_args()), 301)
-        if page is None:
-            abort(404)
-    return render_template(
-        "blog/list.html", page=page, heading=f"Posts by {username}", author=author, blogger=username
-    )
+    author = find_user(username) or abort(404)
+    if author.username != username:
+        return redirect(url_for("blog.user", username=author.username, **paging_args()), 301)
+    page = page_of(Post.listing().filter(author_name=username))
+    return render_template("blog/list.html", page=page, heading=author.blog_title or f"Posts by {username}",
+                           author=author, blogger=username)
 
 
 @bp.route("/post/<objectid:post_id>")

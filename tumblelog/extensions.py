@@ -3,6 +3,7 @@ from flask_bcrypt import Bcrypt
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_login import LoginManager
+from flask_mail import Mail
 from flask_mongoengine import MongoEngine
 from flask_wtf.csrf import CSRFProtect
 
@@ -12,6 +13,7 @@ db = MongoEngine()
 bcrypt = Bcrypt()
 compress = Compress()
 csrf = CSRFProtect()
+mail = Mail()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to do that."

@@ -87,11 +87,13 @@ def add_entry(feed, post):
     add(entry, "content", content_html(post), type="html")
 
 
-def build_atom(posts, title, page_url, self_url):
+def build_atom(posts, title, page_url, self_url, subtitle=""):
     """The Atom document as UTF-8 bytes."""
     feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:base": external_url("/")})
     add(feed, "id", self_url)
     add(feed, "title", title, type="text")
+    if subtitle:
+        add(feed, "subtitle", subtitle, type="text")
     add(feed, "updated", rfc3339(max((post.updated_at for post in posts), default=utcnow())))
     add(feed, "link", rel="self", type=KINDS["atom"], href=self_url)
     add(feed, "link", rel="alternate", type="text/html", href=page_url)
@@ -121,7 +123,7 @@ def json_item(post):
     return item
 
 
-def build_json(posts, title, page_url, self_url):
+def build_json(posts, title, page_url, self_url, subtitle=""):
     """The JSON Feed document as UTF-8 bytes."""
     feed = {
         "version": JSON_FEED_VERSION,
@@ -132,13 +134,15 @@ def build_json(posts, title, page_url, self_url):
         "language": "en",
         "items": [json_item(post) for post in posts],
     }
+    if subtitle:
+        feed["description"] = subtitle
     return json.dumps(feed, ensure_ascii=False, indent=1).encode()
 
 
 BUILDERS = {"atom": build_atom, "json": build_json}
 
 
-def feed_response(query, kind, title, page_endpoint, **view_args):
+def feed_response(query, kind, title, page_endpoint, subtitle="", **view_args):
     """The newest ``FEED_SIZE`` posts of ``query`` as a ``kind`` feed, or 304 when unchanged."""
     posts = list(query.limit(FEED_SIZE))
     # The feed changes when an entry is added or edited (the entries' ids and times), when
@@ -147,7 +151,7 @@ def feed_response(query, kind, title, page_endpoint, **view_args):
     # into the ETag and Last-Modified, so neither answers 304 for a body that changed.
     removed = SiteState.posts_removed_at()
     stamps = [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts]
-    version = "|".join([FEED_FORMAT, kind, site_root(), title, rfc3339(removed) if removed else "-", *stamps])
+    version = "|".join([FEED_FORMAT, kind, site_root(), title, subtitle, rfc3339(removed) if removed else "-", *stamps])
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
     moments = [as_utc(post.updated_at) for post in posts] + ([as_utc(removed)] if removed else [])
     last_modified = max(moments, default=None)
@@ -156,7 +160,7 @@ def feed_response(query, kind, title, page_endpoint, **view_args):
     return conditional_response(
         etag,
         last_modified,
-        lambda: BUILDERS[kind](posts, title, page_url=page_url, self_url=self_url),
+        lambda: BUILDERS[kind](posts, title, page_url=page_url, self_url=self_url, subtitle=subtitle),
         mimetype=KINDS[kind],
         max_age=FEED_MAX_AGE,
     )
@@ -197,8 +201,9 @@ def user_feed(username, kind):
     return feed_response(
         Post.listing().filter(author=author),
         kind,
-        f"{author.username} · tumblelog",
+        f"{author.blog_title or author.username} · tumblelog",
         "blog.user",
+        subtitle=author.blog_description,
         username=author.username,
     )
 

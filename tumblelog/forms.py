@@ -24,6 +24,8 @@ from .embeds import VideoURLError, parse_audio_url, parse_video_url
 from .markup import MAX_MARKDOWN_LENGTH
 from .models import (
     ALT_MAX,
+    BIO_MAX,
+    BLOG_DESCRIPTION_MAX,
     CAPTION_MAX,
     CHAT_LINE_MAX,
     CHAT_LINES_MAX,
@@ -52,6 +54,7 @@ from .models import (
     parse_layout,
 )
 from .images import ImageError, process_image
+from .images import avatar as square_avatar
 from .spam import form_time_token
 from .tags import TagError, parse_tags
 
@@ -69,6 +72,17 @@ def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def new_password_fields(label="New password", confirm_label="Repeat new password"):
+    """``password`` and ``confirm``, as sign-up, reset and settings ask for them."""
+    return (
+        PasswordField(label, validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]),
+        PasswordField(
+            confirm_label,
+            validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        ),
+    )
+
+
 class RegisterForm(FlaskForm):
     username = StringField(
         "Username",
@@ -84,13 +98,7 @@ class RegisterForm(FlaskForm):
     email = StringField(
         "Email", filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
     )
-    password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]
-    )
-    confirm = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
-    )
+    password, confirm = new_password_fields("Password", "Repeat password")
 
     def validate_username(self, field):
         if User.name_is_claimed(field.data):
@@ -202,16 +210,21 @@ def http_url(form, field):
 
 
 class ImageFileField(FileField):
-    """An optional image upload, checked and re-encoded during validation
-    (``images.process_image``); the accepted image waits in ``upload`` until saved."""
+    """An optional image upload, checked and re-encoded during validation by ``process``
+    (``images.process_image``, or ``images.avatar`` for a square avatar); the accepted
+    image waits in ``upload`` until saved."""
 
     upload = None
+
+    def __init__(self, *args, process=process_image, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.process_upload = process  # not ``process``: that is a Field method
 
     def pre_validate(self, form):
         self.upload = None
         if self.data:
             try:
-                self.upload = process_image(self.data.stream)
+                self.upload = self.process_upload(self.data.stream)
             except ImageError as error:
                 raise ValidationError(str(error)) from error
 
@@ -515,3 +528,67 @@ class PhotosetPostForm(PostForm):
         photos += [post.photo_from_upload(upload) for upload in self.uploads]
         alts = self.alts.data + [""] * len(photos)
         post.photos = [Photo(**{**photo.to_mongo().to_dict(), "alt": alt}) for photo, alt in zip(photos, alts)]
+
+
+class ResetRequestForm(FlaskForm):
+    email = StringField("Email", filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = new_password_fields()
+
+
+class CurrentPasswordMixin:
+    """Asks for the current password; ``check_current`` says whether it matched."""
+
+    def check_current(self, user):
+        if user.check_password(self.current_password.data or ""):
+            return True
+        self.current_password.errors.append("That is not your current password.")
+        return False
+
+
+class PasswordChangeForm(CurrentPasswordMixin, FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    password, confirm = new_password_fields()
+
+
+class EmailChangeForm(CurrentPasswordMixin, FlaskForm):
+    email = StringField("New email", filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)])
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+
+    def validate_email(self, field):
+        if User.objects(email=field.data.lower()).first():
+            raise ValidationError("An account with that email already exists.")
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        "Display name", filters=[strip_text], description="Shown beside your username.",
+        validators=[Length(max=NAME_MAX)],
+    )
+    bio = TextAreaField("About you", filters=[strip_text], description="Plain text.", validators=[Length(max=BIO_MAX)])
+    avatar = ImageFileField(
+        "Avatar", process=square_avatar, description="PNG, JPEG, GIF or WebP; cropped to a square.", render_kw=IMAGE_ACCEPT
+    )
+    blog_title = StringField("Blog title", filters=[strip_text], validators=[Length(max=TITLE_MAX)])
+    blog_description = TextAreaField(
+        "Blog description", filters=[strip_text], description="Plain text, shown on your blog and in its feed.",
+        validators=[Length(max=BLOG_DESCRIPTION_MAX)],
+    )
+    PROFILE = ("display_name", "bio", "blog_title", "blog_description")
+
+
+class DigestForm(FlaskForm):
+    digest = BooleanField("Send me a weekly digest of new posts from the tags and bloggers I follow")
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Token name", filters=[strip_text], description="What it is for, e.g. “phone app”.",
+        validators=[DataRequired(), Length(max=NAME_MAX)],
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])

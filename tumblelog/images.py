@@ -22,6 +22,7 @@ MAX_FRAMES = 300
 MAX_ANIMATION_PIXELS = 30_000_000
 MAX_SIDE = 4096  # larger images are scaled down to this long side
 THUMB_SIDE = 640  # list pages show this; the permalink shows the full image
+AVATAR_SIDES = {"small": 64, "large": 256}  # square; small beside posts, large on the blog
 # WebP copies for srcset: the column is 640 CSS pixels wide, so one for ordinary
 # screens and one for 2x screens. WebP is a third smaller than JPEG at the same look.
 WEBP_SIDES = (THUMB_SIDE, 2 * THUMB_SIDE)
@@ -85,13 +86,16 @@ def _open(stream):
     return image
 
 
-def process_image(stream):
-    """Check and re-encode the upload in ``stream``; raise ImageError to refuse it."""
+def process_image(stream, make=None):
+    """Check and re-encode the upload in ``stream``; raise ImageError to refuse it.
+
+    ``make`` turns the checked image into what is stored (default: the image and its
+    thumbnail; ``avatar`` passes its own)."""
     with warnings.catch_warnings():
         # Pillow warns (and goes on) between its limit and twice it; a warning is a refusal.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            return _reencode(_open(stream))
+            return (make or _reencode)(_open(stream))
         except ImageError:
             raise
         except Image.DecompressionBombWarning:
@@ -136,3 +140,17 @@ def webp_copies(image):
         if max(image.size) <= side:
             break
     return copies
+
+
+def avatar(stream):
+    """Check an upload as ``process_image`` does and crop it square, centred, in each
+    of ``AVATAR_SIDES``: ``{"small": Encoded, "large": Encoded}``. Animations keep their
+    first frame (as a PNG when they were GIFs)."""
+    return process_image(stream, make=_square_versions)
+
+
+def _square_versions(image):
+    fmt = "PNG" if image.format == "GIF" else image.format
+    image.seek(0)
+    still = ImageOps.exif_transpose(image)
+    return {name: _encode(ImageOps.fit(still, (side, side)), fmt) for name, side in AVATAR_SIDES.items()}

@@ -44,10 +44,11 @@ def _fs():
     return gridfs.GridFS(_database(), COLLECTION)
 
 
-def store(encoded, post_id):
+def store(encoded, post_id, owner="post"):
     """Save one upload for ``post_id`` (``images.Encoded`` or ``audio.AudioUpload``:
-    bytes or a file in ``data``, and its ``content_type``); return its id."""
-    return restore(encoded.data, {"post": post_id, "content_type": encoded.content_type})
+    bytes or a file in ``data``, and its ``content_type``); return its id. An avatar
+    names its account instead (``owner="user"``)."""
+    return restore(encoded.data, {owner: post_id, "content_type": encoded.content_type})
 
 
 def restore(data, metadata, file_id=None):
@@ -74,6 +75,23 @@ def remove_all():
     """Delete every file (an import that failed half-way undoes itself with this)."""
     for document in _database()[f"{COLLECTION}.files"].find({}, {"_id": 1}):
         _fs().delete(document["_id"])
+
+
+def load(file_id):
+    """A stored file's bytes and content type, or None when it is gone."""
+    try:
+        stored = _fs().get(file_id)
+    except gridfs.errors.NoFile:
+        return None
+    return stored.read(), (stored.metadata or {}).get("content_type")
+
+
+def delete(file_ids):
+    """Delete these files (ids that are None are skipped)."""
+    fs = _fs()
+    for file_id in file_ids:
+        if file_id:
+            fs.delete(file_id)
 
 
 def prune(post_id, keep=()):

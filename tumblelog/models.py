@@ -11,6 +11,7 @@ and its OpenAPI document, and the seed all read. Its form (forms.py) names the c
 its ``model``; its partials are ``posts/_<type>.html`` and ``feeds/_<type>.html``.
 """
 import functools
+import hashlib
 import operator
 import re
 import secrets
@@ -46,6 +47,8 @@ SOURCE_MAX = 300
 URL_MAX = 2048
 COMMENT_MAX = 2000
 NAME_MAX = 64
+BIO_MAX = 1000
+BLOG_DESCRIPTION_MAX = 1000
 MAX_FOLLOWS = 1000  # per kind: tags, bloggers
 HEADLINE_LENGTH = 80  # a feed entry's or a link preview's title
 SUMMARY_LENGTH = 200  # a meta description: search engines show about this much
@@ -173,7 +176,30 @@ class User(UserMixin, db.Document):
 
     # Not strict: accounts saved before roles still carry ``is_admin`` until
     # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
-    meta = {"collection": "user", "strict": False, "indexes": ["created_at"]}
+    # The profile (settings.py): shown on the blogger's page and in its feed.
+    display_name = db.StringField(max_length=NAME_MAX, default="")
+    bio = db.StringField(max_length=BIO_MAX, default="")
+    blog_title = db.StringField(max_length=TITLE_MAX, default="")
+    blog_description = db.StringField(max_length=BLOG_DESCRIPTION_MAX, default="")
+    avatar_small = db.ObjectIdField()  # square GridFS images (media.py), made by images.avatar
+    avatar_large = db.ObjectIdField()
+    # Part of the id Flask-Login keeps in sessions and remember-me cookies (get_id):
+    # raising it signs the account out everywhere at once.
+    session_generation = db.IntField(default=0, min_value=0)
+    # Set at sign-up when REQUIRE_EMAIL_VERIFICATION is on; cleared by the mailed link.
+    email_unverified = db.BooleanField(default=False)
+    # The weekly digest (digest.py): opted in, and the ISO week last sent ("2026-W48"),
+    # claimed with one conditional update so no week is ever sent twice.
+    digest = db.BooleanField(default=False)
+    digest_week = db.StringField(default="")
+
+    # Not strict: accounts saved before roles still carry ``is_admin`` until
+    # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
+    meta = {
+        "collection": "user",
+        "strict": False,
+        "indexes": ["created_at", {"fields": ["digest", "digest_week"]}],
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,8 +211,40 @@ class User(UserMixin, db.Document):
         """The account with this name (any case), or None."""
         return cls.objects(username_key=username.lower()).first()
 
+    def get_id(self):
+        """Flask-Login's alternative id: the account id and its session generation, so a
+        session or remember-me cookie made before ``end_sessions`` no longer loads."""
+        return f"{self.id}:{self.session_generation or 0}"
+
+    @classmethod
+    def by_session_id(cls, session_id):
+        """The account a ``get_id`` value names, if its generation is still current.
+
+        A bare id (a session from before generations) counts as generation 0."""
+        user_id, _, generation = str(session_id).partition(":")
+        if not ObjectId.is_valid(user_id) or not (generation or "0").isdigit():
+            return None
+        user = cls.objects(id=user_id).first()  # by _id alone, the query every request makes
+        return user if user and (user.session_generation or 0) == int(generation or 0) else None
+
+    def end_sessions(self):
+        """Sign the account out everywhere: every session and remember-me cookie made
+        so far stops loading (one atomic ``$inc``)."""
+        User.objects(id=self.id).update_one(inc__session_generation=1)
+        self.reload("session_generation")
+
     def set_password(self, password):
         self.password_hash = bcrypt.generate_password_hash(password).decode()
+
+    @property
+    def password_fingerprint(self):
+        """A short digest of the password hash for signed links: a link made before
+        the password changed no longer matches, so it works once at most."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    @property
+    def shown_name(self):
+        return self.display_name or self.username
 
     def check_password(self, password):
         return bcrypt.check_password_hash(self.password_hash, password)

@@ -24,6 +24,8 @@ TOO_MANY_SIGN_INS = "Too many sign-in attempts. Please wait a few minutes and tr
 TOO_MANY_SIGN_UPS = "Too many new accounts from your address. Please try again later."
 TOO_MANY_COMMENTS = "You are commenting very fast. Please wait a minute and try again."
 TOO_MANY_WRITES = "You are doing that very fast. Please wait a minute and try again."
+TOO_MANY_MAILS = "Too many mails asked for. Please wait an hour and try again."
+TOO_MANY_TOKENS = "Too many new tokens. Please wait an hour and try again."
 
 SIGN_IN_ACCOUNT_SCOPE = "sign-in-failed:account"
 SIGN_IN_HERE_SCOPE = "sign-in-failed:account-address"
@@ -48,6 +50,12 @@ def sign_in_account():
     if credentials is not None and credentials.type == "basic":
         return account_key(credentials.username)
     return account_key(request.form.get("username"))
+
+
+def reset_address():
+    """The e-mail address a password-reset request names: mails to one account are
+    limited whichever addresses the requests come from."""
+    return "reset:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
 def sign_in_here():

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 from ..models import COMMENT_MAX, CONTENT_LABELS, POST_TYPES, USERNAME_PATTERN
 from . import bp
 from .posts import DEFAULT_LIMIT, MAX_LIMIT
+from .serialise import PROFILE_FIELDS
 
 REF = "#/components/schemas/"
 
@@ -178,7 +179,9 @@ def schemas():
         "LikeState": obj({"liked": {"type": "boolean"}}, additionalProperties=False),
         "Liked": obj({"liked": {"type": "boolean"}, "like_count": {"type": "integer", "minimum": 0}}),
         "TagList": obj({"tags": {"type": "array", "items": obj({"tag": string(), "count": {"type": "integer"}})}}),
-        "User": obj({"username": string(), "created_at": TIMESTAMP, "post_count": {"type": "integer"}, "url": URL}),
+        "User": obj({"username": string(), "created_at": TIMESTAMP, "post_count": {"type": "integer"}, "url": URL,
+                     **{name: string() for name in PROFILE_FIELDS},
+                     "avatar_url": {"type": ["string", "null"], "format": "uri"}}),
     }
     for name, post_type in POST_TYPES.items():
         own = obj({"type": {"const": name}, **output_schema(post_type)})

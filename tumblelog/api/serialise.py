@@ -41,10 +41,17 @@ def comment_dict(comment):
     }
 
 
+# The profile a blogger sets on /settings, by the settings form's names.
+PROFILE_FIELDS = ("display_name", "bio", "blog_title", "blog_description")
+
+
 def user_dict(user, post_count):
+    avatar = user.avatar_large and url_for("media.file", file_id=user.avatar_large, _external=True)
     return {
         "username": user.username,
         "created_at": iso(user.created_at),
         "post_count": post_count,
         "url": url_for("blog.user", username=user.username, _external=True),
+        **{name: getattr(user, name) or "" for name in PROFILE_FIELDS},
+        "avatar_url": avatar or None,
     }

@@ -11,15 +11,17 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import PASSWORD_MAX
 from ..models import User, utcnow
-from ..ratelimit import sign_in_limits
+from ..ratelimit import TOO_MANY_TOKENS, account_key, config_limit, sign_in_limits
+from ..templating import as_utc
 from . import ApiError, bp
 from .serialise import iso
 
 TOKEN_PREFIX = "tlg_"  # makes a leaked token easy to recognise in logs and secret scanners
 DEFAULT_LIFETIME = timedelta(days=30)
+USE_RESOLUTION = timedelta(minutes=5)
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tumblelog"'}
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="tumblelog", charset="UTF-8"'}
 
@@ -29,12 +31,14 @@ class ApiToken(db.Document):
 
     token_hash = db.StringField(required=True, unique=True)
     user = db.LazyReferenceField(document_type=User, required=True)
+    name = db.StringField(max_length=64, default="")  # what the blogger called it
     created_at = db.DateTimeField(default=utcnow, required=True)
     expires_at = db.DateTimeField(required=True)
+    last_used_at = db.DateTimeField()  # to the last USE_RESOLUTION, for the settings page
 
     meta = {
         "collection": "api_token",
-        "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}],
+        "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}, {"fields": ["user", "-created_at"]}],
     }
 
     @staticmethod
@@ -42,12 +46,24 @@ class ApiToken(db.Document):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user):
+    def issue(cls, user, name=""):
         """Create a token for ``user``; return (the token text, its document)."""
         lifetime = current_app.config.get("API_TOKEN_LIFETIME", DEFAULT_LIFETIME)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        doc = cls(token_hash=cls.hash(token), user=user, expires_at=utcnow() + lifetime).save()
+        doc = cls(token_hash=cls.hash(token), user=user, name=name, expires_at=utcnow() + lifetime).save()
         return token, doc
+
+    @classmethod
+    def of(cls, user):
+        """``user``'s live tokens, newest first."""
+        return cls.objects(user=user.id, expires_at__gt=utcnow()).order_by("-created_at")
+
+    def used(self):
+        """Note that the token was used now: a write at most once per USE_RESOLUTION,
+        so a busy script does not double its requests' database work."""
+        now = utcnow()
+        if self.last_used_at is None or as_utc(self.last_used_at) < now - USE_RESOLUTION:
+            ApiToken.objects(id=self.id).update_one(set__last_used_at=now)
 
     @classmethod
     def find(cls, token):
@@ -96,6 +112,7 @@ def token_required(view):
         if user is None or not user.is_active:
             raise ApiError(401, "Send a valid token: Authorization: Bearer <token>.", headers=BEARER_CHALLENGE)
         g.api_token, g.api_user = doc, user
+        doc.used()
         return view(*args, **kwargs)
 
     return wrapped
@@ -118,11 +135,31 @@ def token_key():
     return "token:" + ApiToken.hash(bearer_token() or "")
 
 
+def basic_username():
+    """The account a token request is aimed at, case-folded like sign-in's key."""
+    credentials = request.authorization
+    return account_key(credentials.username if credentials else None)
+
+
+def created(response):
+    return response.status_code in (201, 303)
+
+
+# New tokens per account, one count for the API and the settings page (settings.py).
+limit_token_creation = limiter.shared_limit(
+    config_limit("RATELIMIT_TOKEN_CREATE"), scope="token-create", key_func=basic_username,
+    deduct_when=created, error_message=TOO_MANY_TOKENS, override_defaults=False,
+)
+
+
 def token_body(token, doc):
     return {"token": token, "expires_at": iso(doc.expires_at)}
 
 
 @bp.route("/tokens", methods=("POST",))
+# Outermost, so every limit is checked before sign_in_limits marks the attempt as run
+# (see ratelimit.account_failure_cost).
+@limit_token_creation
 # The sign-in form's own counters: the API is no way around its limits on guessing.
 @sign_in_limits
 def create_token():

@@ -1,0 +1,200 @@
+"""What an account does to itself: sign in and out everywhere, change its password or
+e-mail address through signed links, and leave with its data or without a trace.
+
+Signed links (password reset, e-mail change, e-mail verification) carry what must still
+be true when they are followed: the password's fingerprint, the address they were made
+for. Once that changes, the link is dead, so each works once at most; each also
+expires (``RESET_LINK_MAX_AGE``, ``EMAIL_LINK_MAX_AGE``).
+"""
+import io
+import json
+import zipfile
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from . import mail, media
+from .models import Like, Post, User, utcnow
+
+RESET, CHANGE_EMAIL, VERIFY_EMAIL = "password-reset", "email-change", "email-verify"
+
+
+def _serializer(purpose):
+    return URLSafeTimedSerializer(current_app.secret_key, salt=purpose)
+
+
+def link_token(purpose, user, **claims):
+    """A signed token for ``purpose`` naming ``user`` and ``claims``."""
+    return _serializer(purpose).dumps({"id": str(user.id), **claims})
+
+
+def reset_token(user):
+    return link_token(RESET, user, pw=user.password_fingerprint)
+
+
+def email_change_token(user, new_email):
+    return link_token(CHANGE_EMAIL, user, old=user.email, new=new_email)
+
+
+def verify_token(user):
+    return link_token(VERIFY_EMAIL, user, email=user.email)
+
+
+def user_for_link(purpose, token, max_age):
+    """(the account, the claims) of a valid, unexpired link for ``purpose``; (None, None)
+    for a forged, expired or malformed one, or one whose account is gone."""
+    try:
+        claims = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
+    except BadSignature:  # SignatureExpired is one
+        return None, None
+    user = User.objects(id=claims.get("id")).first() if isinstance(claims, dict) else None
+    return (user, claims) if user else (None, None)
+
+
+def user_for_reset(token):
+    """The account a reset link is for, while it is unexpired and unused."""
+    user, claims = user_for_link(RESET, token, current_app.config["RESET_LINK_MAX_AGE"])
+    return user if user and claims.get("pw") == user.password_fingerprint else None
+
+
+def user_by_email(email):
+    return User.objects(email=(email or "").strip().lower()).first()
+
+
+def mail_reset_link(email, base_url):
+    """Send the account with ``email`` (if any) its password-reset link, now (a task)."""
+    user = user_by_email(email)
+    if user is None:
+        return
+    with mail.links_to(base_url):
+        link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+        message = mail.compose("reset_password", user.email, "Choose a new password", user=user, link=link)
+    mail.deliver(message)
+
+
+def change_password(user, password):
+    """Set a new password and end every session, remember-me cookie and API token made
+    before it. The caller signs the current browser in again."""
+    user.set_password(password)
+    User.objects(id=user.id).update_one(set__password_hash=user.password_hash)
+    user.end_sessions()
+    revoke_tokens(user)
+
+
+def reset_password(user, password):
+    """A mailed reset link was followed: set the password (see ``change_password``);
+    the link also proves the address, so an unconfirmed one counts as confirmed."""
+    change_password(user, password)
+    User.objects(id=user.id).update_one(set__email_unverified=False)
+    user.email_unverified = False
+
+
+def change_email(token):
+    """Apply an e-mail change link: the account, or None when the link is stale.
+
+    Raises NotUniqueError when another account took the address meanwhile."""
+    user, claims = user_for_link(CHANGE_EMAIL, token, current_app.config["EMAIL_LINK_MAX_AGE"])
+    if user is None or claims.get("old") != user.email:
+        return None
+    # The filter makes it single-use even against a double click.
+    changed = User.objects(id=user.id, email=claims["old"]).update_one(
+        set__email=claims["new"], set__email_unverified=False
+    )
+    return user if changed else None
+
+
+def verify_email(token):
+    """Apply a verification link: the account, or None when it is stale."""
+    user, claims = user_for_link(VERIFY_EMAIL, token, current_app.config["EMAIL_LINK_MAX_AGE"])
+    if user is None or claims.get("email") != user.email:
+        return None
+    User.objects(id=user.id).update_one(set__email_unverified=False)
+    return user
+
+
+def revoke_tokens(user):
+    """Revoke every API token of ``user``."""
+    from .api.tokens import ApiToken  # the API imports the views that import this module
+
+    ApiToken.objects(user=user.id).delete()
+
+
+def set_avatar(user, versions):
+    """Store the square ``versions`` (images.avatar) as the account's avatar and delete
+    the old files."""
+    old = (user.avatar_small, user.avatar_large)
+    small, large = (media.store(versions[name], user.id, owner="user") for name in ("small", "large"))
+    User.objects(id=user.id).update_one(set__avatar_small=small, set__avatar_large=large)
+    user.avatar_small, user.avatar_large = small, large
+    media.delete(old)
+
+
+def delete_account(user):
+    """Remove the account and everything it made: its posts (with their comments,
+    likes and files), its comments on other posts, its likes, who follows it, its
+    tokens and its avatar. Its name is retired first, never given to anyone else."""
+    user.retire_name()
+    for post in Post.objects(author=user.id).only("id"):
+        post.delete_with_media()
+    for post, mine in comments_by(user):
+        Post.objects(id=post.id).update_one(
+            __raw__={"$pull": {"comments": {"author": user.id}}, "$inc": {"comment_count": -len(mine)}}
+        )
+    liked = Like.objects(user=user.id).distinct("post")
+    Like.objects(user=user.id).delete()
+    Post.objects(id__in=liked).update(dec__like_count=1)  # distinct gives the ids
+    User.objects(followed_users=user.id).update(pull__followed_users=user.id)
+    revoke_tokens(user)
+    media.delete((user.avatar_small, user.avatar_large))
+    user.delete()
+
+
+def write_archive(user, out):
+    """Write ``user``'s data as a zip to the binary stream ``out``: ``posts.json`` (as
+    ``flask export`` writes it), each uploaded file under ``media/``, ``comments.json``
+    (the comments they wrote), ``following.json`` and ``profile.json``."""
+    from .export import write_export  # export.py imports backup.py, which imports the views
+
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("posts.json", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8") as text:
+            write_export(user, text)
+        for post in Post.objects(author=user.id).exclude("comments"):
+            for file_id in post.media_ids():
+                _add_file(archive, file_id)
+        _add_file(archive, user.avatar_large)
+        archive.writestr("comments.json", _json({"comments": written_comments(user)}))
+        bloggers = User.objects(id__in=user.followed_users).scalar("username")
+        archive.writestr("following.json", _json({"tags": user.followed_tags, "bloggers": list(bloggers)}))
+        profile = {name: getattr(user, name) for name in PROFILE_FIELDS}
+        archive.writestr("profile.json", _json({**profile, "email": user.email, "exported_at": utcnow()}))
+
+
+PROFILE_FIELDS = ("username", "display_name", "bio", "blog_title", "blog_description", "created_at")
+
+
+def _json(value):
+    from .export import plain
+
+    return json.dumps(plain(value), ensure_ascii=False, indent=2)
+
+
+def _add_file(archive, file_id):
+    stored = media.load(file_id) if file_id else None
+    if stored and stored[1] in media.EXTENSIONS:
+        archive.writestr(f"media/{file_id}.{media.EXTENSIONS[stored[1]]}", stored[0])
+
+
+def comments_by(user):
+    """(post, the comments ``user`` wrote on it) for each post they commented on."""
+    for post in Post.objects(comments__author=user.id).only("id", "comments"):
+        yield post, [comment for comment in post.comments if comment.author and comment.author.pk == user.id]
+
+
+def written_comments(user):
+    """The comments ``user`` wrote, on anyone's post, oldest first."""
+    found = [
+        {"post": post.id, "id": comment.id, "body": comment.body, "created_at": comment.created_at}
+        for post, mine in comments_by(user)
+        for comment in mine
+    ]
+    return sorted(found, key=lambda comment: comment["created_at"])

@@ -1,0 +1,75 @@
+"""The weekly digest: new posts from the tags and bloggers a reader follows, mailed
+once a week to readers who opted in (settings), with a one-click unsubscribe link
+that needs no sign-in.
+
+Beat queues ``tasks.send_digests`` on Mondays; each reader's mail is then claimed by
+setting ``User.digest_week`` to the ISO week in one conditional update, so a second
+run, a retried task or two workers at once never send the same week twice.
+"""
+from datetime import timedelta
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from . import mail
+from .models import User, utcnow
+
+DIGEST_POSTS = 20  # the newest this many; the mail links to the dashboard for more
+UNSUBSCRIBE_SALT = "digest-unsubscribe"
+
+
+def current_week(now=None):
+    """The ISO week of ``now`` as text: "2026-W48"."""
+    year, week, _ = (now or utcnow()).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def due(week):
+    """The ids of readers who opted in and have not had ``week``'s digest."""
+    return [row["_id"] for row in User.objects(digest=True, digest_week__ne=week).only("id").as_pymongo()]
+
+
+def claim(user_id, week):
+    """Mark ``week`` as sent to the reader; True only for the one call that did it."""
+    return bool(User.objects(id=user_id, digest=True, digest_week__ne=week).update_one(set__digest_week=week))
+
+
+def new_posts(user, since):
+    """The newest posts since ``since`` by followed bloggers or with followed tags."""
+    followed = user.followed_posts()
+    return [] if followed is None else list(followed.filter(created_at__gte=since).limit(DIGEST_POSTS))
+
+
+def unsubscribe_token(user):
+    return URLSafeSerializer(current_app.secret_key, salt=UNSUBSCRIBE_SALT).dumps(str(user.id))
+
+
+def unsubscriber(token):
+    """The reader an unsubscribe token names, or None for a forged or unknown one."""
+    try:
+        user_id = URLSafeSerializer(current_app.secret_key, salt=UNSUBSCRIBE_SALT).loads(token)
+    except BadSignature:
+        return None
+    return User.objects(id=user_id).first()
+
+
+def send(user_id, week):
+    """Send ``week``'s digest to one reader, once. Nothing is sent when nothing is new."""
+    user = User.objects(id=user_id).first()
+    if user is None or not claim(user.id, week):
+        return False
+    posts = new_posts(user, utcnow() - timedelta(days=7))
+    if not posts:
+        return False
+    with mail.links_to():
+        unsubscribe = url_for("settings.unsubscribe", token=unsubscribe_token(user), _external=True)
+        message = mail.compose(
+            "digest", user.email, f"Your week on tumblelog: {len(posts)} new post{'s' if len(posts) != 1 else ''}",
+            # RFC 8058: mail programs show their own one-click "Unsubscribe" button.
+            headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+            user=user, posts=posts, unsubscribe=unsubscribe, week=week,
+        )
+    from .tasks import bound, deliver_mail
+
+    bound(deliver_mail).delay(message)
+    return True

@@ -1,0 +1,131 @@
+"""Background jobs: Celery with Redis as the broker, on Flask's "Background Tasks with
+Celery" pattern: ``celery_init_app`` makes the Celery app from ``config.py`` and every
+task runs inside the Flask app's context.
+
+``CELERY_BROKER_URL`` unset (``make run``, the tests): tasks run in-process, eagerly,
+when they are queued. With a broker, ``celery -A tumblelog.worker worker`` runs them and
+``celery -A tumblelog.worker beat`` queues the periodic ones (``PERIODIC``).
+
+To add a task: write a ``@shared_task`` function here that takes plain values (ids,
+not documents) and is safe to run twice; call it with ``enqueue(task, ...)`` from a
+view, which says so instead of failing when the broker is down; give it
+``**RETRIED`` if what it calls may fail for a while (SMTP, another server).
+"""
+import logging
+import smtplib
+
+from celery import Celery, Task, shared_task
+from celery.result import EagerResult
+from celery.schedules import crontab
+from flask import current_app
+from kombu.exceptions import OperationalError
+
+log = logging.getLogger(__name__)
+
+# For tasks whose failures pass (a mail server or a network away): retried with
+# exponential backoff and jitter, 1 s, 2 s, 4 s… up to 10 minutes apart, 8 times.
+RETRIED = {
+    "autoretry_for": (smtplib.SMTPException, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+# What beat queues, and when (UTC).
+PERIODIC = {
+    "weekly-digest": {"task": "tumblelog.tasks.send_digests", "schedule": crontab(minute=0, hour=7, day_of_week="mon")},
+}
+
+
+def celery_config(config):
+    """Celery's settings from the Flask config."""
+    broker = config.get("CELERY_BROKER_URL")
+    return {
+        "broker_url": broker or "memory://",
+        "task_always_eager": not broker,
+        "task_ignore_result": True,
+        # A task is acknowledged when it is done, so one lost with its worker runs again.
+        "task_acks_late": True,
+        "worker_prefetch_multiplier": 1,
+        # Publishing gives up fast: a view must answer, not wait for a dead broker.
+        "broker_connection_timeout": 2,
+        "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0},
+        "task_publish_retry": False,
+        # A backstop: Flask-Mail's SMTP connection has no timeout of its own.
+        "task_time_limit": 300,
+        "broker_connection_retry_on_startup": True,
+        "beat_schedule": PERIODIC,
+        "timezone": "UTC",
+    }
+
+
+def celery_init_app(app):
+    """Make the Celery app for ``app`` (kept in ``app.extensions["celery"]``)."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(celery_config(app.config))
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def enqueue(task, *args):
+    """Queue ``task(*args)`` (or run it now, when there is no broker); False when the
+    broker cannot be reached, or when a task run now failed for good, so the caller can
+    tell the user instead of failing."""
+    try:
+        result = bound(task).delay(*args)
+    except OperationalError as error:
+        log.error("Could not queue %s: %s", task.name, error)
+        return False
+    if isinstance(result, EagerResult) and result.failed():
+        log.error("%s failed: %r", task.name, result.result)
+        return False
+    return True
+
+
+def bound(task):
+    """``task`` as the current Flask app's Celery app knows it (a shared task would
+    otherwise run on whichever app was made last)."""
+    return current_app.extensions["celery"].tasks[task.name]
+
+
+@shared_task(name="tumblelog.tasks.deliver_mail", **RETRIED)
+def deliver_mail(message):
+    """Send one composed mail (mail.compose)."""
+    from .mail import deliver
+
+    deliver(message)
+
+
+@shared_task(name="tumblelog.tasks.send_password_reset", **RETRIED)
+def send_password_reset(email, base_url):
+    """Mail a password-reset link to the account with ``email``, if there is one; links
+    point at ``base_url``, the site the request came to."""
+    from .accounts import mail_reset_link
+
+    mail_reset_link(email, base_url)
+
+
+@shared_task(name="tumblelog.tasks.send_digests")
+def send_digests():
+    """Periodic: queue this week's digest for every reader who opted in."""
+    from . import digest
+
+    week = digest.current_week()
+    for user_id in digest.due(week):
+        bound(send_digest).delay(str(user_id), week)
+
+
+@shared_task(name="tumblelog.tasks.send_digest")
+def send_digest(user_id, week):
+    """One reader's digest for ``week``; does nothing if that week was sent already."""
+    from . import digest
+
+    digest.send(user_id, week)
