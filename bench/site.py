@@ -62,8 +62,11 @@ def floor_view(app, per_page):
     template = app.jinja_env.from_string(FLOOR_TEMPLATE)
 
     def floor():
+        # The front page's own filter (hidden posts, and whatever else lists leave out),
+        # so the floor walks the same index range as the page it is the floor of.
         found = Post._get_collection().find(
-            {}, {"comments": 0, "body": 0, "search_terms": 0}, sort=[("created_at", -1), ("_id", -1)], limit=per_page
+            Post.listing()._query, {"comments": 0, "body": 0, "search_terms": 0},
+            sort=[("created_at", -1), ("_id", -1)], limit=per_page,
         )
         posts = [
             {
