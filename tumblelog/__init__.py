@@ -128,8 +128,8 @@ def create_app(config_class=None):
     limiter.init_app(app)
 
     from . import (
-        api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
-        preview, search, security, templating, toptags,
+        activity, api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
+        preview, reblogs, search, security, templating, toptags,
     )
 
     app.register_blueprint(auth.bp)
@@ -142,6 +142,8 @@ def create_app(config_class=None):
     app.register_blueprint(likes.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(reblogs.bp)
+    app.register_blueprint(activity.bp)
     errors.register(app)
     outage.register(app)
     commands.register(app)

@@ -18,6 +18,7 @@ from .extensions import limiter
 from .forms import CommentForm, form_status
 from .lookups import tag_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
+from .notes import notes_page
 from .paging import CommentPage, page_number, page_of, paging_args
 from .ratelimit import TOO_MANY_COMMENTS, config_limit
 from .spam import is_spam
@@ -81,7 +82,8 @@ def permalink(post_id, form, status=200):
     if number > comments.last:
         abort(404)
     return render_template(
-        "blog/post.html", post=post, form=form, comments=comments, closed=CommentsClosed.message
+        "blog/post.html", post=post, form=form, comments=comments, closed=CommentsClosed.message,
+        notes=notes_page(post),
     ), status
 
 

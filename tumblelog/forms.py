@@ -51,6 +51,7 @@ from .models import (
     parse_layout,
 )
 from .images import ImageError, process_image
+from .notes import REBLOG_COMMENT_MAX, Reblog
 from .spam import form_time_token
 from .tags import TagError, parse_tags
 
@@ -504,3 +505,16 @@ class PhotosetPostForm(PostForm):
         photos += [post.photo_from_upload(upload) for upload in self.uploads]
         alts = self.alts.data + [""] * len(photos)
         post.photos = [Photo(**{**photo.to_mongo().to_dict(), "alt": alt}) for photo, alt in zip(photos, alts)]
+
+
+class ReblogForm(PostForm):
+    """A reblog: the reblogger's own comment (Markdown) and tags. Also edits a reblog,
+    whose snapshot of the original never changes."""
+
+    model = Reblog
+    comment = TextAreaField(
+        "Add a comment (optional)",
+        filters=[strip_text],
+        description="Markdown; @name tells that blogger.",
+        validators=[Optional(), Length(max=REBLOG_COMMENT_MAX)],
+    )

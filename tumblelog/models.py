@@ -17,6 +17,7 @@ import secrets
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from blinker import Namespace
 from bson import ObjectId
 from flask import url_for
 from flask_login import UserMixin
@@ -55,6 +56,17 @@ PHOTOS_MAX = 10
 # most ~1 MB for the post itself: well under, whatever the text. tests/test_bounded.py
 # builds that post and weighs it.
 MAX_COMMENTS = 1000
+
+
+# What happened to posts and readers, for whoever keeps notes and notifications
+# (notes.py connects to them): models announce, and never import, what follows.
+events = Namespace()
+liked = events.signal("liked")  # sender: the User; post_id
+unliked = events.signal("unliked")  # sender: the User; post_id
+commented = events.signal("commented")  # sender: the Post; comment
+comment_removed = events.signal("comment-removed")  # sender: the Post; comment_id
+followed = events.signal("followed")  # sender: the User; user (the id followed)
+post_deleted = events.signal("post-deleted")  # sender: the Post, once really deleted
 
 
 class CommentsClosed(Exception):
@@ -105,6 +117,10 @@ class User(UserMixin, db.Document):
     # The posts this reader liked most recently, oldest first and capped (likes.py keeps
     # it with $push/$pull): like buttons read it from the account, with no query of their own.
     recent_likes = db.ListField(field=db.ObjectIdField())
+    # Notifications not yet seen (notes.py keeps it with $inc; /activity resets it), so
+    # the header shows it with no query of its own; and the kinds this reader turned off.
+    unread_count = db.IntField(default=0)
+    notifications_off = db.ListField(field=db.StringField(max_length=20), max_length=10)
 
     meta = {"collection": "user"}
 
@@ -153,6 +169,7 @@ class User(UserMixin, db.Document):
         else:
             Post.objects(id=post_id).update_one(inc__like_count=1)
             added = True
+            liked.send(self, post_id=post_id)
         # Either way: a like older than the list comes back into it.
         self.remember_like(post_id)
         return added
@@ -164,6 +181,7 @@ class User(UserMixin, db.Document):
         if not Like.objects(user=self, post=post_id).delete():
             return False
         Post.objects(id=post_id).update_one(dec__like_count=1)
+        unliked.send(self, post_id=post_id)
         return True
 
     def remember_like(self, post_id):
@@ -187,7 +205,10 @@ class User(UserMixin, db.Document):
             return True
         has_room = {f"{field}.{MAX_FOLLOWS - 1}": {"$exists": False}}
         users = User.objects(id=self.id).filter(__raw__=has_room)
-        return bool(users.update_one(**{f"add_to_set__{field}": value}))
+        added = bool(users.update_one(**{f"add_to_set__{field}": value}))
+        if added and user is not None:
+            followed.send(self, user=value)
+        return added
 
     def unfollow(self, tag=None, user=None):
         """Stop following a tag or a blogger (a ``$pull``: safe to repeat)."""
@@ -250,6 +271,9 @@ class Post(db.Document):
 
     type = None
     label = None
+    # False for a type nobody writes from a form of its own (a reblog): it is then not
+    # one of POST_TYPES (no new-post tab, route or API type), though lists show it.
+    creatable = True
     search_fields = ()
     api_fields = ()
     api_schema = {}  # JSON schemas of api_fields that are not plain text (api/openapi.py)
@@ -261,6 +285,10 @@ class Post(db.Document):
     comments = db.EmbeddedDocumentListField(document_type=Comment, max_length=MAX_COMMENTS)
     comment_count = db.IntField(default=0, min_value=0)
     like_count = db.IntField(default=0)  # kept by $inc beside the Like documents
+    # Reblogs of this post, direct or down a chain (kept by $inc as reblogs come and go),
+    # and, on a reblog, the id of the post first reblogged (the root of its trail).
+    reblog_count = db.IntField(default=0)
+    reblog_of = db.ObjectIdField()
     # The normalised words of the post's text and tags, for search (keywords.py).
     search_terms = db.ListField(field=db.StringField())
     created_at = db.DateTimeField(default=utcnow, required=True)
@@ -278,6 +306,8 @@ class Post(db.Document):
             {"fields": ["search_terms", "-created_at", "-id"]},
             # The user page finds posts by the stored name: no account lookup first.
             {"fields": ["author_name", "-created_at", "-id"]},
+            # Every reblog of a post, to mark them when it is deleted.
+            {"fields": ["reblog_of"]},
         ],
     }
 
@@ -316,13 +346,28 @@ class Post(db.Document):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.type:
+        if cls.type and cls.creatable:
             POST_TYPES[cls.type] = cls
 
     @classmethod
     def partial(cls, kind="posts"):
         """The template of this type's body: ``posts`` for pages, ``feeds`` for feeds."""
         return f"{kind}/_{cls.type}.html"
+
+    @property
+    def note_count(self):
+        """Likes, reblogs and comments: Tumblr's "notes", from the counters on the post."""
+        return self.like_count + self.reblog_count + self.comment_count
+
+    @property
+    def shown_type(self):
+        """The type the post is shown as (a reblog shows as the type it reblogged)."""
+        return self.type
+
+    def reblog_refusal(self):
+        """Why this post cannot be reblogged, or None when it can. The one check:
+        post states and visibility (drafts, private posts) belong here."""
+        return None
 
     @property
     def headline(self):
@@ -360,9 +405,13 @@ class Post(db.Document):
                 Post.prune_media(self.id)
 
     def delete_with_media(self):
-        """Delete the post with its comments and its files."""
-        Post.objects(id=self.id).delete()
+        """Delete the post with its comments and its files; True if this call deleted it
+        (two requests at once: one says so, and only that one announces it)."""
+        deleted = Post.objects(id=self.id).delete()
         Post.prune_media(self.id)
+        if deleted:
+            post_deleted.send(self)
+        return bool(deleted)
 
     @staticmethod
     def prune_media(post_id):
@@ -382,6 +431,7 @@ class Post(db.Document):
             .modify(push__comments=comment, inc__comment_count=1, new=True)
         )
         if added is not None:
+            commented.send(self, comment=comment)
             return added.comment_count
         if Post.objects(id=self.id).only("id").first() is None:
             return None
@@ -409,13 +459,16 @@ class Post(db.Document):
         comment was really there: a comment added at the same moment stays, and two
         moderators deleting the same comment lower the count once.
         """
-        return bool(
+        removed = bool(
             Post.objects(id=self.id, comments__id=comment_id).update_one(
                 # Raw because mongoengine validates the -1 against comment_count's
                 # min_value; both values here are ours, nothing comes from a request.
                 __raw__={"$pull": {"comments": {"id": comment_id}}, "$inc": {"comment_count": -1}}
             )
         )
+        if removed:
+            comment_removed.send(self, comment_id=comment_id)
+        return removed
 
 
 def media_src(url, file_id, thumb_id=None, thumbnail=False, external=False):
