@@ -177,3 +177,27 @@ def test_the_api_reblogs_and_lists_notes_and_notifications(app, client, api, ali
     changed = api.patch(f"/posts/{data['id']}", json={"comment": "Changed"})
     assert changed.status_code == 200 and changed.json["comment"] == "Changed"
     assert changed.json["original"]["title"] == "Hello trail"
+
+
+def test_a_deleted_reblog_leaves_the_reblogs_of_it_counted(app, alice_post):
+    bob, carol = signed_in(app, "bob"), signed_in(app, "carol")
+    bob_reblog = reblog(bob, alice_post.id)
+    carol.post(f"/post/{bob_reblog}/like", data={"action": "like"})
+    carol_reblog = reblog(carol, bob_reblog)
+    bob.post(f"/post/{bob_reblog}/delete")
+    assert notes(carol, alice_post.id) == ["carol reblogged this from bob"]
+    assert Post.objects(id=alice_post.id).first().reblog_count == 1
+    assert carol.get(f"/post/{carol_reblog}").status_code == 200
+
+
+def test_a_reblog_edits_only_its_own_comment_and_tags(app, alice_post):
+    bob = signed_in(app, "bob")
+    reblog_id = reblog(bob, alice_post.id, comment="First thought")
+    form = page(bob.get(f"/post/{reblog_id}/edit")).select_one("form.post-form")
+    assert {field["name"] for field in form.select("[name]")} - {"csrf_token"} == {"comment", "tags"}
+    response = bob.post(f"/post/{reblog_id}/edit", data={"comment": "Second *thought*", "tags": "later"})
+    assert response.status_code == 303
+    shown = page(bob.get(f"/post/{reblog_id}")).select_one("article.post")
+    assert shown.select_one(".reblog__comment em").get_text() == "thought"
+    assert [a.get_text() for a in shown.select("a[rel=tag]")] == ["#later"]
+    assert signed_in(app, "carol").post(f"/post/{reblog_id}/edit", data={"comment": "mine"}).status_code == 403

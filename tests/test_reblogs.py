@@ -121,3 +121,16 @@ def test_deleting_a_reblog_uncounts_it(app, alice_post):
     assert Post.objects(id=alice_post.id).first().reblog_count == 1
     bob.post(f"/post/{reblog_id}/delete")
     assert Post.objects(id=alice_post.id).first().reblog_count == 0
+
+
+def test_the_demo_has_reblogs_with_trails(app):
+    import random
+
+    from tumblelog.seed import seed_posts, seed_reblogs
+
+    seed_posts(12, rng=random.Random(3))
+    made = seed_reblogs(4, rng=random.Random(3))
+    assert made == Reblog.objects.count() >= 4
+    reader = app.test_client()
+    listed = page(reader.get("/")).select("article.post--reblog")
+    assert listed and all(article.select_one(".trail__item--original") for article in listed)

@@ -419,8 +419,9 @@ def _on_follow(follower, user):
 @post_deleted.connect
 def _on_post_deleted(post):
     """A deleted post's notes go; its reblogs keep their snapshot and say it is gone;
-    a deleted reblog no longer counts on the posts it reblogged."""
-    Note.objects(post=post.id).delete()
+    a deleted reblog no longer counts on the posts it reblogged. Reblogs of the deleted
+    post still stand, and so do their notes."""
+    Note.objects(post=post.id, kind__ne="reblog").delete()
     if isinstance(post, Reblog):
         Note.objects(reblog=post.id).delete()
         counted = list({post.reblogged_from, post.reblog_of})
