@@ -18,7 +18,8 @@ from tumblelog.seed import seed_posts
 
 
 def seed_site(app):
-    """A site with every post type, comments, likes, follows and uploaded images."""
+    """A site with every post type, comments, likes, follows, a reblog (with its notes and
+    notifications) and uploaded images."""
     client = app.test_client()
     with app.app_context():
         alice, bob = make_user("alice", is_admin=True), make_user("bob")
@@ -38,6 +39,7 @@ def seed_site(app):
         client.post(f"/post/{post.id}/like", data={"action": "like"})
     client.post("/tag/backup/follow")
     client.post("/user/alice/follow")
+    assert client.post(f"/post/{posts[2].id}/reblog", data={"comment": "Look, @alice", "tags": "shared"}).status_code == 303
     reader.logout()
     client.post(f"/post/{posts[1].id}/comments", data={"name": "Guest", "body": "Passing by."})
 
@@ -120,7 +122,9 @@ def test_the_manifest_counts_what_the_backup_holds(app, tmp_path):
 
     manifest = json.loads(zipfile.ZipFile(site).read(MANIFEST))
     assert (manifest["format"], manifest["version"]) == ("tumblelog-site", 1)
-    assert manifest["counts"] == {"users": 1, "posts": 1, "comments": 2, "likes": 0, "media": 0}
+    assert manifest["counts"] == {
+        "users": 1, "posts": 1, "comments": 2, "likes": 0, "notes": 0, "notifications": 0, "media": 0,
+    }
 
 
 def test_an_import_into_a_database_with_data_is_refused(app_factory, tmp_path):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bson import ObjectId
-from flask import request, url_for
+from flask import current_app, request, url_for
 from markupsafe import Markup, escape
 
 from .extensions import db
@@ -210,11 +210,17 @@ class Reblog(Post):
         return super().api_value(name)
 
 
+def blog_path(username):
+    """``/user/<name>``, also outside a request: an import renders reblog comments afresh."""
+    adapter = current_app.url_map.bind("", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build("blog.user", {"username": username})
+
+
 def mention_links_html(markdown):
     """A reblog comment's Markdown as safe HTML, each @name of a real blog linked."""
     for user in mentioned_users(markdown):
         pattern = re.compile(rf"(?<![\w@/.\[-])@{re.escape(user.username)}\b", re.IGNORECASE)
-        link = f"[@{user.username}]({url_for('blog.user', username=user.username)})"
+        link = f"[@{user.username}]({blog_path(user.username)})"
         markdown = pattern.sub(link, markdown)
     return render_markdown(markdown)
 
