@@ -49,6 +49,7 @@ class Config:
     RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 50 per day"  # failed sign-ins per account
     RATELIMIT_REGISTER = "10 per hour"  # sign-up attempts per address
     RATELIMIT_COMMENT = "5 per minute; 100 per day"  # comments per address
+    RATELIMIT_REBLOG = "10 per minute; 200 per day"  # reblogs per address, the form and the API together
     RATELIMIT_API = "300 per minute"  # every API request, per address
     RATELIMIT_API_TOKEN = "120 per minute"  # API requests carrying a token, per token
     # Uploads are capped at 10 MB; a bigger request gets the 413 page.

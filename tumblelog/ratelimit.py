@@ -58,3 +58,12 @@ def failed(response):
 TOO_MANY_SIGN_INS = "Too many sign-in attempts. Please wait a few minutes and try again."
 TOO_MANY_SIGN_UPS = "Too many new accounts from your address. Please try again later."
 TOO_MANY_COMMENTS = "You are commenting very fast. Please wait a minute and try again."
+TOO_MANY_REBLOGS = "You are reblogging very fast. Please wait a minute and try again."
+
+
+def reblog_limit():
+    """One count of reblogs per address, shared by the form and the API; only POSTs count."""
+    from .extensions import limiter
+
+    return limiter.shared_limit(config_limit("RATELIMIT_REBLOG"), scope="reblog", methods=["POST"],
+                                override_defaults=False, error_message=TOO_MANY_REBLOGS)

@@ -6,12 +6,14 @@ from flask_login import current_user, login_required
 from .forms import ReblogForm, form_status
 from .models import Post
 from .notes import ReblogRefused, reblog
+from .ratelimit import reblog_limit
 
 bp = Blueprint("reblogs", __name__)
 
 
 @bp.route("/post/<objectid:post_id>/reblog", methods=("GET", "POST"))
 @login_required
+@reblog_limit()
 def reblog_post(post_id):
     """Reblog a post onto the signed-in reader's blog; land on the reblog."""
     source = Post.objects(id=post_id).exclude("comments", "search_terms").first_or_404()
