@@ -20,6 +20,7 @@ from .auth import safe_next
 from .follow import sign_in_first, wanted_state
 from . import models
 from .models import Like, Post, User
+from .ratelimit import action_limit
 
 bp = Blueprint("likes", __name__, cli_group="likes")
 bp.cli.help = "Maintain what accounts remember of their likes."
@@ -34,6 +35,7 @@ def liked_ids(posts):
 
 
 @bp.route("/post/<objectid:post_id>/like", methods=("POST",))
+@action_limit("like", "RATELIMIT_LIKE")
 def toggle(post_id):
     """Like or unlike (the same URL toggles; the button says which it means)."""
     Post.objects(id=post_id).only("id").first_or_404()

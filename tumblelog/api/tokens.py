@@ -11,10 +11,10 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import PASSWORD_MAX
 from ..models import User, utcnow
-from ..ratelimit import TOO_MANY_SIGN_INS, account_key, config_limit
+from ..ratelimit import sign_in_limits
 from . import ApiError, bp
 from .serialise import iso
 
@@ -67,6 +67,21 @@ def bearer_token():
     return token
 
 
+def current_token():
+    """The live token document this request carries, or None; looked up once a request
+    (the rate limits' key asks for it before ``token_required`` does)."""
+    if "api_token_doc" not in g:
+        token = bearer_token()
+        g.api_token_doc = ApiToken.find(token) if token else None
+    return g.api_token_doc
+
+
+def token_user_id():
+    """The id of the account whose token this request carries, or None."""
+    doc = current_token()
+    return str(doc.user.pk) if doc else None
+
+
 def token_required(view):
     """Let the request through only with a live token; ``g.api_user`` is its user.
 
@@ -76,8 +91,7 @@ def token_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        token = bearer_token()
-        doc = ApiToken.find(token) if token else None
+        doc = current_token()
         user = User.objects(id=doc.user.pk).first() if doc else None
         if user is None:
             raise ApiError(401, "Send a valid token: Authorization: Bearer <token>.", headers=BEARER_CHALLENGE)
@@ -103,27 +117,13 @@ def token_key():
     return "token:" + ApiToken.hash(bearer_token() or "")
 
 
-def basic_username():
-    """The account a token request is aimed at, case-folded like sign-in's key."""
-    credentials = request.authorization
-    return account_key(credentials.username if credentials else None)
-
-
-def refused(response):
-    return response.status_code == 401
-
-
 def token_body(token, doc):
     return {"token": token, "expires_at": iso(doc.expires_at)}
 
 
 @bp.route("/tokens", methods=("POST",))
-# Wrong passwords count as failed sign-ins do, per address and per account, so the
-# API is no way around the sign-in page's limits on guessing.
-@limiter.limit(config_limit("RATELIMIT_LOGIN"), deduct_when=refused, override_defaults=False,
-               error_message=TOO_MANY_SIGN_INS)
-@limiter.limit(config_limit("RATELIMIT_LOGIN_ACCOUNT"), key_func=basic_username, deduct_when=refused,
-               override_defaults=False, error_message=TOO_MANY_SIGN_INS)
+# The sign-in form's own counters: the API is no way around its limits on guessing.
+@sign_in_limits
 def create_token():
     """Trade a username and password (HTTP Basic) for a token, shown this once."""
     user = basic_user()
