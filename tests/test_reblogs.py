@@ -40,6 +40,9 @@ def test_the_trail_survives_edits_and_deletion(app, alice_post):
     alice.post(f"/post/{alice_post.id}/edit", data={"title": "Changed", "body": "New words.", "tags": ""})
     assert alice.post(f"/post/{alice_post.id}/delete").status_code == 303
 
+    # The snapshot holds what shows (the rendered HTML), not the Markdown source.
+    snapshot = Reblog.objects(id=carol_reblog).first().original_fields
+    assert "body" not in snapshot and "<em>words</em>" in snapshot["body_html"]
     shown = article(carol, f"/post/{carol_reblog}")
     assert shown["data-reblog-of"] == str(alice_post.id)
     assert shown["data-post-type"] == "blog"

@@ -49,8 +49,10 @@ TRAIL_FULL = (
     "as a reblog carries: reblog the original or an earlier reblog instead."
 )
 REBLOG_COMMENT_MAX = COMMENT_MAX
-# What a snapshot leaves out: the thread, the search index's words, the counters.
-SNAPSHOT_EXCLUDE = ("_id", "_cls", "comments", "search_terms", "comment_count", "like_count", "reblog_count")
+# What a snapshot leaves out: the thread, the search index's words, the counters, and a
+# text post's Markdown source (its rendered HTML is what shows, and lists never load
+# Markdown: a reblog in a list weighs no more than it must).
+SNAPSHOT_EXCLUDE = ("_id", "_cls", "comments", "search_terms", "comment_count", "like_count", "reblog_count", "body")
 
 # @name, not inside a word, an address or a path.
 MENTION = re.compile(r"(?<![\w@/.-])@([A-Za-z0-9][A-Za-z0-9_-]{2,31})\b")

@@ -6,14 +6,16 @@ from flask_login import current_user, login_required
 from .forms import ReblogForm, form_status
 from .models import Post
 from .notes import ReblogRefused, reblog
-from .ratelimit import reblog_limit
+from .ratelimit import action_limit
 
 bp = Blueprint("reblogs", __name__)
+# One count per address and per account, with the API's reblogs; reading the form is free.
+reblog_limit = action_limit("reblog", "RATELIMIT_REBLOG", methods=["POST"])
 
 
 @bp.route("/post/<objectid:post_id>/reblog", methods=("GET", "POST"))
 @login_required
-@reblog_limit()
+@reblog_limit
 def reblog_post(post_id):
     """Reblog a post onto the signed-in reader's blog; land on the reblog."""
     source = Post.objects(id=post_id).exclude("comments", "search_terms").first_or_404()

@@ -6,7 +6,7 @@ from ..notes import Note, Notification, Reblog, ReblogRefused, reblog, root_of
 from . import ApiError, bp, json_object
 from .posts import MAX_LIMIT, limit_arg, validated_form
 from .serialise import iso, post_dict
-from ..ratelimit import reblog_limit
+from ..ratelimit import action_limit
 from .tokens import token_required
 
 
@@ -32,7 +32,7 @@ def page(items, offset, limit, endpoint, **args):
 
 @bp.route("/posts/<objectid:post_id>/reblog", methods=("POST",))
 @token_required
-@reblog_limit()
+@action_limit("reblog", "RATELIMIT_REBLOG")
 def reblog_post(post_id):
     """Reblog a post onto the token user's blog with an optional ``comment`` and ``tags``."""
     source = Post.objects(id=post_id).exclude("comments", "search_terms").first()
