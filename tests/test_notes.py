@@ -201,3 +201,14 @@ def test_a_reblog_edits_only_its_own_comment_and_tags(app, alice_post):
     assert shown.select_one(".reblog__comment em").get_text() == "thought"
     assert [a.get_text() for a in shown.select("a[rel=tag]")] == ["#later"]
     assert signed_in(app, "carol").post(f"/post/{reblog_id}/edit", data={"comment": "mine"}).status_code == 403
+
+
+@pytest.mark.parametrize("cursor", ["-1", "abc", "1" * 5000, "٣", "10001"])
+def test_the_api_refuses_odd_cursors(app, api, alice_post, cursor):
+    assert api.get(f"/posts/{alice_post.id}/notes", query_string={"cursor": cursor}).status_code == 400
+
+
+@pytest.mark.parametrize("number", ["-1", "abc", "1" * 5000, "٣", "0"])
+def test_odd_notes_pages_show_the_first(app, client, alice_post, number):
+    make_user("sam").like(alice_post.id)
+    assert notes(client, alice_post.id, notes=number) == ["sam liked this"]

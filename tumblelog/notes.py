@@ -454,6 +454,8 @@ class NotesPage:
 def notes_page(post):
     """The page of notes on ``post``'s trail that the request asks for (one query)."""
     raw = request.args.get("notes", "")
-    number = min(int(raw), MAX_PAGE) if raw.isascii() and raw.isdigit() and int(raw) > 0 else 1
+    # ASCII digits, and few: int() of a long text is slow, and pages end at MAX_PAGE.
+    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else 1
+    number = min(max(number, 1), MAX_PAGE)
     notes, has_more = Note.page(root_of(post), number, NOTES_PER_PAGE)
     return NotesPage(notes, number, has_more)

@@ -17,7 +17,7 @@ def offset_arg():
     if unknown:
         raise ApiError(400, "Unknown query parameters.", {name[:64]: ["Unknown parameter."] for name in unknown})
     raw = request.args.get("cursor", "0")
-    if not (raw.isascii() and raw.isdigit() and int(raw) <= 100 * MAX_LIMIT):
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 5 and int(raw) <= 100 * MAX_LIMIT):
         raise ApiError(400, "Not a cursor from this API.", {"cursor": ["Use the next_cursor of a page."]})
     return int(raw)
 
