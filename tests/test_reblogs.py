@@ -137,3 +137,12 @@ def test_the_demo_has_reblogs_with_trails(app):
     reader = app.test_client()
     listed = page(reader.get("/")).select("article.post--reblog")
     assert listed and all(article.select_one(".trail__item--original") for article in listed)
+
+
+def test_a_comment_too_complex_to_format_is_refused_on_the_form(app, alice_post, monkeypatch):
+    monkeypatch.setattr("tumblelog.markup.RENDER_BUDGET_SECONDS", -1)  # every text is over it
+    bob = signed_in(app, "bob")
+    response = bob.post(f"/post/{alice_post.id}/reblog", data={"comment": "[[[" * 100})
+    assert response.status_code == 422
+    assert "too complex" in page(response).select_one("#comment-error").get_text()
+    assert Reblog.objects.count() == 0 and Post.objects(id=alice_post.id).first().reblog_count == 0

@@ -21,9 +21,10 @@ from datetime import timedelta
 from bson import ObjectId
 from flask import current_app, request, url_for
 from markupsafe import Markup, escape
+from mongoengine import ValidationError
 
 from .extensions import db
-from .markup import render_markdown
+from .markup import MarkdownTooComplex, render_markdown
 from .paging import MAX_PAGE
 from .models import (
     COMMENT_MAX,
@@ -138,7 +139,10 @@ class Reblog(Post):
 
     def clean(self):
         super().clean()
-        self.comment_html = mention_links_html(self.comment or "")
+        try:
+            self.comment_html = mention_links_html(self.comment or "")
+        except MarkdownTooComplex as error:
+            raise ValidationError(str(error), field_name="comment") from error
 
     @classmethod
     def of(cls, source, user, comment="", tags=()):
@@ -228,25 +232,27 @@ def mention_links_html(markdown):
 
 
 def reblog(source, user, comment="", tags=()):
-    """Reblog ``source`` onto ``user``'s blog; return the saved reblog.
-
-    Raises ``ReblogRefused`` (with the reason) or mongoengine's ``ValidationError``.
-    The reblogged post and the original each count it with ``$inc``, so counts stay
-    exact however many reblogs arrive at once.
-    """
+    """Reblog ``source`` onto ``user``'s blog; return the saved reblog. Raises
+    ``ReblogRefused`` (with the reason) or mongoengine's ``ValidationError``."""
     post = Reblog.of(source, user, comment, tags)
     post.save()
-    counted = {source.id, post.reblog_of}
-    Post.objects(id__in=list(counted)).update(inc__reblog_count=1)
+    reblogged(post, source, user)
+    return post
+
+
+def reblogged(post, source, user):
+    """What follows ``user``'s saved reblog ``post`` of ``source``: the reblogged post and
+    the original each count it with ``$inc`` (exact however many reblogs arrive at once),
+    the note, and the notifications of their authors and of anyone mentioned."""
+    Post.objects(id__in=list({source.id, post.reblog_of})).update(inc__reblog_count=1)
     Note(root=post.reblog_of, post=source.id, kind="reblog", actor=user.id, actor_name=user.username,
          reblog=post.id, from_name=source.author_name).save()
-    authors = {source.author.pk: (source.id, source)}
+    told = {source.author.pk: source}
     if isinstance(source, Reblog) and not source.original_deleted:
-        authors.setdefault(ObjectId(post.original_fields["author"]), (post.reblog_of, post.original))
-    for recipient, (about, about_post) in authors.items():
-        notify(recipient, "reblog", user, about_post, link=post.id)
+        told.setdefault(ObjectId(post.original_fields["author"]), post.original)
+    for recipient, about in told.items():
+        notify(recipient, "reblog", user, about, link=post.id)
     notify_mentions(post.comment, user, post, link=post.id)
-    return post
 
 
 class Note(db.Document):

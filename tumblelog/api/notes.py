@@ -2,10 +2,10 @@
 from flask import g, jsonify, request, url_for
 
 from ..models import Post
-from ..notes import Note, Notification, Reblog, ReblogRefused, reblog, root_of
+from ..notes import Note, Notification, Reblog, ReblogRefused, reblogged, root_of
 from . import ApiError, bp, json_object
-from .posts import MAX_LIMIT, limit_arg, validated_form
-from .serialise import iso, post_dict
+from .posts import MAX_LIMIT, limit_arg, stored, validated_form
+from .serialise import iso
 from ..ratelimit import action_limit
 from .tokens import token_required
 
@@ -38,12 +38,15 @@ def reblog_post(post_id):
     source = Post.objects(id=post_id).exclude("comments", "search_terms").first()
     if source is None:
         raise ApiError(404, "There is no post with that id.")
-    form = validated_form(Reblog, json_object())
     try:
-        post = reblog(source, g.api_user, form.comment.data or "", form.tags.data)
+        post = Reblog.of(source, g.api_user)
     except ReblogRefused as error:
         raise ApiError(409, str(error)) from None
-    return jsonify(post_dict(post)), 201, {"Location": url_for("api.get_post", post_id=post.id)}
+    form = validated_form(Reblog, json_object())
+    form.apply_to(post)
+    response = stored(post, form, 201)
+    reblogged(post, source, g.api_user)
+    return response
 
 
 def note_dict(note):
