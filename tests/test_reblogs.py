@@ -146,3 +146,12 @@ def test_a_comment_too_complex_to_format_is_refused_on_the_form(app, alice_post,
     assert response.status_code == 422
     assert "too complex" in page(response).select_one("#comment-error").get_text()
     assert Reblog.objects.count() == 0 and Post.objects(id=alice_post.id).first().reblog_count == 0
+
+
+def test_followers_see_reblogs_on_their_dashboard_and_the_api_lists_them(app, alice_post):
+    bob, dana = signed_in(app, "bob"), signed_in(app, "dana")
+    dana.post("/user/bob/follow", data={"action": "follow"})
+    reblog_id = reblog(bob, alice_post.id, comment="Look")
+    assert [a["data-post-id"] for a in page(dana.get("/dashboard")).select("article.post")] == [reblog_id]
+    listed = dana.get("/api/v1/posts?author=bob").json["posts"]
+    assert [(p["id"], p["type"], p["original"]["type"]) for p in listed] == [(reblog_id, "reblog", "blog")]
