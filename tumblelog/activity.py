@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from .models import User
 from .notes import NOTIFICATION_KINDS, Notification, link_mentions
 from .paging import page_number
+from .ratelimit import action_limit
 
 bp = Blueprint("activity", __name__)
 bp.app_template_filter("mentions")(link_mentions)
@@ -34,6 +35,7 @@ def activity():
 
 @bp.route("/activity/settings", methods=("POST",))
 @login_required
+@action_limit("post", "RATELIMIT_POST")  # counted with the blogger's other changes
 def settings():
     """Which kinds of notification the reader wants: a checkbox per kind (``on``)."""
     wanted = set(request.form.getlist("on"))
