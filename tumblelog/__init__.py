@@ -15,7 +15,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from config import config_from_environment
 
 from . import ratelimit, requestlog
-from .extensions import bcrypt, csrf, db, limiter, login_manager
+from .extensions import bcrypt, compress, csrf, db, limiter, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +131,11 @@ def create_app(config_class=None):
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(app.config))
     limiter.init_app(app)
+    compress.init_app(app)
 
     from . import (
-        activity, api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
-        preview, reblogs, search, security, templating, toptags,
+        activity, api, assets, auth, blog, commands, discovery, errors, feeds, follow, health, likes, media,
+        oembed, outage, preview, reblogs, search, security, templating, toptags, urls,
     )
 
     app.register_blueprint(auth.bp)
@@ -147,6 +148,8 @@ def create_app(config_class=None):
     app.register_blueprint(likes.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(discovery.bp)
+    app.register_blueprint(oembed.bp)
     app.register_blueprint(reblogs.bp)
     app.register_blueprint(activity.bp)
     errors.register(app)
@@ -159,4 +162,5 @@ def create_app(config_class=None):
     likes.register(app)
     toptags.register(app)
     assets.register(app)
+    urls.register(app)
     return app

@@ -61,7 +61,9 @@ def user(username):
             return redirect(url_for("blog.user", username=author.username, **paging_args()), 301)
         if page is None:
             abort(404)
-    return render_template("blog/list.html", page=page, heading=f"Posts by {username}", author=author)
+    return render_template(
+        "blog/list.html", page=page, heading=f"Posts by {username}", author=author, blogger=username
+    )
 
 
 @bp.route("/post/<objectid:post_id>")

@@ -323,6 +323,7 @@ class ImagePostForm(PostForm):
             post.attach_upload(self.image.upload)
         elif self.image_url.data:
             post.image_file = post.thumb_file = post.width = post.height = None
+            post.webp_files = []
 
 
 class VideoPostForm(PostForm):

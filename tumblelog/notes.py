@@ -191,6 +191,14 @@ class Reblog(Post):
         return self.original.headline
 
     @property
+    def summary(self):
+        return self.original.summary
+
+    @property
+    def picture(self):
+        return self.original.picture
+
+    @property
     def comment_markup(self):
         return trusted_html(self.comment_html)
 
