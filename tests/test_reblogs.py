@@ -155,3 +155,14 @@ def test_followers_see_reblogs_on_their_dashboard_and_the_api_lists_them(app, al
     assert [a["data-post-id"] for a in page(dana.get("/dashboard")).select("article.post")] == [reblog_id]
     listed = dana.get("/api/v1/posts?author=bob").json["posts"]
     assert [(p["id"], p["type"], p["original"]["type"]) for p in listed] == [(reblog_id, "reblog", "blog")]
+
+
+def test_reblogs_have_link_previews_a_json_feed_entry_and_an_oembed(app, alice_post):
+    bob = signed_in(app, "bob")
+    reblog_id = reblog(bob, alice_post.id, comment="Read this")
+    html = page(bob.get(f"/post/{reblog_id}"))
+    assert html.select_one("meta[property='og:title']")["content"] == "Hello trail"
+    entry = bob.get("/user/bob/feed.json").json["items"][0]
+    assert "First <em>words</em>" in entry["content_html"] and "Read this" in entry["content_html"]
+    embed = bob.get("/oembed", query_string={"url": f"http://localhost/post/{reblog_id}", "format": "json"})
+    assert embed.status_code == 200 and embed.json["title"] == "Hello trail"
