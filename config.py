@@ -73,8 +73,17 @@ class Config:
     RATELIMIT_PREVIEW = "120 per minute"  # Markdown previews (the editor sends one per pause)
     RATELIMIT_API = "300 per minute"  # every API request, per address
     RATELIMIT_API_TOKEN = "120 per minute"  # API requests carrying a token, per token
+    # Activities sent to inboxes, per address: each may make us fetch a key.
+    RATELIMIT_INBOX = "300 per minute"
     # Uploads are capped at 10 MB; a bigger request gets the 413 page.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # ActivityPub (tumblelog/activitypub.py): off, every federation route is a 404 and
+    # nothing is delivered. FEDERATION_ALLOW_PRIVATE lets outgoing requests reach
+    # loopback and private addresses: for tests on one machine, never in production.
+    FEDERATION_ENABLED = os.environ.get("FEDERATION_ENABLED", "1").strip().lower() not in ("0", "false", "no", "off")
+    FEDERATION_ALLOW_PRIVATE = os.environ.get("FEDERATION_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on")
+    # Deliveries run on background threads; tests that check what arrived run them inline.
+    FEDERATION_DELIVER_INLINE = False
     # A comment sent sooner than this after its form was shown is a bot's (spam.py).
     COMMENT_MIN_SECONDS = 3
     # ...and a form older than this is refused the same way (its token is single-use, and
@@ -106,6 +115,7 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     PRODUCTION = True
+    FEDERATION_ALLOW_PRIVATE = False
     # Links built for other sites (canonical, sitemap, feeds) on the configured host.
     PREFERRED_URL_SCHEME = "https"
     SESSION_COOKIE_SECURE = True

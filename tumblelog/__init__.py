@@ -137,6 +137,7 @@ def create_app(config_class=None):
         activity, api, assets, auth, blog, commands, discovery, errors, feeds, follow, health, likes, media,
         oembed, outage, preview, reblogs, search, security, templating, toptags, urls,
     )
+    from . import activitypub, federation
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
@@ -152,6 +153,8 @@ def create_app(config_class=None):
     app.register_blueprint(oembed.bp)
     app.register_blueprint(reblogs.bp)
     app.register_blueprint(activity.bp)
+    app.register_blueprint(activitypub.bp)
+    federation.connect_signals()
     errors.register(app)
     outage.register(app)
     commands.register(app)

@@ -353,6 +353,8 @@ class Comment(db.EmbeddedDocument):
     author = db.LazyReferenceField(document_type=User)
     body = db.StringField(required=True, max_length=COMMENT_MAX)
     created_at = db.DateTimeField(default=utcnow)
+    # A reply from the fediverse: its author's profile (author_name is their handle).
+    remote_url = db.StringField(max_length=URL_MAX)
 
 
 # Every post type by name, in the order they were declared (tabs and the seed follow it).

@@ -1,0 +1,310 @@
+"""What a blogger's inbox takes from the fediverse, and the hostile requests it refuses
+cleanly (a 4xx with the reason, never a 500, nothing stored)."""
+import json
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import page
+from tests.factories import make_user
+from tests.fediverse import RemoteUser, app, fresh_fetch_time, key_pair  # noqa: F401 (app delivers inline)
+from tumblelog.federation import delivery, net
+from tumblelog.federation.models import Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction
+from tumblelog.models import Post, User, utcnow
+
+INBOX = "/user/alice/inbox"
+ALICE = "http://localhost/user/alice"
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """What our site delivers, captured instead of sent: (inbox, activity, headers).
+    Fetches fail, as for a server that is away."""
+    deliveries = []
+
+    def capture(method, url, body=None, headers=None):
+        if method != "POST":
+            raise net.FetchError(f"{url} is away")
+        deliveries.append((url, json.loads(body), headers))
+        return 202, b""
+
+    monkeypatch.setattr(delivery.net, "request", capture)
+    return deliveries
+
+
+@pytest.fixture
+def bob(app):
+    with app.app_context():
+        make_user("alice")
+        return RemoteUser().remember()
+
+
+def stored(app, document, **filters):
+    with app.app_context():
+        return document.objects(**filters).count()
+
+
+def test_a_follow_makes_a_follower_and_an_accept_goes_back_signed(app, client, bob, sent):
+    follow = bob.activity("Follow", ALICE)
+    assert bob.send(client, INBOX, follow).status_code == 202
+    assert stored(app, Follower, actor=bob.id) == 1
+    [(inbox, accept, headers)] = sent
+    assert inbox == bob.inbox
+    assert accept["type"] == "Accept" and accept["object"]["id"] == follow["id"] and accept["actor"] == ALICE
+    assert accept["id"].startswith(ALICE + "#")
+    assert 'headers="(request-target) host date digest"' in headers["Signature"]
+    assert client.get("/user/alice/followers").get_json(force=True)["totalItems"] == 1
+
+
+def test_following_twice_is_one_follower_and_undo_ends_it(app, client, bob, sent):
+    follow = bob.activity("Follow", ALICE)
+    bob.send(client, INBOX, follow)
+    bob.send(client, INBOX, bob.activity("Follow", ALICE, number=2))
+    assert stored(app, Follower) == 1
+    assert bob.send(client, INBOX, bob.activity("Undo", follow)).status_code == 202
+    assert stored(app, Follower) == 0
+
+
+def test_a_follow_for_someone_else_is_refused(app, client, bob, sent):
+    response = bob.send(client, INBOX, bob.activity("Follow", "http://localhost/user/carol"))
+    assert response.status_code == 400
+    assert stored(app, Follower) == 0 and not sent
+
+
+def test_posts_of_remote_accounts_a_reader_follows_arrive_sanitised(app, client, bob):
+    with app.app_context():
+        alice = make_user("carol")
+        RemoteFollowing(user=alice, actor=bob.id, follow_id=ALICE + "#follows/1", accepted=True).save()
+    note = bob.note(content='<p onclick="x()">Hi <script>alert(1)</script><a href="javascript:x">there</a></p>')
+    assert bob.send(client, INBOX, bob.activity("Create", note)).status_code == 202
+    with app.app_context():
+        post = RemotePost.objects.get(object_id=note["id"])
+    assert post.actor == bob.id and post.url == note["url"]
+    assert "script" not in post.content_html and "onclick" not in post.content_html and "javascript" not in post.content_html
+    bob.send(client, INBOX, bob.activity("Update", {**note, "content": "<p>Edited</p>"}, number=2))
+    assert stored(app, RemotePost, content_html="<p>Edited</p>") == 1
+    bob.send(client, INBOX, bob.activity("Delete", {"id": note["id"], "type": "Tombstone"}, number=3))
+    assert stored(app, RemotePost) == 0
+
+
+def test_posts_of_accounts_nobody_follows_are_not_kept(app, client, bob):
+    assert bob.send(client, INBOX, bob.activity("Create", bob.note())).status_code == 202
+    assert stored(app, RemotePost) == 0
+
+
+def test_an_account_deleted_remotely_stops_following(app, client, bob, sent):
+    bob.send(client, INBOX, bob.activity("Follow", ALICE))
+    assert bob.send(client, INBOX, bob.activity("Delete", bob.id)).status_code == 202
+    assert stored(app, Follower) == 0
+
+
+def test_a_rotated_key_is_fetched_again_once(app, client, bob, sent, monkeypatch):
+    new_private, new_public = key_pair("bob-rotated")
+    fetched = []
+
+    def fetch(url):
+        fetched.append(url)
+        return {"id": bob.id, "type": "Person", "inbox": bob.inbox,
+                "publicKey": {"id": bob.key_id, "owner": bob.id, "publicKeyPem": new_public}}
+
+    monkeypatch.setattr("tumblelog.federation.inbox.net.fetch_json", fetch)
+    with app.app_context():
+        RemoteActor.objects(actor_id=bob.id).update_one(set__fetched_at=utcnow() - timedelta(hours=1))
+    assert bob.send(client, INBOX, bob.activity("Follow", ALICE), private_pem=new_private).status_code == 202
+    assert fetched == [bob.id]
+    assert bob.send(client, INBOX, bob.activity("Follow", ALICE, number=2), private_pem=new_private).status_code == 202
+    assert fetched == [bob.id]  # the new key is cached
+
+
+def hostile(bob):
+    """(name, how to send it, the status expected): each a way to get a bad activity in."""
+    follow = bob.activity("Follow", ALICE)
+    mallory = RemoteUser(host="evil.example", name="mallory", keys=key_pair("mallory"))
+    other_key = key_pair("mallory")[0]
+    return {
+        "unsigned": (lambda c: c.post(INBOX, json=follow), 401),
+        "signed with another key": (lambda c: bob.send(c, INBOX, follow, private_pem=other_key), 401),
+        "a stale date": (lambda c: bob.send(c, INBOX, follow, now=utcnow() - timedelta(hours=13)), 401),
+        "a date from the future": (lambda c: bob.send(c, INBOX, follow, now=utcnow() + timedelta(hours=13)), 401),
+        "a body other than the one signed": (
+            lambda c: bob.send(c, INBOX, follow, Digest="SHA-256=" + "A" * 43 + "="), 401),
+        "no Date header": (lambda c: bob.send(c, INBOX, follow, Date=None), 401),
+        "a malformed Signature": (lambda c: bob.send(c, INBOX, follow, Signature='keyId="x",signature'), 401),
+        "a signature over fewer headers": (
+            lambda c: bob.send(c, INBOX, follow, Signature=bob_signature_over_date_only(bob)), 401),
+        "another actor than the key's owner": (
+            lambda c: bob.send(c, INBOX, {**follow, "actor": mallory.id}), 403),
+        "an activity id on another host": (
+            lambda c: bob.send(c, INBOX, {**follow, "id": "https://evil.example/follow/1"}), 403),
+        "a spoofed object id": (
+            lambda c: bob.send(c, INBOX, bob.activity("Create", {**bob.note(), "id": "https://evil.example/n/1"})), 403),
+        "an object attributed to someone else": (
+            lambda c: bob.send(c, INBOX, bob.activity("Create", bob.note(attributedTo=mallory.id))), 403),
+        "an unknown activity type": (lambda c: bob.send(c, INBOX, bob.activity("Explode", ALICE)), 400),
+        "a type that is not a string": (lambda c: bob.send(c, INBOX, {**follow, "type": ["Follow"]}), 400),
+        "an actor that is not a URL": (lambda c: bob.send(c, INBOX, {**follow, "actor": {"id": bob.id}}), 400),
+        "not JSON": (lambda c: bob.send(c, INBOX, None, body=b"\xff{not json"), 400),
+        "a JSON list": (lambda c: bob.send(c, INBOX, None, body=b"[1, 2]"), 400),
+        "a lone surrogate": (
+            lambda c: bob.send(c, INBOX, None, body=json.dumps(bob.activity("Follow", ALICE, note="\ud800")).encode()), 400),
+        "deeply nested JSON": (lambda c: bob.send(c, INBOX, None, body=b"[" * 100_000 + b"]" * 100_000), 400),
+        "a 10 MB body": (lambda c: bob.send(c, INBOX, {**follow, "padding": "x" * 10_000_000}), 413),
+        "an unknown key": (lambda c: RemoteUser(host="127.0.0.1", keys=key_pair("bob")).send(c, INBOX, follow), 401),
+    }
+
+
+def bob_signature_over_date_only(bob):
+    return f'keyId="{bob.key_id}",algorithm="rsa-sha256",headers="date",signature="AAAA"'
+
+
+CASES = list(hostile(RemoteUser()))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_hostile_requests_are_refused_cleanly_and_change_nothing(app, client, bob, sent, case):
+    send, status = hostile(bob)[case]
+    with app.app_context():
+        fresh_fetch_time(bob.id)
+    response = send(client)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json and response.json["error"]
+    assert stored(app, Follower) == stored(app, RemotePost) == 0
+    assert not sent
+
+
+def test_an_inbox_of_nobody_is_not_found(client, bob, sent):
+    assert bob.send(client, "/user/nobody/inbox", bob.activity("Follow", ALICE)).status_code == 404
+
+
+@pytest.fixture
+def post(app, bob):
+    from tests.factories import make_post
+
+    with app.app_context():
+        return make_post("quote", author=User.by_username("alice"))
+
+
+def permalink(post):
+    return f"http://localhost/post/{post.id}"
+
+
+def test_a_reply_from_the_fediverse_is_a_comment_linking_its_author(app, client, bob, post):
+    reply = bob.note(content='<p><a href="http://localhost/user/alice" class="mention">@alice</a> Lovely <b>quote</b></p>'
+                             "<p>Second <script>bad()</script>line</p>", inReplyTo=permalink(post))
+    assert bob.send(client, INBOX, bob.activity("Create", reply)).status_code == 202
+    assert bob.send(client, INBOX, bob.activity("Create", reply)).status_code == 202  # delivered twice
+    html = page(client.get(f"/post/{post.id}"))
+    [comment] = html.select(".comment")
+    author = comment.select_one(".comment__remote")
+    assert author.get_text() == "@bob@remote.example" and author["href"] == bob.id
+    assert comment.select_one(".comment__body").get_text() == "@alice Lovely quote\nSecond line"
+
+    bob.send(client, INBOX, bob.activity("Update", {**reply, "content": "<p>Edited</p>"}, number=2))
+    assert page(client.get(f"/post/{post.id}")).select_one(".comment__body").get_text() == "Edited"
+    bob.send(client, INBOX, bob.activity("Delete", {"id": reply["id"], "type": "Tombstone"}, number=3))
+    assert page(client.get(f"/post/{post.id}")).select(".comment") == []
+    with app.app_context():
+        assert Post.objects.get(id=post.id).comment_count == 0
+
+
+@pytest.mark.parametrize("in_reply_to, status", [
+    ("http://localhost/post/0123456789abcdef01234567", 404),  # a post that is gone
+    ("http://localhost/user/alice", 202),  # not a post: nothing to comment on
+    ("https://elsewhere.example/post/0123456789abcdef01234567", 202),  # another site's
+])
+def test_a_reply_to_no_post_of_ours_is_no_comment(app, client, bob, post, in_reply_to, status):
+    response = bob.send(client, INBOX, bob.activity("Create", bob.note(inReplyTo=in_reply_to)))
+    assert response.status_code == status
+    with app.app_context():
+        assert sum(p.comment_count for p in Post.objects) == 0
+
+
+def test_likes_count_once_per_remote_account_and_undo_takes_them_back(app, client, bob, post):
+    like = bob.activity("Like", permalink(post))
+    assert bob.send(client, INBOX, like).status_code == 202
+    assert bob.send(client, INBOX, bob.activity("Like", permalink(post), number=2)).status_code == 202
+    boost = bob.activity("Announce", permalink(post))
+    assert bob.send(client, INBOX, boost).status_code == 202
+    with app.app_context():
+        assert Post.objects.get(id=post.id).like_count == 1
+        assert RemoteReaction.objects(kind="Announce").count() == 1
+    bob.send(client, INBOX, bob.activity("Undo", like, number=3))
+    bob.send(client, INBOX, bob.activity("Undo", boost, number=4))
+    with app.app_context():
+        assert Post.objects.get(id=post.id).like_count == 0
+        assert RemoteReaction.objects.count() == 0
+
+
+@pytest.mark.parametrize("target", ["http://localhost/post/0123456789abcdef01234567", "https://elsewhere.example/post/1", 42])
+def test_a_like_of_something_that_is_not_our_post_is_refused(client, bob, target):
+    assert bob.send(client, INBOX, bob.activity("Like", target)).status_code == 404
+
+
+@pytest.mark.parametrize("blocked", ["remote.example", "example", "REMOTE.example."])
+def test_an_admin_blocks_a_domain_and_nothing_comes_from_or_goes_to_it(app, client, bob, sent, runner, blocked):
+    bob.send(client, INBOX, bob.activity("Follow", ALICE))
+    sent.clear()
+    result = runner.invoke(args=["federation", "block", blocked])
+    assert result.exit_code == 0 and "Blocked" in result.output
+    assert stored(app, Follower) == 0  # forgotten with the block
+    response = bob.send(client, INBOX, bob.activity("Follow", ALICE, number=2))
+    assert response.status_code == 403
+    assert stored(app, Follower) == 0 and not sent
+    with app.app_context():
+        assert delivery.deliver(User.by_username("alice").pk, ALICE + "#main-key", bob.inbox, {"type": "Create"}) is None
+    assert not sent
+    assert runner.invoke(args=["federation", "unblock", blocked]).exit_code == 0
+    bob.remember()
+    assert bob.send(client, INBOX, bob.activity("Follow", ALICE, number=3)).status_code == 202
+
+
+def test_a_block_spares_other_domains_that_merely_end_alike(app, client, bob, sent, runner):
+    runner.invoke(args=["federation", "block", "mote.example"])
+    assert bob.send(client, INBOX, bob.activity("Follow", ALICE)).status_code == 202
+
+
+@pytest.mark.parametrize("domain", ["", "not a domain", "http://x.example/", "a" * 300, "x_y.example"])
+def test_blocking_something_that_is_not_a_domain_says_so(runner, domain):
+    result = runner.invoke(args=["federation", "block", domain])
+    assert result.exit_code == 2 and "is not a domain name" in result.output
+
+
+def test_a_server_flooding_an_inbox_is_slowed_down(app_factory):
+    app = app_factory(RATELIMIT_INBOX="2 per minute")
+    client = app.test_client()
+    statuses = [client.post(INBOX, json={}).status_code for _ in range(3)]
+    assert statuses == [404, 404, 429]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30)
+    | st.sampled_from([ALICE, "http://localhost/post/0123456789abcdef01234567", RemoteUser().id, RemoteUser().id + "/x"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["id", "type", "actor", "object", "inReplyTo", "content", "attributedTo", "url", "name"]),
+        inner, max_size=4),
+    max_leaves=12,
+)
+ACTIVITY_TYPES = ["Follow", "Undo", "Accept", "Create", "Update", "Delete", "Like", "Announce", "Block", "Move"]
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(ACTIVITY_TYPES), obj=JSON_VALUES, activity_id=JSON_VALUES)
+def test_signed_activities_of_any_shape_never_crash_the_inbox(app, client, bob, sent, kind, obj, activity_id):
+    activity = {"type": kind, "actor": bob.id, "object": obj, "id": activity_id}
+    response = bob.send(client, INBOX, activity)
+    assert response.status_code in (202, 400, 403, 404, 409), response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body, deep", [
+    (b'{"a": [[["]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"]]]}', False),  # brackets in a string
+    (b'{"a": "\\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}', False),  # after an escaped quote
+    (b"[" * 33 + b"]" * 33, True),
+    (b"[" * 32 + b"]" * 32, False),
+    (b'{"a": "\\\\"' + b"[" * 40 + b"]" * 40 + b"}", True),  # an escaped backslash ends the string
+])
+def test_nesting_is_measured_outside_strings(body, deep):
+    from tumblelog.federation.inbox import too_deep
+
+    assert too_deep(body) is deep

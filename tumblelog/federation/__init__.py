@@ -1,0 +1,101 @@
+"""ActivityPub: every blog a fediverse account (the routes are in ``activitypub.py``).
+
+``httpsig`` signs and verifies requests, ``net`` is the one HTTP client (it refuses
+private addresses), ``objects`` maps bloggers and posts to ActivityStreams, ``inbox``
+checks and acts on what arrives, ``delivery`` sends, ``models`` stores.
+
+Publishing reaches followers through MongoEngine's save and delete signals, so every
+way a post is written (the forms, the API) federates without knowing about it.
+"""
+import re
+from urllib.parse import urlencode, urlsplit
+
+from flask import current_app, has_request_context
+from mongoengine import signals
+
+from ..models import POST_TYPES, Post
+from . import net, objects
+from .delivery import deliver, deliver_to_followers, enqueue
+from .inbox import Refused, http_url, remember_actor
+from .models import BlockedDomain, RemoteFollowing
+
+
+def active():
+    """Whether to federate now: switched on, and in a request (whose host names our
+    URLs; a command such as ``seed`` has none)."""
+    return has_request_context() and current_app.config["FEDERATION_ENABLED"]
+
+
+def federated(post):
+    """Whether followers see ``post``: published and public (the default for a post
+    type or version without states)."""
+    return getattr(post, "state", "published") == "published" and getattr(post, "visibility", "public") == "public"
+
+
+def _send(post, kind, obj):
+    # A post is created once: its Create has the same id as in the outbox.
+    activity_id = None if kind == "Create" else objects.new_id(post.author_name, kind)
+    activity = objects.activity(kind, post.author_name, obj, activity_id)
+    deliver_to_followers(post.author.pk, objects.key_id(post.author_name), activity)
+
+
+def post_saved(sender, document, created=False, **kwargs):
+    if isinstance(document, Post) and active() and federated(document):
+        _send(document, "Create" if created else "Update", objects.post_object(document))
+
+
+def post_deleted(sender, document, **kwargs):
+    if isinstance(document, Post) and active() and federated(document):
+        _send(document, "Delete", {"id": objects.post_url(document), "type": "Tombstone"})
+
+
+def connect_signals():
+    """Listen for posts being saved and deleted (idempotent).
+
+    Only for the post classes: a delete signal with any receiver makes MongoEngine delete
+    a queryset one document at a time, and count what it loaded rather than what it
+    deleted, which would break the exact counts of likes and the like.
+    """
+    for cls in (Post, *POST_TYPES.values()):
+        signals.post_save.connect(post_saved, sender=cls)
+        signals.post_delete.connect(post_deleted, sender=cls)
+
+
+HANDLE = re.compile(r"^@?([A-Za-z0-9_.~-]{1,100})@([A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?)$")
+
+
+def actor_of_handle(handle):
+    """The actor id of ``@name@host``, asked of that host's WebFinger; ``Refused`` if
+    ``handle`` is not one, ``net.FetchError`` if the host does not say."""
+    match = HANDLE.match(handle.strip())
+    if not match:
+        raise Refused(400, "Write an account as @name@host.")
+    name, host = match.groups()
+    # Real servers answer WebFinger on https only; test servers on loopback speak http.
+    scheme = "http" if current_app.config["FEDERATION_ALLOW_PRIVATE"] else "https"
+    found = net.fetch_json(f"{scheme}://{host}/.well-known/webfinger?" + urlencode({"resource": f"acct:{name}@{host}"}))
+    links = found.get("links") if isinstance(found.get("links"), list) else []
+    for link in links:
+        if isinstance(link, dict) and link.get("rel") == "self" and "json" in str(link.get("type")):
+            return http_url(link.get("href"))
+    raise Refused(400, f"{handle} has no ActivityPub actor.")
+
+
+def follow_remote(user, address):
+    """Ask the remote actor at ``address`` (its id, or a handle ``@name@host``) to let
+    ``user`` follow it. Following starts when its server's ``Accept`` arrives in
+    ``user``'s inbox. Raise ``net.FetchError`` or ``Refused`` when the actor cannot be
+    fetched or is not usable."""
+    actor_id = address if address.startswith(("http://", "https://")) else actor_of_handle(address)
+    if BlockedDomain.blocks(urlsplit(actor_id).netloc):
+        raise Refused(403, "That domain is blocked here.")
+    document = net.fetch_json(actor_id)
+    if document.get("id") != actor_id or not isinstance(document.get("publicKey"), dict):
+        raise Refused(400, "That address is not an actor with a key.")
+    actor = remember_actor(document, document["publicKey"].get("id"))
+    follow = objects.activity("Follow", user.username, actor.actor_id, objects.new_id(user.username, "Follow"))
+    RemoteFollowing.objects(user=user.pk, actor=actor.actor_id).update_one(
+        upsert=True, set__follow_id=follow["id"], set__accepted=False
+    )
+    enqueue(deliver, user.pk, objects.key_id(user.username), actor.inbox, follow)
+    return actor

@@ -1,0 +1,326 @@
+"""Receiving activities: what ``POST /user/<name>/inbox`` accepts, and what it does.
+
+Everything here is hostile until checked, in this order: size and JSON depth (before
+parsing), the signature (``Date``, ``Digest``, then the sender's key, fetched and cached
+by key id and fetched again once if a cached key fails, in case it was rotated), that
+the activity's actor owns the key, and that the ids it brings live on the actor's host.
+A refusal is a ``Refused`` carrying its HTTP status; nothing raises past ``receive``.
+"""
+import html
+import json
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import nh3
+from bson import ObjectId
+from mongoengine import NotUniqueError, ValidationError
+
+from ..markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, LINK_REL, URL_SCHEMES
+from ..models import COMMENT_MAX, NAME_MAX, URL_MAX, Comment, CommentsClosed, Post, utcnow
+from . import httpsig, net, objects
+from .delivery import deliver, enqueue
+from .models import BlockedDomain, Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction, RemoteReply
+
+MAX_BODY = 1024 * 1024
+MAX_DEPTH = 32
+KEY_REFETCH_AFTER = timedelta(minutes=1)
+# A JSON string, written as an "unrolled loop": several times faster than (a|b)* on long text.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+_PERMALINK = re.compile(r"/post/([0-9a-f]{24})(?:/|$)")
+_LINE_BREAK = re.compile(r"(?i)<br\s*/?>|</p>")
+
+
+class Refused(Exception):
+    """An activity we do not take; ``status`` is the HTTP answer."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+def too_deep(body):
+    """Whether the JSON text ``body`` nests deeper than ``MAX_DEPTH``, found without
+    parsing it (a parser would recurse as deep as the attacker likes)."""
+    depth = 0
+    for bracket in _BRACKET.finditer(_STRING.sub(b"", body)):
+        depth += 1 if bracket.group() in b"[{" else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
+
+
+def host_of(url):
+    return urlsplit(url).netloc.lower() if isinstance(url, str) else None
+
+
+def http_url(value):
+    """``value`` if it is an http(s) URL of sane length, else Refused."""
+    if not isinstance(value, str) or len(value) > URL_MAX or urlsplit(value).scheme not in ("http", "https"):
+        raise Refused(400, "An id or inbox is not an http(s) URL.")
+    return value
+
+
+def id_of(value):
+    """The id of an object given inline or by reference."""
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def parse(body):
+    if len(body) > MAX_BODY:
+        raise Refused(413, "The activity is too large.")
+    if too_deep(body):
+        raise Refused(400, "The activity nests too deeply.")
+    try:
+        activity = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Refused(400, "The body is not JSON.") from None
+    if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
+        raise Refused(400, "The body is not an activity.")
+    try:
+        # JSON may escape a lone surrogate ("\ud800"), which no database can store.
+        json.dumps(activity, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise Refused(400, "The activity holds text that is not valid Unicode.") from None
+    http_url(activity.get("actor"))
+    return activity
+
+
+def fetch_actor(key_id):
+    """Fetch the actor owning ``key_id`` and remember its key and inboxes."""
+    try:
+        document = net.fetch_json(key_id.split("#")[0])
+        if "publicKey" not in document and isinstance(document.get("owner"), str):
+            document = net.fetch_json(http_url(document["owner"]))  # a key document
+    except net.FetchError as error:
+        raise Refused(401, f"The signing key could not be fetched: {error}") from None
+    return remember_actor(document, key_id)
+
+
+def remember_actor(document, key_id):
+    """Store the actor ``document`` (as fetched) with its key ``key_id``; Refused
+    (401) unless the key is the actor's own and on its host."""
+    actor_id = http_url(document.get("id"))
+    keys = document.get("publicKey")
+    keys = keys if isinstance(keys, list) else [keys]
+    key = next((k for k in keys if isinstance(k, dict) and k.get("id") == key_id), None)
+    if key is None or key.get("owner") != actor_id or host_of(actor_id) != host_of(key_id):
+        raise Refused(401, "The key does not belong to the actor that was fetched.")
+    pem = key.get("publicKeyPem")
+    if not isinstance(pem, str) or len(pem) > httpsig.MAX_PUBLIC_KEY_PEM:
+        raise Refused(401, "The actor's key is unusable.")
+    endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
+    shared = endpoints.get("sharedInbox")
+    fields = {
+        "key_id": key_id,
+        "public_pem": pem,
+        "inbox": http_url(document.get("inbox")),
+        "shared_inbox": http_url(shared) if shared else None,
+        "username": str(document.get("preferredUsername") or "")[:100],
+        "fetched_at": utcnow(),
+    }
+    RemoteActor.objects(actor_id=actor_id).update_one(upsert=True, **{f"set__{k}": v for k, v in fields.items()})
+    return RemoteActor.objects(actor_id=actor_id).first()
+
+
+def signer(headers, method, target, body):
+    """The remote actor that signed this request; Refused (401) if none did."""
+    try:
+        params = httpsig.parse_signature(headers.get("signature"))
+        signed = httpsig.check_request(params, method, target, headers, body)
+    except httpsig.SignatureError as error:
+        raise Refused(401, str(error)) from None
+    key_id = http_url(params["keyId"])
+    if BlockedDomain.blocks(host_of(key_id)):
+        raise Refused(403, "This site does not take activities from that domain.")
+    cached = RemoteActor.objects(key_id=key_id).first()
+    if cached:
+        try:
+            httpsig.verify(signed, params, cached.public_pem)
+            return cached
+        except httpsig.SignatureError as error:
+            # The key may have been rotated: fetch it again, but not for every forged
+            # request, or we would fetch on an attacker's behalf.
+            if utcnow() - cached.fetched_at < KEY_REFETCH_AFTER:
+                raise Refused(401, str(error)) from None
+    actor = fetch_actor(key_id)
+    try:
+        httpsig.verify(signed, params, actor.public_pem)
+    except httpsig.SignatureError as error:
+        raise Refused(401, str(error)) from None
+    return actor
+
+
+def receive(user, method, target, headers, body):
+    """Check and act on one activity sent to ``user``'s inbox; Refused when not taken.
+    ``headers`` maps lower-case header names to values."""
+    activity = parse(body)
+    actor = signer(headers, method, target, body)
+    if activity["actor"] != actor.actor_id:
+        raise Refused(403, "The activity's actor is not the key's owner.")
+    handler = HANDLERS.get(activity["type"])
+    if handler is None:
+        raise Refused(400, f"Activities of type {activity['type'][:40]!r} are not taken.")
+    owned = [activity.get("id")]
+    if activity["type"] in ("Create", "Update", "Delete", "Undo"):
+        owned.append(id_of(activity.get("object")))
+    if any(value is not None and host_of(http_url(value)) != host_of(actor.actor_id) for value in owned):
+        raise Refused(403, "The activity names ids on another host than its actor's.")
+    obj = activity.get("object")
+    if isinstance(obj, dict) and obj.get("attributedTo", actor.actor_id) != actor.actor_id:
+        raise Refused(403, "The object is attributed to someone else.")
+    try:
+        handler(user, actor, activity)
+    except ValidationError as error:
+        raise Refused(400, f"The activity does not fit: {error}"[:300]) from None
+
+
+def on_follow(user, actor, activity):
+    if id_of(activity.get("object")) != objects.actor_url(user.username):
+        raise Refused(400, "The Follow is not for this blogger.")
+    Follower.objects(user=user.pk, actor=actor.actor_id).update_one(
+        upsert=True, set__inbox=actor.inbox, set__shared_inbox=actor.shared_inbox
+    )
+    accept = objects.activity("Accept", user.username, activity, objects.new_id(user.username, "Accept"))
+    enqueue(deliver, user.pk, objects.key_id(user.username), actor.inbox, accept)
+
+
+def on_undo(user, actor, activity):
+    undone = activity.get("object")
+    kind = undone.get("type") if isinstance(undone, dict) else None
+    if kind == "Follow":
+        Follower.objects(user=user.pk, actor=actor.actor_id).delete()
+        return
+    reaction = RemoteReaction.objects(actor=actor.actor_id, activity_id=id_of(undone)).first()
+    if reaction and RemoteReaction.objects(id=reaction.id).delete() and reaction.kind == "Like":
+        Post.objects(id=reaction.post.pk).update_one(dec__like_count=1)
+
+
+def our_post_id(url):
+    """The id of our post whose permalink is ``url``, or None."""
+    if host_of(url) != objects.site_host().lower():
+        return None
+    match = _PERMALINK.match(urlsplit(url).path)
+    return ObjectId(match.group(1)) if match else None
+
+
+def on_reaction(user, actor, activity):
+    """A ``Like`` or ``Announce`` of one of our posts: kept once; a like counts in the
+    post's likes."""
+    post_id = our_post_id(id_of(activity.get("object")))
+    if post_id is None or Post.objects(id=post_id).only("id").first() is None:
+        raise Refused(404, "The object is not a post of this site.")
+    reaction = RemoteReaction(post=post_id, actor=actor.actor_id, kind=activity["type"], activity_id=activity.get("id"))
+    try:
+        reaction.save()
+    except NotUniqueError:
+        return  # said before
+    if reaction.kind == "Like":
+        Post.objects(id=post_id).update_one(inc__like_count=1)
+
+
+def on_accept(user, actor, activity):
+    follow = activity.get("object")
+    if isinstance(follow, dict) and follow.get("actor") not in (None, objects.actor_url(user.username)):
+        raise Refused(400, "The Follow accepted is not this reader's.")
+    RemoteFollowing.objects(user=user.pk, actor=actor.actor_id).update_one(set__accepted=True)
+
+
+def sanitise(html):
+    return nh3.clean(
+        html[:100_000], tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL, strip_comments=True,
+    )
+
+
+def plain_text(content):
+    """A remote post's HTML as a comment's plain text (lines kept, markup dropped)."""
+    if not isinstance(content, str):
+        return ""
+    text = nh3.clean(_LINE_BREAK.sub("\n", content[:100_000]), tags=set(), attributes={})
+    return html.unescape(text).strip()[:COMMENT_MAX]
+
+
+def handle(actor):
+    """``@name@host``, as the fediverse writes an account."""
+    name = actor.username or actor.actor_id.rstrip("/").rsplit("/", 1)[-1]
+    return f"@{name}@{host_of(actor.actor_id)}"[:NAME_MAX]
+
+
+def on_reply(actor, note, post_id):
+    """A reply to one of our posts becomes (or, edited, changes) a comment on it."""
+    body = plain_text(note.get("content"))
+    if not body:
+        raise Refused(400, "The reply has no text.")
+    known = RemoteReply.objects(object_id=note["id"]).first()
+    if known:
+        if known.actor != actor.actor_id:
+            raise Refused(403, "The reply is someone else's.")
+        Post.objects(id=known.post.pk, comments__id=known.comment_id).update_one(set__comments__S__body=body)
+        return
+    post = Post.objects(id=post_id).only("id").first()
+    if post is None:
+        raise Refused(404, "The post replied to is not here.")
+    comment = Comment(author_name=handle(actor), body=body, remote_url=actor.actor_id)
+    try:
+        # The reply is recorded first: its unique id stops a second delivery of the
+        # same note from commenting twice.
+        reply = RemoteReply(object_id=note["id"], actor=actor.actor_id, post=post_id, comment_id=comment.id).save()
+    except NotUniqueError:
+        return
+    try:
+        added = post.add_comment(comment)
+    except CommentsClosed:
+        reply.delete()
+        raise Refused(409, CommentsClosed.message) from None
+    if added is None:
+        reply.delete()
+        raise Refused(404, "The post replied to is not here.")
+
+
+def on_create(user, actor, activity):
+    """A reply to one of our posts becomes a comment; a post of an actor one of our
+    readers follows is kept for them; anything else is not ours to store."""
+    note = activity.get("object")
+    if not isinstance(note, dict):
+        return
+    http_url(note.get("id"))
+    reply_to = our_post_id(id_of(note.get("inReplyTo")))
+    if reply_to:
+        return on_reply(actor, note, reply_to)
+    if not RemoteFollowing.objects(actor=actor.actor_id, accepted=True).first():
+        return
+    content = note.get("content")
+    name = note.get("name")
+    RemotePost.objects(object_id=note["id"]).update_one(
+        upsert=True,
+        set__actor=actor.actor_id,
+        set__url=note["url"] if isinstance(note.get("url"), str) and len(note["url"]) <= URL_MAX else note["id"],
+        set__name=name[:URL_MAX] if isinstance(name, str) else None,
+        set__content_html=sanitise(content) if isinstance(content, str) else "",
+    )
+
+
+def on_delete(user, actor, activity):
+    gone = id_of(activity.get("object"))
+    if gone == actor.actor_id:  # the account itself was deleted
+        Follower.objects(actor=actor.actor_id).delete()
+        RemoteFollowing.objects(actor=actor.actor_id).delete()
+    RemotePost.objects(object_id=gone, actor=actor.actor_id).delete()
+    reply = RemoteReply.objects(object_id=gone, actor=actor.actor_id).first()
+    if reply:
+        Post(id=reply.post.pk).remove_comment(reply.comment_id)
+        reply.delete()
+
+
+HANDLERS = {
+    "Follow": on_follow,
+    "Undo": on_undo,
+    "Accept": on_accept,
+    "Create": on_create,
+    "Update": on_create,
+    "Delete": on_delete,
+    "Like": on_reaction,
+    "Announce": on_reaction,
+}
