@@ -23,7 +23,7 @@ from bson import ObjectId
 from flask import current_app, has_app_context, url_for
 from flask_login import UserMixin
 from markupsafe import Markup
-from mongoengine import LookUpError, NotUniqueError, ValidationError
+from mongoengine import LookUpError, NotUniqueError, ValidationError, signals
 from mongoengine.queryset.visitor import Q
 
 from . import media
@@ -536,11 +536,16 @@ class Post(db.Document):
         """Delete the post with its comments, its likes and its files; feeds learn
         that a post went away (``SiteState``). True if this call deleted it (two
         requests at once: one says so, and only that one announces it)."""
-        deleted = Post.objects(id=self.id).delete()
+        # The collection's own delete_one: with delete receivers (federation's) connected,
+        # a queryset delete loads and counts documents instead of deleting them, so two
+        # requests at once would both count the post as theirs. MongoEngine's post_delete
+        # is then sent here, as Document.delete would.
+        deleted = Post._get_collection().delete_one({"_id": self.id}).deleted_count
         SiteState.post_removed()
         Like.forget_post(self.id)
         Post.prune_media(self.id)
         if deleted:
+            signals.post_delete.send(type(self), document=self)
             post_deleted.send(self)
         return bool(deleted)
 
