@@ -127,6 +127,15 @@ def test_nobody_is_told_of_their_own_doing(app, alice_post):
     assert activity(alice) == []
 
 
+def test_a_blocked_account_is_never_heard_of(app, alice_post):
+    alice, bob = signed_in(app, "alice"), signed_in(app, "bob")
+    assert alice.post("/user/bob/block", data={"action": "block"}).status_code == 303
+    reblog(bob, alice_post.id, comment="Look, @alice")
+    bob.post("/user/alice/follow")
+    signed_in(app, "sam").post(f"/post/{alice_post.id}/like", data={"action": "like"})
+    assert [line.split(" · ")[0] for line in activity(alice)] == ["sam liked your post “Hello trail”"]
+
+
 def test_activity_needs_an_account_and_pages_past_the_end_are_404(app, client, alice_post):
     assert client.get("/activity").status_code == 302
     assert signed_in(app, "alice").get("/activity?page=2").status_code == 404

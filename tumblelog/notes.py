@@ -354,11 +354,12 @@ class Notification(db.Document):
 
 def wants(recipient_id, kind, actor_id):
     """Whether to tell ``recipient_id`` about ``kind`` by ``actor_id``: never about
-    themselves, nor a kind they turned off. (Blocking, later, belongs here too.)"""
+    themselves, nor a kind they turned off, nor anything by someone they block."""
     if recipient_id is None or recipient_id == actor_id:
         return False
-    recipient = User.objects(id=recipient_id).only("notifications_off").first()
-    return recipient is not None and kind not in recipient.notifications_off
+    recipient = User.objects(id=recipient_id).only("notifications_off", "blocked_users").first()
+    return (recipient is not None and kind not in recipient.notifications_off
+            and (actor_id is None or actor_id not in recipient.blocked_users))
 
 
 def notify(recipient_id, kind, actor, post=None, link=None, actor_name=None):
