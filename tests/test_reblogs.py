@@ -91,6 +91,16 @@ def test_readers_must_sign_in_and_unknown_posts_are_404(app, client, alice_post)
     assert bob.get("/post/nothex/reblog").status_code == 404
 
 
+def test_only_authors_reblog_and_hidden_posts_are_not_found(app, alice_post):
+    make_user("rita", role="reader")
+    assert signed_in(app, "rita").post(f"/post/{alice_post.id}/reblog", data={}).status_code == 403
+    bob = signed_in(app, "bob")
+    Post.objects(id=alice_post.id).update_one(set__hidden="moderator")
+    assert bob.get(f"/post/{alice_post.id}/reblog").status_code == 404
+    assert bob.post(f"/post/{alice_post.id}/reblog", data={}).status_code == 404
+    assert Reblog.objects.count() == 0
+
+
 def test_comments_are_sanitised(app, alice_post):
     bob = signed_in(app, "bob")
     reblog_id = reblog(bob, alice_post.id, comment="<script>alert(1)</script> [x](javascript:alert(1)) **ok**")

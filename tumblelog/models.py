@@ -624,6 +624,8 @@ class Post(db.Document):
     def reblog_refusal(self):
         """Why this post cannot be reblogged, or None when it can. The one check:
         post states and visibility (drafts, private posts) belong here."""
+        if self.hidden:
+            return "This post is hidden from readers: it cannot be reblogged."
         return None
 
     def api_value(self, name):

@@ -1,7 +1,7 @@
 """Reblogging: ``/post/<id>/reblog`` shows the post and a form for the reader's own
 comment and tags, and puts the reblog on their blog (``Reblog.of`` builds it, the form
 saves it, ``notes.reblogged`` counts it and tells whom it concerns)."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .forms import ReblogForm, form_status
@@ -19,8 +19,13 @@ reblog_limit = action_limit("reblog", "RATELIMIT_REBLOG", methods=["POST"])
 @reblog_limit
 def reblog_post(post_id):
     """Reblog a post onto the signed-in reader's blog; land on the reblog. A post that
-    cannot be reblogged (a full trail) shows why instead of the form (409 on a POST)."""
+    cannot be reblogged (a full trail) shows why instead of the form (409 on a POST).
+    A reblog is a post on the reader's blog: authors and up; a hidden post is not found."""
+    if not current_user.can("post"):
+        abort(403)
     source = Post.objects(id=post_id).exclude("comments", "search_terms").first_or_404()
+    if source.hidden and not current_user.can("moderate"):
+        abort(404)
     form = ReblogForm()
     user = current_user._get_current_object()
     try:

@@ -35,8 +35,10 @@ def page(items, offset, limit, endpoint, **args):
 @action_limit("reblog", "RATELIMIT_REBLOG")
 def reblog_post(post_id):
     """Reblog a post onto the token user's blog with an optional ``comment`` and ``tags``."""
+    if not g.api_user.can("post"):
+        raise ApiError(403, "Your account may comment, like and follow, but not post.")
     source = Post.objects(id=post_id).exclude("comments", "search_terms").first()
-    if source is None:
+    if source is None or (source.hidden and not g.api_user.can("moderate")):
         raise ApiError(404, "There is no post with that id.")
     try:
         post = Reblog.of(source, g.api_user)
