@@ -101,6 +101,14 @@ def test_only_authors_reblog_and_hidden_posts_are_not_found(app, alice_post):
     assert Reblog.objects.count() == 0
 
 
+def test_a_reblog_keeps_the_labels_and_leaves_held_comments_behind(app, alice_post):
+    Post.objects(id=alice_post.id).update_one(set__labels=["mature"], push__held_comments={"body": "wait", "author_name": "x"})
+    reblogged = Reblog.objects.get(id=reblog(signed_in(app, "bob"), alice_post.id))
+    assert reblogged.labels == ["mature"]
+    assert "held_comments" not in reblogged.original_fields
+    assert page(signed_in(app, "carol").get("/")).select_one(f"#post-{reblogged.id} .label-gate") is not None
+
+
 def test_comments_are_sanitised(app, alice_post):
     bob = signed_in(app, "bob")
     reblog_id = reblog(bob, alice_post.id, comment="<script>alert(1)</script> [x](javascript:alert(1)) **ok**")

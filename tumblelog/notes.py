@@ -50,10 +50,12 @@ TRAIL_FULL = (
     "as a reblog carries: reblog the original or an earlier reblog instead."
 )
 REBLOG_COMMENT_MAX = COMMENT_MAX
-# What a snapshot leaves out: the thread, the search index's words, the counters, and a
-# text post's Markdown source (its rendered HTML is what shows, and lists never load
-# Markdown: a reblog in a list weighs no more than it must).
-SNAPSHOT_EXCLUDE = ("_id", "_cls", "comments", "search_terms", "comment_count", "like_count", "reblog_count", "body")
+# What a snapshot leaves out: the thread (and comments awaiting review), the search
+# index's words, the counters, moderation state, and a text post's Markdown source (its
+# rendered HTML is what shows, and lists never load Markdown: a reblog in a list weighs
+# no more than it must).
+SNAPSHOT_EXCLUDE = ("_id", "_cls", "comments", "search_terms", "comment_count", "like_count", "reblog_count", "body",
+                    "held_comments", "held_count", "comments_closed", "hidden")
 
 # @name, not inside a word, an address or a path.
 MENTION = re.compile(r"(?<![\w@/.-])@([A-Za-z0-9][A-Za-z0-9_-]{2,31})\b")
@@ -150,7 +152,9 @@ class Reblog(Post):
         refusal = source.reblog_refusal()
         if refusal:
             raise ReblogRefused(refusal)
-        reblog = cls(author=user, author_name=user.username, comment=comment, tags=list(tags))
+        # The original's content labels come along: readers see the reblog as they would it.
+        reblog = cls(author=user, author_name=user.username, comment=comment, tags=list(tags),
+                     labels=list(source.labels or ()))
         reblog.reblogged_from, reblog.reblogged_from_author = source.id, source.author_name
         if isinstance(source, Reblog):
             for name in ("reblog_of", "original_type", "original_fields", "original_author_name",
