@@ -44,7 +44,7 @@ EXPECTED = {
         "layout": "1-1",
     },
 }
-COMMON = {"id", "type", "author", "created_at", "updated_at", "tags", "labels", "comment_count", "like_count", "url"}
+COMMON = {"id", "type", "author", "created_at", "updated_at", "tags", "labels", "comment_count", "like_count", "reblog_count", "note_count", "url"}
 
 
 @pytest.fixture

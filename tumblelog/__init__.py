@@ -139,8 +139,8 @@ def create_app(config_class=None):
     compress.init_app(app)
 
     from . import (
-        admin, api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health, likes,
-        media, oembed, outage, preview, search, security, settings, templating, toptags, urls,
+        activity, admin, api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health,
+        likes, media, oembed, outage, preview, reblogs, search, security, settings, templating, toptags, urls,
     )
     from . import activitypub, federation
 
@@ -158,6 +158,8 @@ def create_app(config_class=None):
     app.register_blueprint(settings.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(oembed.bp)
+    app.register_blueprint(reblogs.bp)
+    app.register_blueprint(activity.bp)
     app.register_blueprint(activitypub.bp)
     federation.connect_signals()
     errors.register(app)

@@ -18,6 +18,7 @@ from .forms import CommentForm, form_status
 from .lookups import tag_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
 from .moderation import Blocked, submit_comment
+from .notes import notes_page
 from .paging import CommentPage, page_number, page_of, paging_args
 from .ratelimit import TOO_MANY_COMMENTS, action_limit, sends_no_file
 from .spam import is_spam
@@ -77,7 +78,7 @@ def permalink(post_id, form, status=200):
     if number > comments.last:
         abort(404)
     return render_template(
-        "blog/post.html", post=post, form=form, comments=comments
+        "blog/post.html", post=post, form=form, comments=comments, notes=notes_page(post)
     ), status
 
 

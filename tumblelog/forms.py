@@ -55,6 +55,7 @@ from .models import (
 )
 from .images import ImageError, process_image
 from .images import avatar as square_avatar
+from .notes import REBLOG_COMMENT_MAX, Reblog
 from .spam import form_time_token
 from .tags import TagError, parse_tags
 
@@ -592,3 +593,16 @@ class TokenForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+
+
+class ReblogForm(PostForm):
+    """A reblog: the reblogger's own comment (Markdown) and tags. Also edits a reblog,
+    whose snapshot of the original never changes."""
+
+    model = Reblog
+    comment = TextAreaField(
+        "Add a comment (optional)",
+        filters=[strip_text],
+        description="Markdown; @name tells that blogger.",
+        validators=[Optional(), Length(max=REBLOG_COMMENT_MAX)],
+    )

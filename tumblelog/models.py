@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from blinker import Namespace
 from bson import ObjectId
 from flask import current_app, has_app_context, url_for
 from flask_login import UserMixin
 from markupsafe import Markup
-from mongoengine import LookUpError, NotUniqueError, ValidationError
+from mongoengine import LookUpError, NotUniqueError, ValidationError, signals
 from mongoengine.queryset.visitor import Q
 
 from . import media
@@ -86,6 +87,17 @@ def label_view(choices, post):
     strictest view among its labels ("show" for an unlabelled post)."""
     views = [choices.get(label, "blur") for label in post.labels or ()]
     return max(views, key=LABEL_VIEWS.index, default="show")
+
+
+# What happened to posts and readers, for whoever keeps notes and notifications
+# (notes.py connects to them): models announce, and never import, what follows.
+events = Namespace()
+liked = events.signal("liked")  # sender: the User; post_id
+unliked = events.signal("unliked")  # sender: the User; post_id
+commented = events.signal("commented")  # sender: the Post; comment
+comment_removed = events.signal("comment-removed")  # sender: the Post; comment_id
+followed = events.signal("followed")  # sender: the User; user (the id followed)
+post_deleted = events.signal("post-deleted")  # sender: the Post, once really deleted
 
 
 class CommentsClosed(Exception):
@@ -173,6 +185,10 @@ class User(UserMixin, db.Document):
     blocked_users = db.ListField(field=db.ObjectIdField(), max_length=MAX_FOLLOWS)
     # {content label: "show" | "blur" | "hide"}; a label not named is blurred.
     label_choices = db.MapField(field=db.StringField(choices=LABEL_VIEWS))
+    # Notifications not yet seen (notes.py keeps it with $inc; /activity resets it), so
+    # the header shows it with no query of its own; and the kinds this reader turned off.
+    unread_count = db.IntField(default=0)
+    notifications_off = db.ListField(field=db.StringField(max_length=20), max_length=10)
 
     # Not strict: accounts saved before roles still carry ``is_admin`` until
     # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
@@ -333,6 +349,8 @@ class User(UserMixin, db.Document):
         if not exists:
             Like.forget_post(post_id, users=[self.id])
             return False
+        if added:
+            liked.send(self, post_id=post_id)
         return added
 
     def unlike(self, post_id):
@@ -342,6 +360,7 @@ class User(UserMixin, db.Document):
         if not Like.objects(user=self, post=post_id).delete():
             return False
         Post.objects(id=post_id).update_one(dec__like_count=1)
+        unliked.send(self, post_id=post_id)
         return True
 
     def remember_like(self, post_id):
@@ -360,7 +379,13 @@ class User(UserMixin, db.Document):
         ``$addToSet`` with the size check in the update's filter, so two requests at
         once can neither add it twice nor push the list past the cap.
         """
-        return self._add_capped(*self._follow_target(tag, user))
+        field, value = self._follow_target(tag, user)
+        if value in getattr(self, field):
+            return True
+        added = self._add_capped(field, value)
+        if added and user is not None:
+            followed.send(self, user=value)
+        return added
 
     def _add_capped(self, field, value):
         """``$addToSet`` ``value`` to the list ``field`` unless it holds ``MAX_FOLLOWS``."""
@@ -482,6 +507,9 @@ class Post(db.Document):
 
     type = None
     label = None
+    # False for a type nobody writes from a form of its own (a reblog): it is then not
+    # one of POST_TYPES (no new-post tab, route or API type), though lists show it.
+    creatable = True
     search_fields = ()
     api_fields = ()
     api_schema = {}  # JSON schemas of api_fields that are not plain text (api/openapi.py)
@@ -502,6 +530,10 @@ class Post(db.Document):
     # Why the post is out of every list: "suspended" (its author is) or "moderator".
     hidden = db.StringField(choices=("suspended", "moderator"))
     like_count = db.IntField(default=0)  # kept by $inc beside the Like documents
+    # Reblogs of this post, direct or down a chain (kept by $inc as reblogs come and go),
+    # and, on a reblog, the id of the post first reblogged (the root of its trail).
+    reblog_count = db.IntField(default=0)
+    reblog_of = db.ObjectIdField()
     # The normalised words of the post's text and tags, for search (keywords.py).
     search_terms = db.ListField(field=db.StringField())
     created_at = db.DateTimeField(default=utcnow, required=True)
@@ -525,6 +557,8 @@ class Post(db.Document):
             {"fields": ["author", "-created_at", "-id"]},
             # The moderation queue: posts with comments awaiting review.
             {"fields": ["-held_count", "-created_at"]},
+            # Every reblog of a post, to mark them when it is deleted.
+            {"fields": ["reblog_of"]},
         ],
     }
 
@@ -569,13 +603,30 @@ class Post(db.Document):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.type:
+        if cls.type and cls.creatable:
             POST_TYPES[cls.type] = cls
 
     @classmethod
     def partial(cls, kind="posts"):
         """The template of this type's body: ``posts`` for pages, ``feeds`` for feeds."""
         return f"{kind}/_{cls.type}.html"
+
+    @property
+    def note_count(self):
+        """Likes, reblogs and comments: Tumblr's "notes", from the counters on the post."""
+        return self.like_count + self.reblog_count + self.comment_count
+
+    @property
+    def shown_type(self):
+        """The type the post is shown as (a reblog shows as the type it reblogged)."""
+        return self.type
+
+    def reblog_refusal(self):
+        """Why this post cannot be reblogged, or None when it can. The one check:
+        post states and visibility (drafts, private posts) belong here."""
+        if self.hidden:
+            return "This post is hidden from readers: it cannot be reblogged."
+        return None
 
     def api_value(self, name):
         """One of ``api_fields`` as JSON; types override it for what is not stored as is."""
@@ -636,11 +687,20 @@ class Post(db.Document):
 
     def delete_with_media(self):
         """Delete the post with its comments, its likes and its files; feeds learn
-        that a post went away (``SiteState``)."""
-        Post.objects(id=self.id).delete()
+        that a post went away (``SiteState``). True if this call deleted it (two
+        requests at once: one says so, and only that one announces it)."""
+        # The collection's own delete_one: with delete receivers (federation's) connected,
+        # a queryset delete loads and counts documents instead of deleting them, so two
+        # requests at once would both count the post as theirs. MongoEngine's post_delete
+        # is then sent here, as Document.delete would.
+        deleted = Post._get_collection().delete_one({"_id": self.id}).deleted_count
         SiteState.post_removed()
         Like.forget_post(self.id)
         Post.prune_media(self.id)
+        if deleted:
+            signals.post_delete.send(type(self), document=self)
+            post_deleted.send(self)
+        return bool(deleted)
 
     @staticmethod
     def prune_media(post_id):
@@ -661,6 +721,7 @@ class Post(db.Document):
             .modify(push__comments=comment, inc__comment_count=1, new=True)
         )
         if added is not None:
+            commented.send(self, comment=comment)
             return added.comment_count
         return self._refused(CommentsClosed.message)
 
@@ -760,13 +821,16 @@ class Post(db.Document):
         comment was really there: a comment added at the same moment stays, and two
         moderators deleting the same comment lower the count once.
         """
-        return bool(
+        removed = bool(
             Post.objects(id=self.id, comments__id=comment_id).update_one(
                 # Raw because mongoengine validates the -1 against comment_count's
                 # min_value; both values here are ours, nothing comes from a request.
                 __raw__={"$pull": {"comments": {"id": comment_id}}, "$inc": {"comment_count": -1}}
             )
         )
+        if removed:
+            comment_removed.send(self, comment_id=comment_id)
+        return removed
 
 
 def media_src(url, file_id, thumb_id=None, thumbnail=False, external=False):

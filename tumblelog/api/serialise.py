@@ -23,6 +23,8 @@ def post_dict(post):
         "labels": list(post.labels or []),
         "comment_count": post.comment_count,
         "like_count": post.like_count,
+        "reblog_count": post.reblog_count,
+        "note_count": post.note_count,
         "url": url_for("blog.show", post_id=post.id, _external=True),
     }
     for name in post.api_fields:  # each type's own, as its class declares them
