@@ -190,8 +190,6 @@ class User(UserMixin, db.Document):
     unread_count = db.IntField(default=0)
     notifications_off = db.ListField(field=db.StringField(max_length=20), max_length=10)
 
-    # Not strict: accounts saved before roles still carry ``is_admin`` until
-    # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
     # The profile (settings.py): shown on the blogger's page and in its feed.
     display_name = db.StringField(max_length=NAME_MAX, default="")
     bio = db.StringField(max_length=BIO_MAX, default="")
