@@ -156,6 +156,15 @@ class Config:
     # Background jobs (tumblelog/tasks.py). No CELERY_BROKER_URL: tasks run in-process.
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
 
+    # Languages (tumblelog/i18n.py): the catalogues shipped in tumblelog/translations,
+    # each named in its own language for the footer's menu. DEFAULT_LOCALE speaks to
+    # readers whose browser asks for none of them; it must be one of these.
+    LANGUAGES = {"en": "English", "es": "Español", "de": "Deutsch", "ja": "日本語", "ar": "العربية"}
+    DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "").strip() or "en"
+    BABEL_DEFAULT_LOCALE = DEFAULT_LOCALE
+    # Dates are shown in UTC, the same for every reader (no per-reader time zone yet).
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
 
 class DevelopmentConfig(Config):
     DEBUG = True

@@ -15,7 +15,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from config import config_from_environment
 
 from . import ratelimit, requestlog, tasks
-from .extensions import bcrypt, compress, csrf, db, limiter, login_manager
+from .extensions import babel, bcrypt, compress, csrf, db, limiter, login_manager
 from .extensions import mail as mail_extension  # the name ``mail`` is the module mail.py
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,10 @@ def check_config(app):
         warn_on_first_request(app, "SECRET_KEY is not set; using a random one (sessions end on restart).")
     if app.config["DEFAULT_ROLE"] not in ("author", "reader"):
         raise RuntimeError(f"DEFAULT_ROLE={app.config['DEFAULT_ROLE']!r} is not one of: author, reader")
+    if app.config["DEFAULT_LOCALE"] not in app.config["LANGUAGES"]:
+        raise RuntimeError(
+            f"DEFAULT_LOCALE={app.config['DEFAULT_LOCALE']!r} is not one of: {', '.join(app.config['LANGUAGES'])}"
+        )
     if production and not app.config.get("MONGODB_URI") and "MONGODB_SETTINGS" not in app.config:
         raise RuntimeError(
             "MONGODB_URI is not set. Production needs a real MongoDB, e.g.\n"
@@ -126,6 +130,9 @@ def create_app(config_class=None):
     db.config = None
     db.init_app(app)
     bcrypt.init_app(app)
+    from .i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
     from .blog import raise_upload_limit
 
     # Before CSRF protection: it reads the form, under the size limit in force then.
@@ -140,7 +147,7 @@ def create_app(config_class=None):
 
     from . import (
         activity, admin, api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health,
-        likes, media, oembed, outage, preview, reblogs, search, security, settings, templating, toptags, urls,
+        i18n, likes, media, oembed, outage, preview, reblogs, search, security, settings, templating, toptags, urls,
     )
     from . import activitypub, federation
 
@@ -174,4 +181,5 @@ def create_app(config_class=None):
     toptags.register(app)
     assets.register(app)
     urls.register(app)
+    i18n.register(app)
     return app

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound here and bound to an app in ``create_app``."""
+from flask_babel import Babel, lazy_gettext
 from flask_bcrypt import Bcrypt
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -10,14 +11,18 @@ from flask_wtf.csrf import CSRFProtect
 from .ratelimit import client_ip
 
 db = MongoEngine()
+babel = Babel()
 bcrypt = Bcrypt()
 compress = Compress()
 csrf = CSRFProtect()
 mail = Mail()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please sign in to do that."
+login_manager.login_message = lazy_gettext("Please sign in to do that.")
 login_manager.login_message_category = "info"
+# Flask-Login flashes the message: translated as it is flashed (a lazy string cannot go
+# into the session).
+login_manager.localize_callback = str
 login_manager.session_protection = "basic"
 # No default limits: each limited view names its own (see ratelimit.py).
 # A moving window has no boundary at which a burst of twice the limit gets through.

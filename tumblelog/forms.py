@@ -4,11 +4,15 @@ Post forms validate with the same functions the models use (``parse_tags``,
 ``parse_video_url``, ``http_url_error``), so a rule is written once; the form's part
 is to say what is wrong next to the field.
 """
+from flask import current_app
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from mongoengine import ValidationError as ModelValidationError
-from wtforms import BooleanField, FileField as AnyFileField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, FileField as AnyFileField, HiddenField, PasswordField, SelectField, StringField, TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -582,6 +586,15 @@ class ProfileForm(FlaskForm):
 
 class DigestForm(FlaskForm):
     digest = BooleanField("Send me a weekly digest of new posts from the tags and bloggers I follow")
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField("Language", choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The shipped languages, each named in itself; "" follows the browser.
+        self.locale.choices = [("", _("The browser's language")), *current_app.config["LANGUAGES"].items()]
 
 
 class TokenForm(FlaskForm):

@@ -32,6 +32,7 @@ from .embeds import (
     THUMBNAIL_SIZE, VideoURLError, embed_url, parse_audio_url, parse_video_url, thumbnail_url, watch_url,
 )
 from .extensions import bcrypt, db
+from .i18n import N_
 from .images import WEBP_SIDES
 from .keywords import DEFAULT_LANGUAGE, search_terms
 from .markup import MarkdownTooComplex, render_markdown
@@ -206,6 +207,8 @@ class User(UserMixin, db.Document):
     # claimed with one conditional update so no week is ever sent twice.
     digest = db.BooleanField(default=False)
     digest_week = db.StringField(default="")
+    # The language pages speak to this reader (a LANGUAGES tag; "" follows the browser).
+    locale = db.StringField(max_length=16, default="")
 
     # Not strict: accounts saved before roles still carry ``is_admin`` until
     # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
@@ -219,6 +222,11 @@ class User(UserMixin, db.Document):
         super().__init__(*args, **kwargs)
         if self.username and not self.username_key:
             self.username_key = self.username.lower()
+
+    def set_locale(self, tag):
+        """Speak ``tag`` (a shipped language, or "" to follow the browser) from now on."""
+        User.objects(id=self.id).update_one(set__locale=tag)
+        self.locale = tag
 
     @classmethod
     def by_username(cls, username):
@@ -844,7 +852,7 @@ class BlogPost(Post):
     """A text post: a title and a Markdown body, rendered to safe HTML once, on save."""
 
     type = "blog"
-    label = "Text"
+    label = N_("Text")
     search_fields = ("title", "body")
     api_fields = ("title", "body", "body_html")
     title = db.StringField(required=True, max_length=TITLE_MAX)
@@ -879,7 +887,7 @@ class ImagePost(Post):
     """
 
     type = "image"
-    label = "Image"
+    label = N_("Image")
     shows_picture = True
     search_fields = ("caption", "alt")
     api_fields = ("image_url", "caption", "alt")
@@ -960,7 +968,7 @@ class VideoPost(Post):
     those, never from anything the user typed."""
 
     type = "video"
-    label = "Video"
+    label = N_("Video")
     search_fields = ("caption",)
     api_fields = ("video_url", "provider", "video_id", "embed_url", "caption")
     video_url = db.StringField(required=True, max_length=URL_MAX)
@@ -997,7 +1005,7 @@ class QuotePost(Post):
     """A quotation and, optionally, who said it."""
 
     type = "quote"
-    label = "Quote"
+    label = N_("Quote")
     search_fields = ("quote", "source")
     api_fields = ("quote", "source")
     quote = db.StringField(required=True, max_length=QUOTE_MAX)
@@ -1009,7 +1017,7 @@ class LinkPost(Post):
     optional thumbnail upload. Nothing is ever fetched from the URL."""
 
     type = "link"
-    label = "Link"
+    label = N_("Link")
     search_fields = ("title", "description", "host")
     # Every post's "url" in the API is its permalink, so the link shows as "link_url"
     # there (it is still "url" in the form and in what the API takes).
@@ -1062,7 +1070,7 @@ class AudioPost(Post):
     seek) or a SoundCloud / Bandcamp player built from provider + id like a video."""
 
     type = "audio"
-    label = "Audio"
+    label = N_("Audio")
     search_fields = ("track", "artist")
     api_fields = ("track", "artist", "audio_url", "provider", "audio_id", "embed_url", "file_url", "cover_url")
     track = db.StringField(max_length=TITLE_MAX, default="")
@@ -1154,7 +1162,7 @@ class ChatPost(Post):
     """A dialogue, one speaker and line at a time, with an optional title."""
 
     type = "chat"
-    label = "Chat"
+    label = N_("Chat")
     search_fields = ("title", "dialogue_text")
     api_fields = ("title", "dialogue")
     api_schema = {
@@ -1218,7 +1226,7 @@ class PhotosetPost(Post):
     caption. List pages show thumbnails; the permalink the full images."""
 
     type = "photoset"
-    label = "Photoset"
+    label = N_("Photoset")
     shows_picture = True
     search_fields = ("caption", "alts_text")
     api_fields = ("photos", "caption", "layout")

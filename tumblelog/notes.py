@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from mongoengine import ValidationError
 
 from .extensions import db
+from .i18n import N_
 from .markup import MarkdownTooComplex, render_markdown
 from .paging import MAX_PAGE
 from .models import (
@@ -118,7 +119,7 @@ class Reblog(Post):
     """A post reblogged onto another blog, with the reblogger's comment and tags."""
 
     type = "reblog"
-    label = "Reblog"
+    label = N_("Reblog")
     creatable = False
     search_fields = ("comment",)
     api_fields = ("reblog_of", "reblogged_from", "reblogged_from_author", "comment", "comment_html",

@@ -8,6 +8,7 @@ by its hidden ``section`` field and shows the page again with that form's errors
 import tempfile
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale, get_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from mongoengine import NotUniqueError
 
@@ -19,6 +20,7 @@ from .forms import (
     DeleteAccountForm,
     DigestForm,
     EmailChangeForm,
+    LanguageForm,
     PasswordChangeForm,
     ProfileForm,
     TokenForm,
@@ -35,6 +37,7 @@ SECTIONS = {
     "password": PasswordChangeForm,
     "email": EmailChangeForm,
     "digest": DigestForm,
+    "language": LanguageForm,
     "token": TokenForm,
     "delete": DeleteAccountForm,
 }
@@ -74,7 +77,7 @@ def forms(sent=None, sent_form=None):
     """Every section's form: ``sent_form`` for the one that was sent, fresh ones with
     the account's values for the others."""
     user = current_user._get_current_object()
-    current = {"profile": {"obj": user}, "digest": {"digest": user.digest}}
+    current = {"profile": {"obj": user}, "digest": {"digest": user.digest}, "language": {"locale": user.locale}}
     built = {}
     for name, form_class in SECTIONS.items():
         built[name] = sent_form if name == sent else form_class(formdata=None, **current.get(name, {}))
@@ -114,7 +117,7 @@ def index():
 def update():
     """Save the section the form names (``profile`` when it names none)."""
     section = request.form.get("section", "profile")
-    if section not in ("profile", "password", "email", "digest"):
+    if section not in SAVERS:
         abort(400)
     form = SECTIONS[section]()
     if not form.validate_on_submit():
@@ -158,7 +161,18 @@ def save_digest(user, form):
     return back()
 
 
-SAVERS = {"profile": save_profile, "password": save_password, "email": save_email, "digest": save_digest}
+def save_language(user, form):
+    user.set_locale(form.locale.data)
+    # Said in the language just chosen.
+    with force_locale(form.locale.data or get_locale()):
+        flash(_("Your language is saved."), "success")
+    return back()
+
+
+SAVERS = {
+    "profile": save_profile, "password": save_password, "email": save_email, "digest": save_digest,
+    "language": save_language,
+}
 
 
 def back(anchor=None):

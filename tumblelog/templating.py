@@ -65,6 +65,8 @@ def post_path(endpoint, post_id):
 
 
 def register(app):
+    # {% do list.append(x) %}: ``{% set _ = ... %}`` would hide the gettext ``_``.
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["human_date"] = human_date
     app.jinja_env.filters["iso_datetime"] = iso_datetime
     app.jinja_env.globals["list_url"] = list_url

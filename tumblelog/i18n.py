@@ -1,0 +1,78 @@
+"""Which language a page speaks, and the footer's menu to change it.
+
+The locale is, in order: the signed-in reader's setting (``User.locale``), else the
+choice remembered in the ``lang`` cookie, else the best of ``Accept-Language``, else
+``DEFAULT_LOCALE``. A ``?lang=`` link (the footer's menu, which needs no script) picks
+a language for this page and is remembered: in the cookie, and in the account's
+setting when someone is signed in, so the menu works for everyone. Only the shipped
+languages (``LANGUAGES`` in config.py) are ever chosen; anything else is ignored.
+"""
+from urllib.parse import urlencode
+
+from flask import current_app, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+LOCALE_COOKIE = "lang"
+LOCALE_COOKIE_AGE = 365 * 24 * 3600
+
+
+def N_(message):
+    """Mark ``message`` for the catalogues without translating it here: it is
+    translated where it is shown (a post type's label, say, with ``_(model.label)``)."""
+    return message
+
+
+def shipped(tag):
+    """``tag`` when it names a shipped language, else None (the value is the reader's)."""
+    return tag if isinstance(tag, str) and tag in current_app.config["LANGUAGES"] else None
+
+
+def select_locale():
+    """Flask-Babel's locale selector: called once per request, on first use."""
+    chosen = shipped(request.args.get("lang"))
+    if chosen:
+        g.chosen_locale = chosen
+        return chosen
+    if current_user.is_authenticated and shipped(current_user.locale):
+        return current_user.locale
+    return (
+        shipped(request.cookies.get(LOCALE_COOKIE))
+        or request.accept_languages.best_match(current_app.config["LANGUAGES"])
+        or current_app.config["DEFAULT_LOCALE"]
+    )
+
+
+def remember_choice(response):
+    """Keep a ``?lang=`` choice: in the cookie, and on the signed-in reader's account."""
+    chosen = g.get("chosen_locale")
+    if chosen:
+        if request.cookies.get(LOCALE_COOKIE) != chosen:
+            response.set_cookie(LOCALE_COOKIE, chosen, max_age=LOCALE_COOKIE_AGE, samesite="Lax", httponly=True)
+        if current_user.is_authenticated and current_user.locale != chosen:
+            current_user.set_locale(chosen)
+    return response
+
+
+def page_language():
+    """``(tag, direction)`` for ``<html lang dir>``: "pt-BR"-style tag, "ltr" or "rtl"."""
+    locale = get_locale()
+    tag = "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
+    return tag, locale.text_direction
+
+
+def language_links():
+    """The footer's menu: ``(tag, name, url, current)`` per shipped language, each
+    link this page with ``?lang=`` (and its other arguments) kept."""
+    current = str(get_locale())
+    args = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
+    return [
+        (tag.replace("_", "-"), name, f"{request.path}?{urlencode([*args, ('lang', tag)])}", tag == current)
+        for tag, name in current_app.config["LANGUAGES"].items()
+    ]
+
+
+def register(app):
+    app.after_request(remember_choice)
+    app.jinja_env.globals["page_language"] = page_language
+    app.jinja_env.globals["language_links"] = language_links
