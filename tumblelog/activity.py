@@ -3,6 +3,7 @@ newest first, and marks it read; the reader turns kinds of notification on or of
 The header's unread count is ``User.unread_count``, on the account every request
 loads (notes.notify keeps it)."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .models import User
@@ -41,5 +42,5 @@ def settings():
     wanted = set(request.form.getlist("on"))
     off = [kind for kind in NOTIFICATION_KINDS if kind not in wanted]
     User.objects(id=current_user.id).update_one(set__notifications_off=off)
-    flash("Your notification settings are saved.", "success")
+    flash(_("Your notification settings are saved."), "success")
     return redirect(url_for("activity.activity"), 303)

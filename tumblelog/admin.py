@@ -7,6 +7,7 @@ from functools import wraps
 
 from bson import ObjectId
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from mongoengine import NotUniqueError
@@ -175,7 +176,7 @@ def change_role(username):
     if not form.validate_on_submit():
         abort(400)
     if account.id == current_user.id and form.role.data != "admin":
-        flash("You cannot take away your own admin role: ask another admin.", "error")
+        flash(_("You cannot take away your own admin role: ask another admin."), "error")
     else:
         User.objects(id=account.id).update_one(set__role=form.role.data)
         record(current_user, f"role {form.role.data}", f"user {account.username}", form.reason.data)
@@ -192,7 +193,7 @@ def suspend(username):
     if not form.validate_on_submit():
         abort(400)
     if account.role == "admin" or account.id == current_user.id:
-        flash("Admins (and you) cannot be suspended here.", "error")
+        flash(_("Admins (and you) cannot be suspended here."), "error")
     else:
         set_suspended(account, form.action.data == "suspend", current_user, form.reason.data)
         flash(f"{account.username} is {'suspended' if account.suspended else 'no longer suspended'}.", "success")
@@ -250,7 +251,7 @@ def hide(post_id):
     else:
         Post.objects(id=post_id, hidden="moderator").update_one(unset__hidden=True)
     record(current_user, form.action.data, f"post {post_id}", form.reason.data)
-    flash("The post is hidden." if form.action.data == "hide" else "The post is back.", "success")
+    flash(_("The post is hidden.") if form.action.data == "hide" else _("The post is back."), "success")
     return redirect(safe_next(request.form.get("next")), 303)
 
 
@@ -264,7 +265,7 @@ def settings():
         current.max_links = current.max_links or 0
         current.save()
         record(current_user, "settings", "site")
-        flash("The settings are saved.", "success")
+        flash(_("The settings are saved."), "success")
         return redirect(url_for("admin.settings"), 303)
     return render_template("admin/settings.html", form=form), form_status(form)
 
@@ -305,7 +306,7 @@ def close_comments(post_id):
     post = editable_post(post_id, "close_comments", only=("comments_closed",))
     closing = request.form.get("action", "close" if not post.comments_closed else "open") == "close"
     Post.objects(id=post.id).update_one(set__comments_closed=closing)
-    flash("Comments are closed." if closing else "Comments are open again.", "success")
+    flash(_("Comments are closed.") if closing else _("Comments are open again."), "success")
     return redirect(url_for("blog.show", post_id=post.id, _anchor="comments"), 303)
 
 
@@ -322,7 +323,7 @@ def report(post_id):
             Report(post=post, reporter=current_user._get_current_object(), reporter_name=current_user.username, reason=form.reason.data).save()
         except NotUniqueError:
             pass  # reported before: one report per reader and post
-        flash("Thank you for telling us. A moderator will look at it.", "success")
+        flash(_("Thank you for telling us. A moderator will look at it."), "success")
         return redirect(url_for("blog.show", post_id=post.id), 303)
     return render_template("admin/report.html", post=post, form=form), form_status(form)
 
@@ -338,16 +339,16 @@ def block(username):
     other = user_or_404(username)
     back = safe_next(request.form.get("next") or url_for("blog.user", username=other.username))
     if other.id == current_user.id:
-        flash("You cannot block yourself.", "info")
+        flash(_("You cannot block yourself."), "info")
         return redirect(back, 303)
     user = current_user._get_current_object()
     blocking = wanted_state(lambda: other.id in user.blocked_users, "block", "unblock")
     if not (user.block(other) if blocking else user.unblock(other)):
-        flash(f"You already block {MAX_FOLLOWS} accounts; unblock someone first.", "info")
+        flash(_("You already block %(max)s accounts; unblock someone first.", max=MAX_FOLLOWS), "info")
     elif blocking:
-        flash(f"You block {other.username}: they cannot comment on or like your posts.", "success")
+        flash(_("You block %(name)s: they cannot comment on or like your posts.", name=other.username), "success")
     else:
-        flash(f"You no longer block {other.username}.", "success")
+        flash(_("You no longer block %(name)s.", name=other.username), "success")
     return redirect(back, 303)
 
 
@@ -373,7 +374,7 @@ def labels(post_id):
     Post.objects(id=post.id).update_one(set__labels=[label for label in CONTENT_LABELS if label in chosen])
     if post.author.pk != current_user.id:
         record(current_user, "labels", f"post {post.id}", ", ".join(sorted(chosen)) or "none")
-    flash("The content labels are saved.", "success")
+    flash(_("The content labels are saved."), "success")
     return redirect(url_for("blog.show", post_id=post.id), 303)
 
 
@@ -389,7 +390,7 @@ def label_choices():
     if form.validate_on_submit():
         choices = {label: form[LabelChoicesForm.field_name(label)].data for label in CONTENT_LABELS}
         User.objects(id=current_user.id).update_one(set__label_choices=choices)
-        flash("Your choices are saved.", "success")
+        flash(_("Your choices are saved."), "success")
         return redirect(url_for("admin.label_choices"), 303)
     fields = [form[LabelChoicesForm.field_name(label)] for label in CONTENT_LABELS]
     return render_template("admin/labels.html", form=form, fields=fields), form_status(form)

@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
 from mongoengine import NotUniqueError, Q
 
@@ -115,13 +116,13 @@ def register():
         else:
             if user.email_unverified:
                 if mail_verification_link(user):
-                    flash(f"Almost there: follow the link we sent to {user.email} to confirm it, then sign in.", "info")
+                    flash(_("Almost there: follow the link we sent to %(email)s to confirm it, then sign in.", email=user.email), "info")
                 else:
                     flash("Your account is made, but its confirmation mail could not be sent just now: "
                           "sign in later and we will send it again.", "error")
                 return redirect(url_for("auth.login"), 303)
             login_user(user)
-            flash(f"Welcome, {user.username}! Your blog is ready for its first post.", "success")
+            flash(_("Welcome, %(name)s! Your blog is ready for its first post.", name=user.username), "success")
             return redirect(url_for("blog.index"), 303)
     return render_template("auth/register.html", form=form), form_status(form)
 
@@ -147,7 +148,7 @@ def login():
             )
         else:
             login_user(user, remember=form.remember.data)
-            flash(f"Signed in as {user.username}.", "success")
+            flash(_("Signed in as %(name)s.", name=user.username), "success")
             return redirect(safe_next(request.args.get("next")), 303)
     return render_template("auth/login.html", form=form), form_status(form)
 
@@ -156,7 +157,7 @@ def login():
 def logout():
     """Sign out (a POST, so another site cannot sign you out with a link)."""
     logout_user()
-    flash("Signed out.", "info")
+    flash(_("Signed out."), "info")
     return redirect(url_for("blog.index"), 303)
 
 
@@ -177,9 +178,9 @@ def verify(token):
     """Confirm the address a new account gave (REQUIRE_EMAIL_VERIFICATION)."""
     user = accounts.verify_email(token)
     if user is None:
-        flash("That link has expired or was already used.", "error")
+        flash(_("That link has expired or was already used."), "error")
     else:
-        flash("Your address is confirmed. Welcome! Please sign in.", "success")
+        flash(_("Your address is confirmed. Welcome! Please sign in."), "success")
     return redirect(url_for("auth.login"), 303)
 
 
@@ -199,7 +200,7 @@ def reset():
     if form.validate_on_submit():
         if not enqueue(send_password_reset, form.email.data, request.host_url):
             return unsent()
-        flash(RESET_SENT, "info")
+        flash(_(RESET_SENT), "info")
         return redirect(url_for("auth.login"), 303)
     return render_template("auth/reset.html", form=form), form_status(form)
 
@@ -209,12 +210,12 @@ def reset_password(token):
     """The mailed link: choose a new password, which signs out every other session."""
     user = accounts.user_for_reset(token)
     if user is None:
-        flash("That link has expired or was already used. Ask for a new one here.", "error")
+        flash(_("That link has expired or was already used. Ask for a new one here."), "error")
         return redirect(url_for("auth.reset"), 303)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         accounts.reset_password(user, form.password.data)
         login_user(user)
-        flash("Your password is changed; every other session is signed out.", "success")
+        flash(_("Your password is changed; every other session is signed out."), "success")
         return redirect(url_for("blog.index"), 303)
     return render_template("auth/reset_password.html", form=form), form_status(form)

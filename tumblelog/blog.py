@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -120,10 +121,10 @@ def comment(post_id):
         if result is None:
             abort(404)
         if held and not trapped:
-            flash("Thank you: your comment will appear once the blog's moderators approve it.", "info")
+            flash(_("Thank you: your comment will appear once the blog's moderators approve it."), "info")
             return redirect(url_for("blog.show", post_id=post.id, _anchor="comments"), 303)
         # A trapped comment is answered exactly like a posted one: nothing for a bot to learn.
-        flash("Your comment is posted.", "success")
+        flash(_("Your comment is posted."), "success")
         return redirect(comment_url(post, comment, None if held else result), 303)
     # Show the post with its comments again, the form keeping what was typed.
     return permalink(post_id, form, 422)
@@ -173,7 +174,7 @@ def create(post_type):
         post = post_type(author=current_user._get_current_object(), author_name=current_user.username)
         form.apply_to(post)
         if form.save(post):
-            flash("Posted.", "success")
+            flash(_("Posted."), "success")
             return redirect(url_for("blog.show", post_id=post.id), 303)
     return render_template("blog/edit.html", form=form, post_type=post_type, post=None), form_status(form)
 
@@ -202,7 +203,7 @@ def edit(post_id):
         form.apply_to(post)
         post.updated_at = utcnow()
         if form.save(post):
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return redirect(url_for("blog.show", post_id=post.id), 303)
     return render_template("blog/edit.html", form=form, post_type=type(post), post=post), form_status(form)
 
@@ -213,7 +214,7 @@ def edit(post_id):
 def delete(post_id):
     """Delete a post and its comments (its author or a moderator)."""
     editable_post(post_id, "delete_post").delete_with_media()
-    flash("The post is deleted.", "info")
+    flash(_("The post is deleted."), "info")
     return redirect(url_for("blog.index"), 303)
 
 
@@ -226,5 +227,5 @@ def delete_comment(post_id, comment_id):
     post = editable_post(post_id, "moderate_comments")
     if not post.remove_comment(comment_id):
         abort(404)
-    flash("The comment is deleted.", "info")
+    flash(_("The comment is deleted."), "info")
     return redirect(url_for("blog.show", post_id=post.id, _anchor="comments"), 303)

@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 import bson
 from flask import current_app
+from flask_babel import get_locale
 from markupsafe import Markup
 from mongoengine.base import get_document
 
@@ -123,7 +124,8 @@ def rendered(key, template, name, *args):
     cache = current_app.extensions["cards"]
     if not cache.size:
         return macro(*args)
-    key = (template, name, key)
+    # The macro's fixed text is in the page's language.
+    key = (template, name, str(get_locale()), key)
     html = cache.get(key)
     if html is None:
         html = Markup(macro(*args))

@@ -6,6 +6,7 @@ which Flask-Login loads on every request anyway: the dashboard is then a single 
 (``$addToSet``/``$pull``, never load-append-save), capped at ``MAX_FOLLOWS``.
 """
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .auth import safe_next
@@ -19,7 +20,7 @@ bp = Blueprint("follow", __name__)
 
 def sign_in_first(back):
     """Send an anonymous reader to sign in, then back to the page ``back``."""
-    flash("Sign in to do that; you will come back here.", "info")
+    flash(_("Sign in to do that; you will come back here."), "info")
     return redirect(url_for("auth.login", next=back), 303)
 
 
@@ -43,11 +44,11 @@ def toggle(target, page_url, name):
     follow = wanted_state(lambda: user.is_following(**target))
     if not follow:
         user.unfollow(**target)
-        flash(f"You no longer follow {name}.", "success")
+        flash(_("You no longer follow %(name)s.", name=name), "success")
     elif user.follow(**target):
-        flash(f"You follow {name}.", "success")
+        flash(_("You follow %(name)s.", name=name), "success")
     else:
-        flash(f"You already follow {MAX_FOLLOWS}; unfollow something first.", "info")
+        flash(_("You already follow %(max)s; unfollow something first.", max=MAX_FOLLOWS), "info")
     return redirect(back, 303)
 
 
@@ -69,7 +70,7 @@ def follow_user(username):
     author = user_or_404(username)
     page_url = url_for("blog.user", username=author.username)
     if current_user.is_authenticated and author.id == current_user.id:
-        flash("That is your own blog.", "info")
+        flash(_("That is your own blog."), "info")
         return redirect(page_url, 303)
     return toggle({"user": author}, page_url, author.username)
 

@@ -5,7 +5,7 @@ Post forms validate with the same functions the models use (``parse_tags``,
 is to say what is wrong next to the field.
 """
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
@@ -77,65 +77,66 @@ def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def new_password_fields(label="New password", confirm_label="Repeat new password"):
+def new_password_fields(label=_l("New password"), confirm_label=_l("Repeat new password")):
     """``password`` and ``confirm``, as sign-up, reset and settings ask for them."""
     return (
         PasswordField(label, validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]),
         PasswordField(
             confirm_label,
-            validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+            validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
         ),
     )
 
 
 class RegisterForm(FlaskForm):
     username = StringField(
-        "Username",
+        _l("Username"),
         filters=[strip_text],
         validators=[
             DataRequired(),
             Regexp(
                 USERNAME_PATTERN,
-                message="3–32 characters: letters, digits, '_' or '-', starting with a letter or digit.",
+                message=_l("3–32 characters: letters, digits, '_' or '-', starting with a letter or digit."),
             ),
         ],
     )
     email = StringField(
-        "Email", filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
+        _l("Email"), filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
     )
-    password, confirm = new_password_fields("Password", "Repeat password")
+    password, confirm = new_password_fields(_l("Password"), _l("Repeat password"))
 
     def validate_username(self, field):
         if User.name_is_claimed(field.data):
-            raise ValidationError("That username is taken.")
+            raise ValidationError(_("That username is taken."))
 
     def validate_email(self, field):
         if User.objects(email=field.data.lower()).first():
-            raise ValidationError("An account with that email already exists.")
+            raise ValidationError(_("An account with that email already exists."))
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", filters=[strip_text], validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
-    remember = BooleanField("Keep me signed in")
+    username = StringField(_l("Username"), filters=[strip_text], validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    remember = BooleanField(_l("Keep me signed in"))
 
 
 class CommentForm(FlaskForm):
     """``name`` is asked of readers who are not signed in; the view enforces it."""
 
-    name = StringField("Your name", filters=[strip_text], validators=[Optional(), Length(max=NAME_MAX)])
+    name = StringField(_l("Your name"), filters=[strip_text], validators=[Optional(), Length(max=NAME_MAX)])
     body = TextAreaField(
-        "Comment", filters=[strip_text], validators=[DataRequired(), Length(max=COMMENT_MAX)]
+        _l("Comment"), filters=[strip_text], validators=[DataRequired(), Length(max=COMMENT_MAX)]
     )
     # Spam traps (see spam.py): a field only bots fill in, and when the form was shown.
-    website = StringField("Leave this field empty", validators=[Length(max=NAME_MAX)])
+    website = StringField(_l("Leave this field empty"), validators=[Length(max=NAME_MAX)])
     rendered = HiddenField(default=form_time_token)
 
     def validate_name(self, field):
         # Only a guest's name is shown; a signed-in reader comments as their account.
         if current_user.is_anonymous and User.name_is_claimed(field.data):
             raise ValidationError(
-                f"“{field.data}” is the name of an account here. Sign in to comment as them, or use another name."
+                _("“%(name)s” is the name of an account here. Sign in to comment as them, or use another name.",
+                  name=field.data)
             )
 
 
@@ -170,7 +171,7 @@ class PostForm(FlaskForm):
     max_content_length = None
     too_large = None  # what the 413 page says then
 
-    tags = TagListField("Tags", description="Separated by commas, e.g. python, travel")
+    tags = TagListField(_l("Tags"), description=_l("Separated by commas, e.g. python, travel"))
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -261,9 +262,9 @@ class LinesField(TextAreaField):
             lines.pop()
         self.data = lines
         if len(lines) > self.max_lines:
-            raise ValidationError(f"Give at most {self.max_lines} lines.")
+            raise ValidationError(_("Give at most %(max)s lines.", max=self.max_lines))
         if any(len(line) > self.max_length for line in lines):
-            raise ValidationError(f"A line can have at most {self.max_length} characters.")
+            raise ValidationError(_("A line can have at most %(max)s characters.", max=self.max_length))
 
 
 class DialogueField(LinesField):
@@ -276,21 +277,21 @@ class DialogueField(LinesField):
         if isinstance(self.data, list):
             return
         if len(self.data or "") > CHAT_LINES_MAX * (CHAT_LINE_MAX + NAME_MAX):
-            raise ValidationError("That chat is too long.")
+            raise ValidationError(_("That chat is too long."))
         try:
             self.data = parse_dialogue(self.data)
         except ValueError as error:
             raise ValidationError(str(error)) from error
         if not self.data:
-            raise ValidationError("Write at least one line, such as “Ann: Hello!”.")
+            raise ValidationError(_("Write at least one line, such as “Ann: Hello!”."))
 
 
 class BlogPostForm(PostForm):
     model = BlogPost
-    title = StringField("Title", filters=[strip_text], validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title = StringField(_l("Title"), filters=[strip_text], validators=[DataRequired(), Length(max=TITLE_MAX)])
     body = TextAreaField(
-        "Text",
-        description="Markdown: **bold**, _italic_, [link](https://…), lists, `code`.",
+        _l("Text"),
+        description=_l("Markdown: **bold**, _italic_, [link](https://…), lists, `code`."),
         validators=[DataRequired(), Length(max=MAX_MARKDOWN_LENGTH)],
     )
 
@@ -304,33 +305,33 @@ class ImagePostForm(PostForm):
 
     model = ImagePost
     image = ImageFileField(
-        "Upload an image",
-        description="PNG, JPEG, GIF or WebP, up to 10 MB.",
+        _l("Upload an image"),
+        description=_l("PNG, JPEG, GIF or WebP, up to 10 MB."),
         # A hint for the file picker only; the bytes decide (images.process_image).
         render_kw=IMAGE_ACCEPT,
     )
     image_url = StringField(
-        "…or link to an image", filters=[strip_text], validators=[Optional(), Length(max=URL_MAX), http_url]
+        _l("…or link to an image"), filters=[strip_text], validators=[Optional(), Length(max=URL_MAX), http_url]
     )
     alt = StringField(
-        "Alt text",
+        _l("Alt text"),
         filters=[strip_text],
-        description="Describe the image for people who cannot see it (the caption if left empty).",
+        description=_l("Describe the image for people who cannot see it (the caption if left empty)."),
         validators=[Length(max=ALT_MAX)],
     )
-    caption = TextAreaField("Caption", filters=[strip_text], validators=[Length(max=CAPTION_MAX)])
+    caption = TextAreaField(_l("Caption"), filters=[strip_text], validators=[Length(max=CAPTION_MAX)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         post = kwargs.get("obj")
         self.has_file = bool(post and post.image_file)
         if self.has_file:
-            self.image.description = "Leave empty to keep the current image. " + self.image.description
+            self.image.description = _("Leave empty to keep the current image. %(hint)s", hint=self.image.description)
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         if valid and not (self.image.upload or self.image_url.data or self.has_file):
-            self.image_url.errors.append("Upload an image or give a link to one: one of the two is required.")
+            self.image_url.errors.append(_("Upload an image or give a link to one: one of the two is required."))
             return False
         return valid
 
@@ -346,11 +347,11 @@ class ImagePostForm(PostForm):
 class VideoPostForm(PostForm):
     model = VideoPost
     video_url = StringField(
-        "YouTube or Vimeo link",
+        _l("YouTube or Vimeo link"),
         filters=[strip_text],
         validators=[DataRequired(), Length(max=URL_MAX)],
     )
-    caption = TextAreaField("Caption", filters=[strip_text], validators=[Length(max=CAPTION_MAX)])
+    caption = TextAreaField(_l("Caption"), filters=[strip_text], validators=[Length(max=CAPTION_MAX)])
 
     def validate_video_url(self, field):
         try:
@@ -361,23 +362,23 @@ class VideoPostForm(PostForm):
 
 class QuotePostForm(PostForm):
     model = QuotePost
-    quote = TextAreaField("Quote", filters=[strip_text], validators=[DataRequired(), Length(max=QUOTE_MAX)])
-    source = StringField("Source", filters=[strip_text], validators=[Length(max=SOURCE_MAX)])
+    quote = TextAreaField(_l("Quote"), filters=[strip_text], validators=[DataRequired(), Length(max=QUOTE_MAX)])
+    source = StringField(_l("Source"), filters=[strip_text], validators=[Length(max=SOURCE_MAX)])
 
 
 class LinkPostForm(PostForm):
     model = LinkPost
     url = StringField(
-        "Link", filters=[strip_text], validators=[DataRequired(), Length(max=URL_MAX), http_url],
+        _l("Link"), filters=[strip_text], validators=[DataRequired(), Length(max=URL_MAX), http_url],
         render_kw={"type": "url"},
     )
-    title = StringField("Title", filters=[strip_text], validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title = StringField(_l("Title"), filters=[strip_text], validators=[DataRequired(), Length(max=TITLE_MAX)])
     description = TextAreaField(
-        "Description", filters=[strip_text], validators=[Length(max=DESCRIPTION_MAX)],
-        description="Optional. Markdown: **bold**, _italic_, [link](https://…).",
+        _l("Description"), filters=[strip_text], validators=[Length(max=DESCRIPTION_MAX)],
+        description=_l("Optional. Markdown: **bold**, _italic_, [link](https://…)."),
     )
     thumbnail = ImageFileField(
-        "Thumbnail", description="Optional: a PNG, JPEG, GIF or WebP picture for the link.", render_kw=IMAGE_ACCEPT
+        _l("Thumbnail"), description=_l("Optional: a PNG, JPEG, GIF or WebP picture for the link."), render_kw=IMAGE_ACCEPT
     )
 
     def apply_to(self, post):
@@ -394,16 +395,16 @@ class AudioPostForm(PostForm):
     max_content_length = MAX_AUDIO_BYTES + 1024 * 1024  # the file and the form around it
     too_large = TOO_LARGE_AUDIO
     audio = FileField(
-        "Upload audio",
-        description="MP3, Ogg, M4A/AAC, FLAC or WAV, up to 50 MB.",
+        _l("Upload audio"),
+        description=_l("MP3, Ogg, M4A/AAC, FLAC or WAV, up to 50 MB."),
         render_kw={"accept": "audio/*"},  # a hint for the picker; the bytes decide
     )
     audio_url = StringField(
-        "…or a SoundCloud or Bandcamp link", filters=[strip_text], validators=[Optional(), Length(max=URL_MAX)]
+        _l("…or a SoundCloud or Bandcamp link"), filters=[strip_text], validators=[Optional(), Length(max=URL_MAX)]
     )
-    track = StringField("Track", filters=[strip_text], validators=[Length(max=TITLE_MAX)])
-    artist = StringField("Artist", filters=[strip_text], validators=[Length(max=NAME_MAX * 2)])
-    cover = ImageFileField("Cover picture", description="Optional.", render_kw=IMAGE_ACCEPT)
+    track = StringField(_l("Track"), filters=[strip_text], validators=[Length(max=TITLE_MAX)])
+    artist = StringField(_l("Artist"), filters=[strip_text], validators=[Length(max=NAME_MAX * 2)])
+    cover = ImageFileField(_l("Cover picture"), description=_l("Optional."), render_kw=IMAGE_ACCEPT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -411,7 +412,7 @@ class AudioPostForm(PostForm):
         self.has_file = bool(post and post.audio_file)
         self.upload = None
         if self.has_file:
-            self.audio.description = "Leave empty to keep the current file. " + self.audio.description
+            self.audio.description = _("Leave empty to keep the current file. %(hint)s", hint=self.audio.description)
 
     def validate_audio(self, field):
         if field.data:
@@ -430,7 +431,7 @@ class AudioPostForm(PostForm):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         if valid and not (self.upload or self.audio_url.data or self.has_file):
-            self.audio_url.errors.append("Upload an audio file or give a link: one of the two is required.")
+            self.audio_url.errors.append(_("Upload an audio file or give a link: one of the two is required."))
             return False
         return valid
 
@@ -446,11 +447,11 @@ class AudioPostForm(PostForm):
 
 class ChatPostForm(PostForm):
     model = ChatPost
-    title = StringField("Title", filters=[strip_text], validators=[Length(max=TITLE_MAX)])
+    title = StringField(_l("Title"), filters=[strip_text], validators=[Length(max=TITLE_MAX)])
     dialogue = DialogueField(
-        "Dialogue",
-        description=f"One line each, as “Name: what they said” (a line without a name is fine); "
-        f"up to {CHAT_LINES_MAX} lines.",
+        _l("Dialogue"),
+        description=_l("One line each, as “Name: what they said” (a line without a name is fine); "
+                       "up to %(max)s lines.", max=CHAT_LINES_MAX),
     )
 
 
@@ -464,23 +465,24 @@ class PhotosetPostForm(PostForm):
     model = PhotosetPost
     converted_fields = ("photo_urls", "alts")
     max_content_length = 50 * 1024 * 1024
-    too_large = "A photoset can upload at most 50 MB at once; add the rest when editing."
+    too_large = _l("A photoset can upload at most 50 MB at once; add the rest when editing.")
     photos = MultipleFileField(
-        "Upload images", description=f"PNG, JPEG, GIF or WebP; {PHOTOS_MIN} to {PHOTOS_MAX} images in all.",
+        _l("Upload images"),
+        description=_l("PNG, JPEG, GIF or WebP; %(min)s to %(max)s images in all.", min=PHOTOS_MIN, max=PHOTOS_MAX),
         render_kw=IMAGE_ACCEPT,
     )
     photo_urls = LinesField(
-        "…and/or image links", max_lines=PHOTOS_MAX, max_length=URL_MAX, filters=[strip_text],
-        description="One link a line; uploads come after them.",
+        _l("…and/or image links"), max_lines=PHOTOS_MAX, max_length=URL_MAX, filters=[strip_text],
+        description=_l("One link a line; uploads come after them."),
     )
     alts = LinesField(
-        "Alt texts", max_lines=PHOTOS_MAX, max_length=ALT_MAX, keep_blank=True,
-        description="One a line, in the order of the images: describe each for people who cannot see it.",
+        _l("Alt texts"), max_lines=PHOTOS_MAX, max_length=ALT_MAX, keep_blank=True,
+        description=_l("One a line, in the order of the images: describe each for people who cannot see it."),
     )
-    caption = TextAreaField("Caption", filters=[strip_text], validators=[Length(max=CAPTION_MAX)])
+    caption = TextAreaField(_l("Caption"), filters=[strip_text], validators=[Length(max=CAPTION_MAX)])
     layout = StringField(
-        "Layout", filters=[strip_text], validators=[Length(max=40)],
-        description="Images per row, 1 to 3, e.g. 1-2-2. Empty: one wide image, then pairs.",
+        _l("Layout"), filters=[strip_text], validators=[Length(max=40)],
+        description=_l("Images per row, 1 to 3, e.g. 1-2-2. Empty: one wide image, then pairs."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -496,18 +498,18 @@ class PhotosetPostForm(PostForm):
     def validate_photos(self, field):
         files = [upload for upload in field.data or [] if getattr(upload, "filename", None)]
         if len(files) > PHOTOS_MAX:
-            raise ValidationError(f"Upload at most {PHOTOS_MAX} images.")
+            raise ValidationError(_("Upload at most %(max)s images.", max=PHOTOS_MAX))
         for number, upload in enumerate(files, start=1):
             try:
                 self.uploads.append(process_image(upload.stream))
             except ImageError as error:
-                raise ValidationError(f"Image {number}: {error}") from error
+                raise ValidationError(_("Image %(number)s: %(error)s", number=number, error=error)) from error
 
     def validate_photo_urls(self, field):
         for line in field.data:
             error = None if line in self.kept else http_url_error(line)
             if error:
-                raise ValidationError(f"{line[:80]}: {error}")
+                raise ValidationError(_("%(line)s: %(error)s", line=line[:80], error=error))
 
     def validate(self, extra_validators=None):
         self.uploads = []  # filled by validate_photos
@@ -515,10 +517,14 @@ class PhotosetPostForm(PostForm):
             return False
         count = len(self.photo_urls.data) + len(self.uploads)
         if not PHOTOS_MIN <= count <= PHOTOS_MAX:
-            self.photos.errors.append(f"A photoset has {PHOTOS_MIN} to {PHOTOS_MAX} images; this one has {count}.")
+            self.photos.errors.append(
+                _("A photoset has %(min)s to %(max)s images; this one has %(count)s.", min=PHOTOS_MIN, max=PHOTOS_MAX, count=count)
+            )
             return False
         if len(self.alts.data) > count:
-            self.alts.errors.append(f"There are more alt texts ({len(self.alts.data)}) than images ({count}).")
+            self.alts.errors.append(
+                _("There are more alt texts (%(alts)s) than images (%(count)s).", alts=len(self.alts.data), count=count)
+            )
             return False
         try:
             parse_layout(self.layout.data, count)
@@ -536,7 +542,7 @@ class PhotosetPostForm(PostForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = StringField("Email", filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)])
+    email = StringField(_l("Email"), filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -549,47 +555,47 @@ class CurrentPasswordMixin:
     def check_current(self, user):
         if user.check_password(self.current_password.data or ""):
             return True
-        self.current_password.errors.append("That is not your current password.")
+        self.current_password.errors.append(_("That is not your current password."))
         return False
 
 
 class PasswordChangeForm(CurrentPasswordMixin, FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     password, confirm = new_password_fields()
 
 
 class EmailChangeForm(CurrentPasswordMixin, FlaskForm):
-    email = StringField("New email", filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)])
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    email = StringField(_l("New email"), filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
 
     def validate_email(self, field):
         if User.objects(email=field.data.lower()).first():
-            raise ValidationError("An account with that email already exists.")
+            raise ValidationError(_("An account with that email already exists."))
 
 
 class ProfileForm(FlaskForm):
     display_name = StringField(
-        "Display name", filters=[strip_text], description="Shown beside your username.",
+        _l("Display name"), filters=[strip_text], description=_l("Shown beside your username."),
         validators=[Length(max=NAME_MAX)],
     )
-    bio = TextAreaField("About you", filters=[strip_text], description="Plain text.", validators=[Length(max=BIO_MAX)])
+    bio = TextAreaField(_l("About you"), filters=[strip_text], description=_l("Plain text."), validators=[Length(max=BIO_MAX)])
     avatar = ImageFileField(
-        "Avatar", process=square_avatar, description="PNG, JPEG, GIF or WebP; cropped to a square.", render_kw=IMAGE_ACCEPT
+        _l("Avatar"), process=square_avatar, description=_l("PNG, JPEG, GIF or WebP; cropped to a square."), render_kw=IMAGE_ACCEPT
     )
-    blog_title = StringField("Blog title", filters=[strip_text], validators=[Length(max=TITLE_MAX)])
+    blog_title = StringField(_l("Blog title"), filters=[strip_text], validators=[Length(max=TITLE_MAX)])
     blog_description = TextAreaField(
-        "Blog description", filters=[strip_text], description="Plain text, shown on your blog and in its feed.",
+        _l("Blog description"), filters=[strip_text], description=_l("Plain text, shown on your blog and in its feed."),
         validators=[Length(max=BLOG_DESCRIPTION_MAX)],
     )
     PROFILE = ("display_name", "bio", "blog_title", "blog_description")
 
 
 class DigestForm(FlaskForm):
-    digest = BooleanField("Send me a weekly digest of new posts from the tags and bloggers I follow")
+    digest = BooleanField(_l("Send me a weekly digest of new posts from the tags and bloggers I follow"))
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField("Language", choices=[])
+    locale = SelectField(_l("Language"), choices=[])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -599,13 +605,13 @@ class LanguageForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Token name", filters=[strip_text], description="What it is for, e.g. “phone app”.",
+        _l("Token name"), filters=[strip_text], description=_l("What it is for, e.g. “phone app”."),
         validators=[DataRequired(), Length(max=NAME_MAX)],
     )
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
 
 
 class ReblogForm(PostForm):
@@ -614,8 +620,8 @@ class ReblogForm(PostForm):
 
     model = Reblog
     comment = TextAreaField(
-        "Add a comment (optional)",
+        _l("Add a comment (optional)"),
         filters=[strip_text],
-        description="Markdown; @name tells that blogger.",
+        description=_l("Markdown; @name tells that blogger."),
         validators=[Optional(), Length(max=REBLOG_COMMENT_MAX)],
     )

@@ -2,6 +2,7 @@
 comment and tags, and puts the reblog on their blog (``Reblog.of`` builds it, the form
 saves it, ``notes.reblogged`` counts it and tells whom it concerns)."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .forms import ReblogForm, form_status
@@ -37,6 +38,6 @@ def reblog_post(post_id):
         form.apply_to(post)
         if form.save(post):
             reblogged(post, source, user)
-            flash(f"Reblogged onto your blog from {source.author_name}.", "success")
+            flash(_("Reblogged onto your blog from %(name)s.", name=source.author_name), "success")
             return redirect(url_for("blog.show", post_id=post.id), 303)
     return render_template("blog/reblog.html", source=source, form=form, refusal=None), form_status(form)

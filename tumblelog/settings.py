@@ -130,7 +130,7 @@ def save_profile(user, form):
     User.objects(id=user.id).update_one(**changes)
     if form.avatar.upload:
         accounts.set_avatar(user, form.avatar.upload)
-    flash("Your profile is saved.", "success")
+    flash(_("Your profile is saved."), "success")
     return back()
 
 
@@ -140,7 +140,7 @@ def save_password(user, form):
     accounts.change_password(user, form.password.data)
     # This browser stays signed in, with a session of the new generation.
     login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
-    flash("Your password is changed. Every other session and every API token is signed out.", "success")
+    flash(_("Your password is changed. Every other session and every API token is signed out."), "success")
     return back()
 
 
@@ -151,13 +151,13 @@ def save_email(user, form):
     link = url_for("settings.confirm_email", token=accounts.email_change_token(user, new_email), _external=True)
     if not mail.send("change_email", new_email, "Confirm your new e-mail address", user=user, link=link):
         return unsent()
-    flash(f"We sent a link to {new_email}. Your address changes when you follow it.", "info")
+    flash(_("We sent a link to %(email)s. Your address changes when you follow it.", email=new_email), "info")
     return back()
 
 
 def save_digest(user, form):
     User.objects(id=user.id).update_one(set__digest=form.digest.data)
-    flash("You will get a weekly digest." if form.digest.data else "No more weekly digests.", "success")
+    flash(_("You will get a weekly digest.") if form.digest.data else _("No more weekly digests."), "success")
     return back()
 
 
@@ -188,9 +188,9 @@ def confirm_email(token):
     except NotUniqueError:
         user = None
     if user is None:
-        flash("That link has expired, was already used, or the address is taken.", "error")
+        flash(_("That link has expired, was already used, or the address is taken."), "error")
     else:
-        flash("Your e-mail address is changed.", "success")
+        flash(_("Your e-mail address is changed."), "success")
     return redirect(url_for("settings.index" if current_user.is_authenticated else "auth.login"), 303)
 
 
@@ -200,7 +200,7 @@ def sign_out_everywhere():
     """End every session and remember-me cookie of the account, this one too."""
     current_user.end_sessions()
     logout_user()
-    flash("You are signed out everywhere, here too.", "info")
+    flash(_("You are signed out everywhere, here too."), "info")
     return redirect(url_for("auth.login"), 303)
 
 
@@ -213,9 +213,9 @@ def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
         return page("token", form)
-    token, _ = ApiToken.issue(current_user._get_current_object(), name=form.name.data)
-    flash("Copy the token now: it is not shown again.", "success")
-    body, _ = page(new_token=token)
+    token, _token = ApiToken.issue(current_user._get_current_object(), name=form.name.data)
+    flash(_("Copy the token now: it is not shown again."), "success")
+    body, _status = page(new_token=token)
     return body, 201, {"Cache-Control": "no-store"}
 
 
@@ -224,7 +224,7 @@ def create_token():
 def revoke_token(token_id):
     if not ApiToken.objects(id=token_id, user=current_user.id).delete():
         abort(404)
-    flash("The token is revoked.", "info")
+    flash(_("The token is revoked."), "info")
     return back("settings-tokens")
 
 
@@ -232,7 +232,7 @@ def revoke_token(token_id):
 @login_required
 def revoke_all_tokens():
     accounts.revoke_tokens(current_user)
-    flash("Every API token is revoked.", "info")
+    flash(_("Every API token is revoked."), "info")
     return back("settings-tokens")
 
 
@@ -260,7 +260,7 @@ def delete():
         if user.check_password(form.password.data):
             logout_user()
             accounts.delete_account(user)
-            flash(f"The account {user.username} and everything it posted are deleted. Goodbye!", "info")
+            flash(_("The account %(name)s and everything it posted are deleted. Goodbye!", name=user.username), "info")
             return redirect(url_for("blog.index"), 303)
         form.password.errors.append("That is not your password; nothing was deleted.")
     return page("delete", form)
