@@ -11,6 +11,7 @@ import json
 import zipfile
 
 from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from . import mail, media
@@ -68,7 +69,7 @@ def mail_reset_link(email, base_url):
         return
     with mail.links_to(base_url):
         link = url_for("auth.reset_password", token=reset_token(user), _external=True)
-        message = mail.compose("reset_password", user.email, "Choose a new password", user=user, link=link)
+        message = mail.compose("reset_password", user.email, _l("Choose a new password"), user=user, link=link)
     mail.deliver(message)
 
 

@@ -7,7 +7,7 @@ from functools import wraps
 
 from bson import ObjectId
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from mongoengine import NotUniqueError
@@ -53,21 +53,23 @@ def options(labels):
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-ROLE_LABELS = {role: role.capitalize() for role in ROLES}
-SUSPEND_ACTIONS = {"suspend": "Suspend", "unsuspend": "Unsuspend"}
-QUEUE_ACTIONS = {"approve": "Approve", "spam": "Mark as spam", "delete": "Delete"}
-REPORT_ACTIONS = {"resolve": "Resolve", "hide": "Hide the post and resolve", "dismiss": "Dismiss"}
-HIDE_ACTIONS = {"hide": "Hide", "unhide": "Unhide"}
+ROLE_LABELS = {"admin": _l("Admin"), "moderator": _l("Moderator"), "author": _l("Author"), "reader": _l("Reader")}
+assert tuple(ROLE_LABELS) == ROLES, "a role without its name on the console"
+bp.add_app_template_global(ROLE_LABELS, "ROLE_LABELS")
+SUSPEND_ACTIONS = {"suspend": _l("Suspend"), "unsuspend": _l("Unsuspend")}
+QUEUE_ACTIONS = {"approve": _l("Approve"), "spam": _l("Mark as spam"), "delete": _l("Delete")}
+REPORT_ACTIONS = {"resolve": _l("Resolve"), "hide": _l("Hide the post and resolve"), "dismiss": _l("Dismiss")}
+HIDE_ACTIONS = {"hide": _l("Hide"), "unhide": _l("Unhide")}
 
 
 class ReasonForm(FlaskForm):
     """Why a moderator acts: optional, kept in the audit log."""
 
-    reason = StringField("Reason", filters=[strip_text], validators=[Length(max=REASON_MAX)])
+    reason = StringField(_l("Reason"), filters=[strip_text], validators=[Length(max=REASON_MAX)])
 
 
 class RoleForm(ReasonForm):
-    role = SelectField("Role", choices=options(ROLE_LABELS))
+    role = SelectField(_l("Role"), choices=options(ROLE_LABELS))
 
 
 class SuspendForm(ReasonForm):
@@ -77,12 +79,12 @@ class SuspendForm(ReasonForm):
 class QueueForm(ReasonForm):
     """Act on the ticked held comments of one post (``comment`` may repeat)."""
 
-    action = SelectField("With the ticked comments", choices=options(QUEUE_ACTIONS))
+    action = SelectField(_l("With the ticked comments"), choices=options(QUEUE_ACTIONS))
 
 
 class ReportForm(FlaskForm):
     reason = TextAreaField(
-        "What is wrong with this post?", filters=[strip_text], validators=[DataRequired(), Length(max=REASON_MAX)]
+        _l("What is wrong with this post?"), filters=[strip_text], validators=[DataRequired(), Length(max=REASON_MAX)]
     )
 
 
@@ -95,19 +97,19 @@ class HideForm(ReasonForm):
 
 
 class SettingsForm(FlaskForm):
-    title = StringField("Site title", filters=[strip_text], validators=[DataRequired(), Length(max=100)])
-    description = TextAreaField("Site description", filters=[strip_text], validators=[Length(max=300)])
-    hold_anonymous = BooleanField("Hold every comment from signed-out readers for review")
+    title = StringField(_l("Site title"), filters=[strip_text], validators=[DataRequired(), Length(max=100)])
+    description = TextAreaField(_l("Site description"), filters=[strip_text], validators=[Length(max=300)])
+    hold_anonymous = BooleanField(_l("Hold every comment from signed-out readers for review"))
     max_links = IntegerField(
-        "Hold comments with more than this many links",
-        description="0 holds none for their links.",
+        _l("Hold comments with more than this many links"),
+        description=_l("0 holds none for their links."),
         validators=[Optional(), NumberRange(min=0, max=100)],
         default=0,
     )
-    signups_open = BooleanField("Anyone may create an account")
+    signups_open = BooleanField(_l("Anyone may create an account"))
 
 
-VIEW_LABELS = {"show": "Show", "blur": "Blur behind a click-through", "hide": "Hide from lists"}
+VIEW_LABELS = {"show": _l("Show"), "blur": _l("Blur behind a click-through"), "hide": _l("Hide from lists")}
 
 
 class LabelChoicesForm(FlaskForm):
@@ -120,7 +122,7 @@ class LabelChoicesForm(FlaskForm):
 
 for _label, _name in CONTENT_LABELS.items():
     setattr(LabelChoicesForm, LabelChoicesForm.field_name(_label),
-            SelectField(_name, choices=options(VIEW_LABELS), default="blur"))
+            SelectField(_l(_name), choices=options(VIEW_LABELS), default="blur"))
 
 
 def user_or_404(username):
@@ -180,7 +182,7 @@ def change_role(username):
     else:
         User.objects(id=account.id).update_one(set__role=form.role.data)
         record(current_user, f"role {form.role.data}", f"user {account.username}", form.reason.data)
-        flash(f"{account.username} is now {form.role.data}.", "success")
+        flash(_("%(name)s is now %(role)s.", name=account.username, role=ROLE_LABELS[form.role.data]), "success")
     return redirect(url_for("admin.user", username=account.username), 303)
 
 
@@ -196,7 +198,10 @@ def suspend(username):
         flash(_("Admins (and you) cannot be suspended here."), "error")
     else:
         set_suspended(account, form.action.data == "suspend", current_user, form.reason.data)
-        flash(f"{account.username} is {'suspended' if account.suspended else 'no longer suspended'}.", "success")
+        if account.suspended:
+            flash(_("%(name)s is suspended.", name=account.username), "success")
+        else:
+            flash(_("%(name)s is no longer suspended.", name=account.username), "success")
     return redirect(url_for("admin.user", username=account.username), 303)
 
 
@@ -234,7 +239,7 @@ def resolve(report_id):
     state = "dismissed" if action == "dismiss" else "resolved"
     Report.objects(id=report.id, state="open").update_one(set__state=state)
     record(current_user, f"report {action}", f"post {report.post.pk}", form.reason.data)
-    flash(f"The report is {state}.", "success")
+    flash(_("The report is dismissed.") if state == "dismissed" else _("The report is resolved."), "success")
     return redirect(url_for("admin.reports"), 303)
 
 
@@ -294,7 +299,8 @@ def held(post_id):
         done = sum(bool(act(comment_id)) for comment_id in ids)
         if done:
             record(current_user, f"comments {form.action.data}", f"{done} on post {post.id}", form.reason.data)
-        flash(f"{done} comment{'' if done == 1 else 's'}: {QUEUE_ACTIONS[form.action.data].lower()}.", "success")
+        flash(_("%(comments)s: %(action)s.", comments=ngettext("%(num)d comment", "%(num)d comments", done),
+                action=QUEUE_ACTIONS[form.action.data]), "success")
         return redirect(safe_next(request.form.get("next") or url_for("admin.held", post_id=post.id)), 303)
     return render_template("admin/held.html", post=post, actions=QUEUE_ACTIONS), form_status(form)
 

@@ -6,6 +6,7 @@ below is accepted, and that it is served with that format's content type and
 ``nosniff``, so no browser reads it as a page or a script.
 """
 from dataclasses import dataclass
+from flask_babel import lazy_gettext as _l
 
 MAX_AUDIO_BYTES = 50 * 1024 * 1024
 # content type → file extension, for the formats a browser's <audio> plays.
@@ -17,8 +18,8 @@ EXTENSIONS = {
     "audio/flac": "flac",
     "audio/wav": "wav",
 }
-NOT_AUDIO = "Upload an MP3, Ogg (Opus or Vorbis), M4A/AAC, FLAC or WAV file."
-TOO_LARGE = f"An audio file can be at most {MAX_AUDIO_BYTES // (1024 * 1024)} MB."
+NOT_AUDIO = _l("Upload an MP3, Ogg (Opus or Vorbis), M4A/AAC, FLAC or WAV file.")
+TOO_LARGE = _l("An audio file can be at most %(max)s MB.", max=MAX_AUDIO_BYTES // (1024 * 1024))
 HEADER_BYTES = 64
 # The codecs an Ogg file's first packet may announce: audio ones only (no Theora video).
 _OGG_AUDIO = (b"OpusHead", b"\x01vorbis", b"\x7fFLAC")

@@ -13,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
 from mongoengine import NotUniqueError, Q
 
@@ -112,7 +112,7 @@ def register():
             user.save()
         except NotUniqueError:
             # The form checked, but another sign-up won the race; the index decides.
-            form.username.errors.append("That username or email was just taken.")
+            form.username.errors.append(_("That username or email was just taken."))
         else:
             if user.email_unverified:
                 if mail_verification_link(user):
@@ -137,14 +137,15 @@ def login():
     if form.validate_on_submit():
         user = User.authenticate(form.username.data, form.password.data)
         if user is None:
-            form.password.errors.append("Wrong username or password.")
+            form.password.errors.append(_("Wrong username or password."))
         elif not user.is_active:
-            form.username.errors.append("This account is suspended.")
+            form.username.errors.append(_("This account is suspended."))
         elif user.email_unverified:
             # The right password: send the link again, in case the first one was lost.
             sent = mail_verification_link(user)
             form.username.errors.append(
-                f"Confirm your address first: follow the link we {'just ' if sent else ''}sent to {user.email}."
+                _("Confirm your address first: follow the link we just sent to %(email)s.", email=user.email) if sent
+                else _("Confirm your address first: follow the link we sent to %(email)s.", email=user.email)
             )
         else:
             login_user(user, remember=form.remember.data)
@@ -163,14 +164,14 @@ def logout():
 
 def unsent():
     """The answer when the mail queue is down: say so, lose nothing (503, not a 500)."""
-    message = "We could not send the mail just now, and nothing was changed. Please try again in a few minutes."
-    return render_template("errors/error.html", status=503, title="Mail not sent", message=message), 503
+    message = _("We could not send the mail just now, and nothing was changed. Please try again in a few minutes.")
+    return render_template("errors/error.html", status=503, title=_("Mail not sent"), message=message), 503
 
 
 def mail_verification_link(user):
     """Mail the link that confirms the account's address; False if it could not be queued."""
     link = url_for("auth.verify", token=accounts.verify_token(user), _external=True)
-    return mail.send("verify_email", user.email, "Confirm your e-mail address", user=user, link=link)
+    return mail.send("verify_email", user.email, _l("Confirm your e-mail address"), user=user, link=link)
 
 
 @bp.route("/verify/<token>")
@@ -184,8 +185,8 @@ def verify(token):
     return redirect(url_for("auth.login"), 303)
 
 
-RESET_SENT = ("If an account has that address, a link to choose a new password is on its way. "
-              "It works once, for an hour.")
+RESET_SENT = _l("If an account has that address, a link to choose a new password is on its way. "
+                "It works once, for an hour.")
 
 
 @bp.route("/reset", methods=("GET", "POST"))
@@ -200,7 +201,7 @@ def reset():
     if form.validate_on_submit():
         if not enqueue(send_password_reset, form.email.data, request.host_url):
             return unsent()
-        flash(_(RESET_SENT), "info")
+        flash(str(RESET_SENT), "info")
         return redirect(url_for("auth.login"), 303)
     return render_template("auth/reset.html", form=form), form_status(form)
 

@@ -56,7 +56,7 @@ def user(username):
     if author.username != username:
         return redirect(url_for("blog.user", username=author.username, **paging_args()), 301)
     page = page_of(Post.listing().filter(author_name=username))
-    return render_template("blog/list.html", page=page, heading=author.blog_title or f"Posts by {username}",
+    return render_template("blog/list.html", page=page, heading=author.blog_title or _("Posts by %(name)s", name=username),
                            author=author, blogger=username)
 
 

@@ -9,6 +9,7 @@ run, a retried task or two workers at once never send the same week twice.
 from datetime import timedelta
 
 from flask import current_app, url_for
+from flask_babel import lazy_ngettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import mail
@@ -64,7 +65,8 @@ def send(user_id, week):
     with mail.links_to():
         unsubscribe = url_for("settings.unsubscribe", token=unsubscribe_token(user), _external=True)
         message = mail.compose(
-            "digest", user.email, f"Your week on tumblelog: {len(posts)} new post{'s' if len(posts) != 1 else ''}",
+            "digest", user.email,
+            lazy_ngettext("Your week on tumblelog: %(num)d new post", "Your week on tumblelog: %(num)d new posts", len(posts)),
             # RFC 8058: mail programs show their own one-click "Unsubscribe" button.
             headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
             user=user, posts=posts, unsubscribe=unsubscribe, week=week,

@@ -7,6 +7,7 @@ nothing a user typed ever reaches an embed.
 
 import re
 from urllib.parse import parse_qs, urlsplit
+from flask_babel import gettext as _
 
 PROVIDER_NAMES = {"youtube": "YouTube", "vimeo": "Vimeo"}
 PROVIDERS = tuple(PROVIDER_NAMES.values())
@@ -81,8 +82,8 @@ class VideoURLError(ValueError):
     def __init__(self, message=None):
         super().__init__(
             message
-            or f"Use a {' or '.join(PROVIDERS)} page link, such as "
-            "https://www.youtube.com/watch?v=… or https://vimeo.com/123456."
+            or _("Use a %(providers)s page link, such as https://www.youtube.com/watch?v=… or https://vimeo.com/123456.",
+                 providers=_(" or ").join(PROVIDERS))
         )
 
 
@@ -92,8 +93,8 @@ class AudioURLError(VideoURLError):
     def __init__(self, message=None):
         super().__init__(
             message
-            or "Use a SoundCloud track link (https://soundcloud.com/artist/track) or a Bandcamp "
-            "player link (https://bandcamp.com/EmbeddedPlayer/track=123…, from its Share / Embed)."
+            or _("Use a SoundCloud track link (https://soundcloud.com/artist/track) or a Bandcamp "
+                 "player link (https://bandcamp.com/EmbeddedPlayer/track=123…, from its Share / Embed).")
         )
 
 

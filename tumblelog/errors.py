@@ -1,19 +1,20 @@
 """Error pages in the site's layout, and JSON errors for API clients."""
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood."),
-    403: ("Not allowed", "You can only change your own posts."),
-    404: ("Not found", "There is no page here. It may have been deleted, or the link is mistyped."),
-    405: ("Method not allowed", "This page does not accept that kind of request."),
-    413: ("Too large", "What you sent is larger than this blog accepts."),
-    429: ("Slow down", "Too many requests; please wait a moment and try again."),
-    500: ("Something went wrong", "The error is logged. Please try again in a moment."),
-    501: ("Not offered", "This blog does not offer that."),
-    503: ("Back soon", "The blog cannot reach its database right now. Please try again shortly."),
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    403: (_l("Not allowed"), _l("You can only change your own posts.")),
+    404: (_l("Not found"), _l("There is no page here. It may have been deleted, or the link is mistyped.")),
+    405: (_l("Method not allowed"), _l("This page does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is larger than this blog accepts.")),
+    429: (_l("Slow down"), _l("Too many requests; please wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("The error is logged. Please try again in a moment.")),
+    501: (_l("Not offered"), _l("This blog does not offer that.")),
+    503: (_l("Back soon"), _l("The blog cannot reach its database right now. Please try again shortly.")),
 }
 
 
@@ -27,7 +28,7 @@ def wants_json():
 
 def json_error(status, message, fields=None, headers=None):
     """The JSON error every API client gets: ``{"error": {"status", "message", "fields"}}``."""
-    error = {"status": status, "message": message}
+    error = {"status": status, "message": str(message)}  # a lazy message speaks the request's language
     if fields:
         error["fields"] = fields
     response = jsonify(error=error)
@@ -70,14 +71,14 @@ def register(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(
-            400, "This form has expired or was sent from another site. Go back, reload the page and send it again."
+            400, _("This form has expired or was sent from another site. Go back, reload the page and send it again.")
         )
 
     @app.errorhandler(SecurityError)
     def untrusted_host(error):
         # A Host header not in TRUSTED_HOSTS: Flask refused it before routing, so there is
         # no URL adapter and the site's layout (full of url_for) cannot be drawn.
-        return "This site does not answer for that host name.", 400, {"Content-Type": "text/plain; charset=utf-8"}
+        return _("This site does not answer for that host name."), 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(InternalServerError)
     def internal_error(error):

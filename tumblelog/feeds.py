@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from flask import Blueprint, current_app, redirect, request, url_for
+from flask_babel import get_locale
 
 from .cache import conditional_response
 from .lookups import tag_or_404, user_or_404
@@ -151,7 +152,9 @@ def feed_response(query, kind, title, page_endpoint, subtitle="", **view_args):
     # into the ETag and Last-Modified, so neither answers 304 for a body that changed.
     removed = SiteState.posts_removed_at()
     stamps = [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts]
-    version = "|".join([FEED_FORMAT, kind, site_root(), title, subtitle, rfc3339(removed) if removed else "-", *stamps])
+    version = "|".join([
+        FEED_FORMAT, kind, site_root(), str(get_locale()), title, subtitle, rfc3339(removed) if removed else "-", *stamps,
+    ])
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
     moments = [as_utc(post.updated_at) for post in posts] + ([as_utc(removed)] if removed else [])
     last_modified = max(moments, default=None)

@@ -105,7 +105,7 @@ def dashboard():
     """What the reader follows, newest first, each post once."""
     query = current_user.followed_posts()
     page = page_of(query) if query is not None else Page([], 1, False)
-    return render_template("reader/dashboard.html", page=page, heading="Your dashboard")
+    return render_template("reader/dashboard.html", page=page, heading=_("Your dashboard"))
 
 
 @bp.route("/following")
@@ -119,7 +119,7 @@ def following():
         "reader/following.html",
         tags=sorted(current_user.followed_tags),
         users=sorted(names, key=str.lower),
-        heading="Following",
+        heading=_("Following"),
     )
 
 

@@ -9,12 +9,16 @@ languages (``LANGUAGES`` in config.py) are ever chosen; anything else is ignored
 """
 from urllib.parse import urlencode
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
 LOCALE_COOKIE = "lang"
 LOCALE_COOKIE_AGE = 365 * 24 * 3600
+# Blueprints answering programs (feed readers, API clients, crawlers, other servers):
+# they never load the account for its language (that would cost them a query), and
+# speak the cookie's or Accept-Language's instead.
+FOR_PROGRAMS = frozenset({"api", "feeds", "discovery", "oembed", "media", "health", "activitypub"})
 
 
 def N_(message):
@@ -29,13 +33,17 @@ def shipped(tag):
 
 
 def select_locale():
-    """Flask-Babel's locale selector: called once per request, on first use."""
+    """Flask-Babel's locale selector: called once per request, on first use (and in
+    commands and tasks, which have no reader: they speak the site's default)."""
+    if not has_request_context():
+        return current_app.config["DEFAULT_LOCALE"]
     chosen = shipped(request.args.get("lang"))
     if chosen:
         g.chosen_locale = chosen
         return chosen
-    if current_user.is_authenticated and shipped(current_user.locale):
-        return current_user.locale
+    user = account()
+    if user is not None and shipped(user.locale):
+        return user.locale
     return (
         shipped(request.cookies.get(LOCALE_COOKIE))
         or request.accept_languages.best_match(current_app.config["LANGUAGES"])
@@ -43,14 +51,26 @@ def select_locale():
     )
 
 
+def account():
+    """The signed-in account, when this request may load it (or has already)."""
+    user = g.get("_login_user")
+    if user is None and request.blueprint not in FOR_PROGRAMS:
+        user = current_user._get_current_object()
+    return user if user is not None and user.is_authenticated else None
+
+
 def remember_choice(response):
-    """Keep a ``?lang=`` choice: in the cookie, and on the signed-in reader's account."""
+    """Keep a ``?lang=`` choice: in the cookie, and on the signed-in reader's account.
+    A response in a chosen language says what chose it, for caches."""
+    if getattr(g.get("_flask_babel"), "babel_locale", None) is not None:
+        response.vary.update(("Accept-Language", "Cookie"))
     chosen = g.get("chosen_locale")
     if chosen:
         if request.cookies.get(LOCALE_COOKIE) != chosen:
             response.set_cookie(LOCALE_COOKIE, chosen, max_age=LOCALE_COOKIE_AGE, samesite="Lax", httponly=True)
-        if current_user.is_authenticated and current_user.locale != chosen:
-            current_user.set_locale(chosen)
+        user = account()
+        if user is not None and user.locale != chosen:
+            user.set_locale(chosen)
     return response
 
 

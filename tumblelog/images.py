@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from flask_babel import gettext as _, lazy_gettext as _l
 
 # Pillow format name → the content type we serve it with.
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -27,9 +28,9 @@ AVATAR_SIDES = {"small": 64, "large": 256}  # square; small beside posts, large 
 # screens and one for 2x screens. WebP is a third smaller than JPEG at the same look.
 WEBP_SIDES = (THUMB_SIDE, 2 * THUMB_SIDE)
 
-NOT_AN_IMAGE = "Upload a PNG, JPEG, GIF or WebP image (SVG and other formats are not accepted)."
-DAMAGED = "That image file is damaged or incomplete."
-TOO_MANY_PIXELS = f"That image has too many pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels."
+NOT_AN_IMAGE = _l("Upload a PNG, JPEG, GIF or WebP image (SVG and other formats are not accepted).")
+DAMAGED = _l("That image file is damaged or incomplete.")
+TOO_MANY_PIXELS = _l("That image has too many pixels; the limit is %(max)s megapixels.", max=MAX_PIXELS // 1_000_000)
 
 
 class ImageError(ValueError):
@@ -81,7 +82,7 @@ def _open(stream):
         raise ImageError(TOO_MANY_PIXELS)
     frames = getattr(image, "n_frames", 1)
     if frames > MAX_FRAMES or frames * image.width * image.height > MAX_ANIMATION_PIXELS:
-        raise ImageError(f"That animation is too long or too large (at most {MAX_FRAMES} frames).")
+        raise ImageError(_("That animation is too long or too large (at most %(max)s frames).", max=MAX_FRAMES))
     image.load()
     return image
 
@@ -111,7 +112,7 @@ def _reencode(image):
     animated = getattr(image, "is_animated", False)
     if animated:
         if max(image.size) > MAX_SIDE:
-            raise ImageError(f"An animated image can be at most {MAX_SIDE} pixels wide and high.")
+            raise ImageError(_("An animated image can be at most %(max)s pixels wide and high.", max=MAX_SIDE))
         full = _encode(image, fmt, animated=True)
         image.seek(0)
         still = image.copy()

@@ -10,9 +10,11 @@ import logging
 from email.utils import make_msgid
 
 from flask import current_app, render_template
+from flask_babel import force_locale, get_locale
 from flask_mail import Message
 
 from .extensions import mail
+from .i18n import shipped
 
 log = logging.getLogger(__name__)
 
@@ -20,15 +22,23 @@ log = logging.getLogger(__name__)
 def compose(name, to, subject, headers=None, **context):
     """Render the mail ``name`` for the address ``to``: a plain dict, so it can travel
     through the queue. Its Message-ID is fixed here, so a retried send is recognisably
-    the same mail."""
-    context = {"subject": subject, **context}
-    return {
-        "to": to,
-        "subject": subject,
-        "text": render_template(f"mail/{name}.txt", **context),
-        "html": render_template(f"mail/{name}.html", **context),
-        "headers": {"Message-ID": make_msgid(domain="tumblelog"), **(headers or {})},
-    }
+    the same mail. It speaks its reader's language (``subject`` may be a lazy string):
+    the account's (``user``) setting, else the page's that sent it."""
+    with force_locale(recipient_locale(context.get("user"))):
+        subject = str(subject)
+        context = {"subject": subject, **context}
+        return {
+            "to": to,
+            "subject": subject,
+            "text": render_template(f"mail/{name}.txt", **context),
+            "html": render_template(f"mail/{name}.html", **context),
+            "headers": {"Message-ID": make_msgid(domain="tumblelog"), **(headers or {})},
+        }
+
+
+def recipient_locale(user):
+    """The language of a mail to ``user``: their setting, else this request's."""
+    return shipped(getattr(user, "locale", None)) or str(get_locale() or current_app.config["DEFAULT_LOCALE"])
 
 
 def links_to(base_url=None):

@@ -17,6 +17,7 @@ import time
 
 import nh3
 from markdown_it import MarkdownIt
+from flask_babel import gettext as _
 
 MAX_MARKDOWN_LENGTH = 50_000
 RENDER_BUDGET_SECONDS = 0.1  # of the thread's CPU time; `python -m bench.markdown` measures
@@ -70,8 +71,8 @@ class _Budget:
     def check(self):
         if clock() > self.deadline:
             raise MarkdownTooComplex(
-                "This text is too complex to format (thousands of brackets or emphasis marks?). "
-                "Simplify it or split it into shorter paragraphs."
+                _("This text is too complex to format (thousands of brackets or emphasis marks?). "
+                  "Simplify it or split it into shorter paragraphs.")
             )
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from blinker import Namespace
 from bson import ObjectId
 from flask import current_app, has_app_context, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import UserMixin
 from markupsafe import Markup
 from mongoengine import LookUpError, NotUniqueError, ValidationError, signals
@@ -78,7 +79,9 @@ MAX_COMMENTS = 1000
 MAX_HELD = 100
 # Content labels (Tumblr's four): the author or a moderator sets them; readers see a
 # labelled post behind a click-through.
-CONTENT_LABELS = {"mature": "Mature", "violence": "Violence", "drug-use": "Drug use", "sexual-themes": "Sexual themes"}
+CONTENT_LABELS = {
+    "mature": N_("Mature"), "violence": N_("Violence"), "drug-use": N_("Drug use"), "sexual-themes": N_("Sexual themes"),
+}
 # What a reader sees of a labelled post, per label, mildest first; blur is the default.
 LABEL_VIEWS = ("show", "blur", "hide")
 
@@ -104,9 +107,9 @@ post_deleted = events.signal("post-deleted")  # sender: the Post, once really de
 class CommentsClosed(Exception):
     """The post takes no more comments: it has ``MAX_COMMENTS``, or its author closed them."""
 
-    message = "Comments are closed on this post: it has as many as a post takes."
-    closed_by_author = "The author has closed comments on this post."
-    queue_full = "Too many comments are waiting for review here. Please try again later."
+    message = _l("Comments are closed on this post: it has as many as a post takes.")
+    closed_by_author = _l("The author has closed comments on this post.")
+    queue_full = _l("Too many comments are waiting for review here. Please try again later.")
 
 
 def utcnow():
@@ -117,14 +120,14 @@ def utcnow():
 def http_url_error(url):
     """Return why ``url`` is not an absolute http(s) URL, or None when it is."""
     if len(url) > URL_MAX:
-        return f"Use a link of at most {URL_MAX} characters."
+        return _("Use a link of at most %(max)s characters.", max=URL_MAX)
     if any(ch.isspace() or ord(ch) < 32 or ch == "\\" for ch in url):
-        return "A link cannot contain spaces, backslashes or control characters."
+        return _("A link cannot contain spaces, backslashes or control characters.")
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return "Use a full http:// or https:// link."
+        return _("Use a full http:// or https:// link.")
     if parts.username is not None or parts.password is not None:
-        return "A link cannot carry a user name or password."
+        return _("A link cannot carry a user name or password.")
     return None
 
 
@@ -243,7 +246,7 @@ class User(UserMixin, db.Document):
         """The account a ``get_id`` value names, if its generation is still current.
 
         A bare id (a session from before generations) counts as generation 0."""
-        user_id, _, generation = str(session_id).partition(":")
+        user_id, _sep, generation = str(session_id).partition(":")
         if not ObjectId.is_valid(user_id) or not (generation or "0").isdigit():
             return None
         user = cls.objects(id=user_id).first()  # by _id alone, the query every request makes
@@ -631,7 +634,7 @@ class Post(db.Document):
         """Why this post cannot be reblogged, or None when it can. The one check:
         post states and visibility (drafts, private posts) belong here."""
         if self.hidden:
-            return "This post is hidden from readers: it cannot be reblogged."
+            return _("This post is hidden from readers: it cannot be reblogged.")
         return None
 
     def api_value(self, name):
@@ -647,7 +650,7 @@ class Post(db.Document):
         """What names the post in a page title, a feed or a link preview: the start of its
         title, caption or quote, else its type ("Image post")."""
         text = getattr(self, "title", None) or getattr(self, "caption", None) or getattr(self, "quote", None)
-        return shorten(text, HEADLINE_LENGTH) or f"{self.label} post"
+        return shorten(text, HEADLINE_LENGTH) or _("%(type)s post", type=_(self.label))
 
     @property
     def summary(self):
@@ -658,7 +661,7 @@ class Post(db.Document):
         else:
             fields = ("quote", "source", "caption", "alt")
             text = " — ".join(value for value in (getattr(self, name, None) for name in fields) if value)
-        return shorten(text, SUMMARY_LENGTH) or f"{self.label} post by {self.author_name}."
+        return shorten(text, SUMMARY_LENGTH) or _("%(type)s post by %(name)s.", type=_(self.label), name=self.author_name)
 
     @property
     def picture(self):
@@ -813,7 +816,7 @@ class Post(db.Document):
     @property
     def label_names(self):
         """The post's content labels as readers read them, e.g. "Mature, Violence"."""
-        return ", ".join(CONTENT_LABELS[label] for label in self.labels or ())
+        return ", ".join(_(CONTENT_LABELS[label]) for label in self.labels or ())
 
     @property
     def closed_message(self):
@@ -1145,7 +1148,7 @@ def parse_dialogue(text):
     or too long."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if len(lines) > CHAT_LINES_MAX:
-        raise ValueError(f"A chat can have at most {CHAT_LINES_MAX} lines.")
+        raise ValueError(_("A chat can have at most %(max)s lines.", max=CHAT_LINES_MAX))
     dialogue = []
     for line in lines:
         match = _SPEAKER.match(line)
@@ -1153,7 +1156,7 @@ def parse_dialogue(text):
         if not words:
             speaker, words = "", line  # "Name:" alone is a line, not a speaker saying nothing
         if len(words) > CHAT_LINE_MAX:
-            raise ValueError(f"A chat line can have at most {CHAT_LINE_MAX} characters.")
+            raise ValueError(_("A chat line can have at most %(max)s characters.", max=CHAT_LINE_MAX))
         dialogue.append(ChatLine(speaker=speaker, line=words))
     return dialogue
 
@@ -1181,7 +1184,7 @@ class ChatPost(Post):
     def clean(self):
         super().clean()
         if not self.dialogue:
-            raise ValidationError("Write at least one line.", field_name="dialogue")
+            raise ValidationError(_("Write at least one line."), field_name="dialogue")
 
     @property
     def dialogue_text(self):
@@ -1214,10 +1217,10 @@ def parse_layout(text, count):
     if not text:
         return ([1] if count % 2 else []) + [2] * (count // 2)
     if not re.fullmatch(r"[1-3](?:-[1-3]){0,9}", text):
-        raise ValueError("Write the images per row as numbers 1–3 joined by dashes, e.g. 1-2-2.")
+        raise ValueError(_("Write the images per row as numbers 1–3 joined by dashes, e.g. 1-2-2."))
     rows = [int(size) for size in text.split("-")]
     if sum(rows) != count:
-        raise ValueError(f"The rows add up to {sum(rows)} images, but the set has {count}.")
+        raise ValueError(_("The rows add up to %(sum)s images, but the set has %(count)s.", sum=sum(rows), count=count))
     return rows
 
 
@@ -1250,7 +1253,9 @@ class PhotosetPost(Post):
     def clean(self):
         super().clean()
         if not PHOTOS_MIN <= len(self.photos) <= PHOTOS_MAX:
-            raise ValidationError(f"A photoset has {PHOTOS_MIN} to {PHOTOS_MAX} images.", field_name="photos")
+            raise ValidationError(
+                _("A photoset has %(min)s to %(max)s images.", min=PHOTOS_MIN, max=PHOTOS_MAX), field_name="photos"
+            )
         for photo in self.photos:
             error = None if photo.file else http_url_error(photo.url or "")
             if error:
@@ -1285,7 +1290,7 @@ class PhotosetPost(Post):
 
     def alt_text(self, number):
         """Photo ``number``'s alt, or where it sits in the set when it has none."""
-        return self.photos[number - 1].alt or f"Photo {number} of {len(self.photos)}"
+        return self.photos[number - 1].alt or _("Photo %(number)s of %(count)s", number=number, count=len(self.photos))
 
     @property
     def picture(self):

@@ -7,6 +7,7 @@ Views (admin.py) validate and call these; every moderator action goes through
 import click
 from flask.cli import with_appcontext
 
+from flask_babel import lazy_gettext as _l
 from .extensions import db
 from .models import NAME_MAX, Post, User, utcnow
 
@@ -124,7 +125,7 @@ def migrate_command():
 class Blocked(Exception):
     """The post's author blocks the account that wants to comment on or like it."""
 
-    message = "The author of this post has blocked you: you cannot comment on or like their posts."
+    message = _l("The author of this post has blocked you: you cannot comment on or like their posts.")
 
 
 def refuse_if_blocked(post, user):

@@ -23,6 +23,7 @@ from flask import current_app, request, url_for
 from markupsafe import Markup, escape
 from mongoengine import ValidationError
 
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from .extensions import db
 from .i18n import N_
 from .markup import MarkdownTooComplex, render_markdown
@@ -46,9 +47,9 @@ from .models import (
 # Earlier rebloggers' comments a reblog carries. The snapshot of the original is at
 # most one post; each entry at most a rendered comment: a reblog stays far below 16 MB.
 TRAIL_MAX = 50
-TRAIL_FULL = (
-    f"This post has been reblogged with comments {TRAIL_MAX} times down its trail, as many "
-    "as a reblog carries: reblog the original or an earlier reblog instead."
+TRAIL_FULL = _l(
+    "This post has been reblogged with comments %(max)s times down its trail, as many "
+    "as a reblog carries: reblog the original or an earlier reblog instead.", max=TRAIL_MAX,
 )
 REBLOG_COMMENT_MAX = COMMENT_MAX
 # What a snapshot leaves out: the thread (and comments awaiting review), the search
@@ -337,13 +338,13 @@ class Notification(db.Document):
     @property
     def who(self):
         """"sam", "sam and mei", "sam and 4 others": the newest name first."""
-        latest = self.actors[-1] if self.actors else "someone"
+        latest = self.actors[-1] if self.actors else _("someone")
         others = self.count - 1
         if others == 0:
             return latest
         if others == 1 and len(self.actors) > 1:
-            return f"{latest} and {self.actors[-2]}"
-        return f"{latest} and {others} other{'' if others == 1 else 's'}"
+            return _("%(name)s and %(other)s", name=latest, other=self.actors[-2])
+        return ngettext("%(name)s and %(num)d other", "%(name)s and %(num)d others", others, name=latest)
 
     @classmethod
     def for_reader(cls, user, skip, limit):

@@ -11,6 +11,7 @@ bound the size. All HTML is escaped here; nothing the consumer sends is echoed i
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, jsonify, request
+from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
@@ -31,7 +32,7 @@ def size_arg(name):
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and int(raw) > 0):
-        abort(400, description=f"{name} must be a whole number of pixels.")
+        abort(400, description=_("%(name)s must be a whole number of pixels.", name=name))
     return min(int(raw), MAX_SIZE)
 
 
@@ -77,13 +78,13 @@ def embed(post, maxwidth, maxheight):
 def oembed():
     """How to embed the post at ``url``."""
     if request.args.get("format", "json") != "json":
-        abort(501, description="Only format=json is offered.")
+        abort(501, description=_("Only format=json is offered."))
     maxwidth, maxheight = size_arg("maxwidth"), size_arg("maxheight")
     post_id = permalink_post_id(request.args.get("url", "")[:URL_MAX])
     # The listing's filter (only what lists show is embeddable); one id needs no order.
     post = Post.listing().filter(id=post_id).order_by().first() if post_id else None
     if post is None:
-        abort(404, description="That is not the address of a post on this site.")
+        abort(404, description=_("That is not the address of a post on this site."))
     answer = {
         "version": "1.0",
         "title": post.headline,

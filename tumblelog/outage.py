@@ -19,6 +19,7 @@ from mongoengine import Document, OperationError
 from pymongo.errors import ConnectionFailure, DocumentTooLarge, WriteError
 from werkzeug.exceptions import HTTPException
 
+from flask_babel import lazy_gettext as _l
 from .errors import render_error, wants_json
 from .extensions import login_manager
 
@@ -27,8 +28,8 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 10
 # Server codes for a write that would take a document past 16 MB.
 TOO_LARGE_CODES = frozenset({10334, 17419, 17420})
-TOO_LARGE = "This change would make the post larger than the database allows, so it was not saved."
-REFUSED = "The database refused this change, so it was not saved."
+TOO_LARGE = _l("This change would make the post larger than the database allows, so it was not saved.")
+REFUSED = _l("The database refused this change, so it was not saved.")
 # Never echoed back into a page: the CSRF token goes back hidden, passwords are typed again.
 SECRET_FIELDS = frozenset({"password", "confirm"})
 HIDDEN_FIELDS = frozenset({"csrf_token"})

@@ -5,6 +5,7 @@ HTML it gets back: the same ``render_markdown`` and allowlist a saved post goes 
 so the preview shows exactly what will be published. Without the script, nothing calls it.
 """
 from flask import Blueprint, jsonify, request
+from flask_babel import format_number, gettext as _
 from flask_login import login_required
 
 from .errors import json_error
@@ -22,7 +23,7 @@ def markdown():
     422 past the rendering budget (the text would be refused on save too)."""
     text = request.form.get("body", "")
     if len(text) > MAX_MARKDOWN_LENGTH:
-        return json_error(413, f"A post has at most {MAX_MARKDOWN_LENGTH:,} characters.")
+        return json_error(413, _("A post has at most %(max)s characters.", max=format_number(MAX_MARKDOWN_LENGTH)))
     try:
         return jsonify(html=render_markdown(text))
     except MarkdownTooComplex as error:

@@ -21,13 +21,14 @@ from flask import current_app, g, request, session
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 from limits.storage import MemoryStorage
+from flask_babel import lazy_gettext as _l
 
-TOO_MANY_SIGN_INS = "Too many sign-in attempts. Please wait a few minutes and try again."
-TOO_MANY_SIGN_UPS = "Too many new accounts from your address. Please try again later."
-TOO_MANY_COMMENTS = "You are commenting very fast. Please wait a minute and try again."
-TOO_MANY_WRITES = "You are doing that very fast. Please wait a minute and try again."
-TOO_MANY_MAILS = "Too many mails asked for. Please wait an hour and try again."
-TOO_MANY_TOKENS = "Too many new tokens. Please wait an hour and try again."
+TOO_MANY_SIGN_INS = _l("Too many sign-in attempts. Please wait a few minutes and try again.")
+TOO_MANY_SIGN_UPS = _l("Too many new accounts from your address. Please try again later.")
+TOO_MANY_COMMENTS = _l("You are commenting very fast. Please wait a minute and try again.")
+TOO_MANY_WRITES = _l("You are doing that very fast. Please wait a minute and try again.")
+TOO_MANY_MAILS = _l("Too many mails asked for. Please wait an hour and try again.")
+TOO_MANY_TOKENS = _l("Too many new tokens. Please wait an hour and try again.")
 
 SIGN_IN_ACCOUNT_SCOPE = "sign-in-failed:account"
 SIGN_IN_HERE_SCOPE = "sign-in-failed:account-address"

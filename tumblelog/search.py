@@ -9,6 +9,7 @@ whole values. Results are newest first.
 """
 import click
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from .keywords import MAX_QUERY_LENGTH, parse_query
 from .models import POST_TYPES, Post, search_language
@@ -51,7 +52,7 @@ def search():
         terms=wanted.words,
         post_type=post_type,
         search_tag=tag or "",
-        heading=f"Search: {q.strip()}" if wanted else "Search",
+        heading=_("Search: %(words)s", words=q.strip()) if wanted else _("Search"),
     )
 
 

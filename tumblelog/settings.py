@@ -8,7 +8,7 @@ by its hidden ``section`` field and shows the page again with that form's errors
 import tempfile
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import force_locale, get_locale, gettext as _
+from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from mongoengine import NotUniqueError
 
@@ -98,7 +98,7 @@ def page(sent=None, sent_form=None, new_token=None):
     status = 422 if sent_form is not None and sent_form.errors else 200
     return render_template(
         "settings/index.html", forms=forms(sent, sent_form), tokens=list(ApiToken.of(current_user)),
-        new_token=new_token, heading="Settings",
+        new_token=new_token, heading=_("Settings"),
     ), status
 
 
@@ -149,7 +149,7 @@ def save_email(user, form):
         return None
     new_email = form.email.data.lower()
     link = url_for("settings.confirm_email", token=accounts.email_change_token(user, new_email), _external=True)
-    if not mail.send("change_email", new_email, "Confirm your new e-mail address", user=user, link=link):
+    if not mail.send("change_email", new_email, _l("Confirm your new e-mail address"), user=user, link=link):
         return unsent()
     flash(_("We sent a link to %(email)s. Your address changes when you follow it.", email=new_email), "info")
     return back()
@@ -262,7 +262,7 @@ def delete():
             accounts.delete_account(user)
             flash(_("The account %(name)s and everything it posted are deleted. Goodbye!", name=user.username), "info")
             return redirect(url_for("blog.index"), 303)
-        form.password.errors.append("That is not your password; nothing was deleted.")
+        form.password.errors.append(_("That is not your password; nothing was deleted."))
     return page("delete", form)
 
 
@@ -273,8 +273,8 @@ def unsubscribe(token):
     GET every link change nothing), and the POST that unsubscribes, signed in or not."""
     user = digest.unsubscriber(token)
     if user is None:
-        return render_template("settings/unsubscribe.html", heading="Unsubscribe", email=None), 404
+        return render_template("settings/unsubscribe.html", heading=_("Unsubscribe"), email=None), 404
     if request.method == "POST":
         User.objects(id=user.id).update_one(set__digest=False)
-        return render_template("settings/unsubscribed.html", heading="Unsubscribed")
-    return render_template("settings/unsubscribe.html", heading="Unsubscribe", email=user.email)
+        return render_template("settings/unsubscribed.html", heading=_("Unsubscribed"))
+    return render_template("settings/unsubscribe.html", heading=_("Unsubscribe"), email=user.email)

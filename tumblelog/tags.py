@@ -6,6 +6,7 @@ tag, and each tag is safe as the last segment of its ``/tag/<tag>`` page.
 
 import unicodedata
 from collections.abc import Iterable
+from flask_babel import format_number, gettext as _, lazy_gettext as _l
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 64
@@ -20,9 +21,7 @@ ALLOWED_PUNCTUATION = "-_.+&'"
 # Devanagari vowel signs) and decimal digits. Enclosing marks (Me) are left
 # out: they draw keycaps and circles, which are emoji by another name.
 _ALLOWED_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Nd"}
-_ALLOWED_MESSAGE = (
-    "Tags may use letters, digits, spaces and " + " ".join(ALLOWED_PUNCTUATION) + "."
-)
+_ALLOWED_MESSAGE = _l("Tags may use letters, digits, spaces and %(punctuation)s.", punctuation=" ".join(ALLOWED_PUNCTUATION))
 
 
 class TagError(ValueError):
@@ -54,22 +53,22 @@ def parse_tags(value: str | Iterable[str]) -> list[str]:
     """
     if isinstance(value, str):
         if len(value) > MAX_TAGS_TEXT:
-            raise TagError(f"Tags can have at most {MAX_TAGS_TEXT:,} characters in all.")
+            raise TagError(_("Tags can have at most %(max)s characters in all.", max=format_number(MAX_TAGS_TEXT)))
         items = value.split(",")
     else:
         items = value
     try:
         items = iter(items)
     except TypeError:
-        raise TagError("Tags must be text, separated by commas.") from None
+        raise TagError(_("Tags must be text, separated by commas.")) from None
 
     tags = {}  # a dict keeps first-seen order and finds duplicates fast
     for count, item in enumerate(items, 1):
         # Counted as read: empty items and repeats cost time too.
         if count > MAX_TAG_ITEMS:
-            raise TagError(f"Use at most {MAX_TAGS} tags.")
+            raise TagError(_("Use at most %(max)s tags.", max=MAX_TAGS))
         if not isinstance(item, str):
-            raise TagError("Tags must be text, separated by commas.")
+            raise TagError(_("Tags must be text, separated by commas."))
         tag = normalize_tag(item)
         if not tag or tag in tags:
             continue
@@ -77,25 +76,24 @@ def parse_tags(value: str | Iterable[str]) -> list[str]:
         tags[tag] = None
         # Stop at once rather than normalise an arbitrarily long list.
         if len(tags) > MAX_TAGS:
-            raise TagError(f"Use at most {MAX_TAGS} tags.")
+            raise TagError(_("Use at most %(max)s tags.", max=MAX_TAGS))
     return list(tags)
 
 
 def _check_tag(tag):
     if len(tag) > MAX_TAG_LENGTH:
         raise TagError(
-            f"“{_shorten(tag)}” is too long: a tag can have at most "
-            f"{MAX_TAG_LENGTH} characters."
+            _("“%(tag)s” is too long: a tag can have at most %(max)s characters.", tag=_shorten(tag), max=MAX_TAG_LENGTH)
         )
     # Browsers resolve "." and ".." path segments, so /tag/.. could never be
     # reached; ".." inside a tag is a path trick, not a word, so it goes too.
     if tag == "." or ".." in tag:
-        raise TagError(f"“{_shorten(tag)}” is not a tag. {_ALLOWED_MESSAGE}")
+        raise TagError(_("“%(tag)s” is not a tag. %(allowed)s", tag=_shorten(tag), allowed=_ALLOWED_MESSAGE))
     for ch in tag:
         if not _is_allowed(ch):
             shown = ch if ch.isprintable() else f"U+{ord(ch):04X}"
             raise TagError(
-                f"“{_shorten(tag)}” contains “{shown}”. {_ALLOWED_MESSAGE}"
+                _("“%(tag)s” contains “%(char)s”. %(allowed)s", tag=_shorten(tag), char=shown, allowed=_ALLOWED_MESSAGE)
             )
 
 

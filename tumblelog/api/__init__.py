@@ -8,6 +8,7 @@ import json
 import re
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 
 from ..errors import json_error
 from ..extensions import csrf
@@ -47,16 +48,16 @@ def limit_body():
 def json_object():
     """The request body as a JSON object, or an ``ApiError`` saying what is wrong with it."""
     if not request.is_json:
-        raise ApiError(415, "Send a JSON body with Content-Type: application/json.")
+        raise ApiError(415, _("Send a JSON body with Content-Type: application/json."))
     try:
         data = json.loads(request.get_data())
     except (ValueError, RecursionError):
         # ValueError covers bad JSON and bad UTF-8; RecursionError, "[[[[…" nested too deep.
-        raise ApiError(400, "The body is not valid JSON.") from None
+        raise ApiError(400, _("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
-        raise ApiError(400, "The body must be a JSON object.")
+        raise ApiError(400, _("The body must be a JSON object."))
     if has_surrogate(data):
-        raise ApiError(400, "The body contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text.")
+        raise ApiError(400, _("The body contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text."))
     return data
 
 
@@ -83,7 +84,7 @@ def check_fields(data, allowed, lists=()):
     fields = {}
     for name, value in data.items():
         if name not in allowed:
-            fields[name] = ["Unknown field."]
+            fields[name] = [_("Unknown field.")]
         elif isinstance(value, str):
             continue
         elif name in lists and isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -91,7 +92,7 @@ def check_fields(data, allowed, lists=()):
         else:
             fields[name] = ["Must be a list of strings." if name in lists else "Must be a string."]
     if fields:
-        raise ApiError(400, "Some fields are not valid.", fields)
+        raise ApiError(400, _("Some fields are not valid."), fields)
 
 
 from . import comments, directory, likes, limits, notes, openapi, posts, tokens  # noqa: E402,F401  (routes register on bp)

@@ -1,5 +1,6 @@
 """A post's comments: read them a page at a time, or add one as the token's user."""
 from flask import g, jsonify, request, url_for
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ..forms import CommentForm
@@ -15,7 +16,7 @@ from .tokens import token_required
 def post_or_404(post_id, *fields):
     post = Post.objects(id=post_id).only(*fields).first()
     if post is None:
-        raise ApiError(404, "There is no post with that id.")
+        raise ApiError(404, _("There is no post with that id."))
     return post
 
 
@@ -24,7 +25,7 @@ def comments_page(post_id, skip, limit):
     that page as the API shows it: ``{"comments", "next_cursor", "next"}``."""
     post = Post.with_comments(post_id, skip, limit)
     if post is None:
-        raise ApiError(404, "There is no post with that id.")
+        raise ApiError(404, _("There is no post with that id."))
     end = skip + len(post.comments)
     # The cursor is the position to go on from: comments are only ever appended, so
     # it stays good while the thread grows (a deleted comment shifts it by one).
@@ -44,7 +45,7 @@ def list_comments(post_id):
     limit = limit_arg()
     raw = request.args.get("cursor", "0")
     if not (raw.isascii() and raw.isdigit() and int(raw) < MAX_COMMENTS):
-        raise ApiError(400, "Not a cursor from this API.", {"cursor": ["Use the next_cursor of a page."]})
+        raise ApiError(400, _("Not a cursor from this API."), {"cursor": [_("Use the next_cursor of a page.")]})
     return jsonify(comments_page(post_id, int(raw), limit)[1])
 
 
@@ -59,7 +60,7 @@ def add_comment(post_id):
     check_fields(data, {"body"})
     form = CommentForm(formdata=MultiDict(data), meta={"csrf": False})
     if not form.validate():
-        raise ApiError(400, "Some fields are not valid.", {name: list(errors) for name, errors in form.errors.items()})
+        raise ApiError(400, _("Some fields are not valid."), {name: list(errors) for name, errors in form.errors.items()})
     comment = Comment(body=form.body.data, author=g.api_user, author_name=g.api_user.username)
     try:
         held, added = submit_comment(post, comment)
@@ -68,7 +69,7 @@ def add_comment(post_id):
     except Blocked as blocked:
         raise ApiError(403, str(blocked)) from None
     if not added:
-        raise ApiError(404, "There is no post with that id.")
+        raise ApiError(404, _("There is no post with that id."))
     headers = {"Location": url_for("api.list_comments", post_id=post.id)}
     # 202: accepted, waiting for review (comment_dict says "state": "held").
     return jsonify(comment_dict(comment)), 202 if held else 201, headers

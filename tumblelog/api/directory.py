@@ -1,5 +1,6 @@
 """Tags with their post counts, and bloggers' public profiles."""
 from flask import current_app, jsonify
+from flask_babel import gettext as _
 
 from ..cache import app_cache
 from ..models import Post, User
@@ -25,5 +26,5 @@ def get_user(username):
     """A blogger's public profile: name, since when, and how many posts."""
     user = User.by_username(username[:64])
     if user is None:
-        raise ApiError(404, "There is no user with that name.")
+        raise ApiError(404, _("There is no user with that name."))
     return jsonify(user_dict(user, Post.objects(author=user).count()))

@@ -1,5 +1,6 @@
 """Likes through the API: the token's user likes a post, or takes the like back."""
 from flask import g, jsonify, request
+from flask_babel import gettext as _
 
 from ..models import Post
 from ..moderation import Blocked, refuse_if_blocked
@@ -15,8 +16,8 @@ def wanted(post_id):
         return not g.api_user.likes(post_id)
     data = json_object()
     if set(data) != {"liked"} or not isinstance(data["liked"], bool):
-        raise ApiError(400, "Send {\"liked\": true} or {\"liked\": false}, or no body to toggle.",
-                       {"liked": ["Must be true or false."]})
+        raise ApiError(400, _("Send {\"liked\": true} or {\"liked\": false}, or no body to toggle."),
+                       {"liked": [_("Must be true or false.")]})
     return data["liked"]
 
 
@@ -27,7 +28,7 @@ def toggle_like(post_id):
     """Like or unlike a post; answer whether it is liked now and its like count."""
     post = Post.objects(id=post_id).only("id", "author").first()
     if post is None:
-        raise ApiError(404, "There is no post with that id.")
+        raise ApiError(404, _("There is no post with that id."))
     liked = wanted(post_id)
     if liked:
         try:
@@ -37,5 +38,5 @@ def toggle_like(post_id):
     (g.api_user.like if liked else g.api_user.unlike)(post_id)
     post = Post.objects(id=post_id).only("like_count").first()
     if post is None:
-        raise ApiError(404, "There is no post with that id.")
+        raise ApiError(404, _("There is no post with that id."))
     return jsonify(liked=liked, like_count=post.like_count)

@@ -1,5 +1,6 @@
 """Reblogs, notes and notifications through the API, with the forms' field names."""
 from flask import g, jsonify, request, url_for
+from flask_babel import gettext as _
 
 from ..models import Post
 from ..notes import Note, Notification, Reblog, ReblogRefused, reblogged, root_of
@@ -15,10 +16,10 @@ def offset_arg():
     These lists take ``limit`` and ``cursor`` only: anything else is a 400."""
     unknown = set(request.args) - {"limit", "cursor"}
     if unknown:
-        raise ApiError(400, "Unknown query parameters.", {name[:64]: ["Unknown parameter."] for name in unknown})
+        raise ApiError(400, _("Unknown query parameters."), {name[:64]: [_("Unknown parameter.")] for name in unknown})
     raw = request.args.get("cursor", "0")
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 5 and int(raw) <= 100 * MAX_LIMIT):
-        raise ApiError(400, "Not a cursor from this API.", {"cursor": ["Use the next_cursor of a page."]})
+        raise ApiError(400, _("Not a cursor from this API."), {"cursor": [_("Use the next_cursor of a page.")]})
     return int(raw)
 
 
@@ -36,10 +37,10 @@ def page(items, offset, limit, endpoint, **args):
 def reblog_post(post_id):
     """Reblog a post onto the token user's blog with an optional ``comment`` and ``tags``."""
     if not g.api_user.can("post"):
-        raise ApiError(403, "Your account may comment, like and follow, but not post.")
+        raise ApiError(403, _("Your account may comment, like and follow, but not post."))
     source = Post.objects(id=post_id).exclude("comments", "search_terms").first()
     if source is None or (source.hidden and not g.api_user.can("moderate")):
-        raise ApiError(404, "There is no post with that id.")
+        raise ApiError(404, _("There is no post with that id."))
     try:
         post = Reblog.of(source, g.api_user)
     except ReblogRefused as error:
@@ -63,7 +64,7 @@ def list_notes(post_id):
     """The notes (likes, reblogs, comments) of the post's trail, newest first."""
     post = Post.objects(id=post_id).only("id", "reblog_of").first()
     if post is None:
-        raise ApiError(404, "There is no post with that id.")
+        raise ApiError(404, _("There is no post with that id."))
     limit, offset = limit_arg(), offset_arg()
     found = list(Note.objects(root=root_of(post)).order_by("-created_at", "-id").skip(offset).limit(limit + 1))
     notes, next_cursor, next_url = page(found, offset, limit, "api.list_notes", post_id=post_id)

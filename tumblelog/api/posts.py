@@ -5,6 +5,7 @@ Post bodies go through the same form classes as the HTML pages (each type's
 JSON shape checks. Uploads are for the HTML forms: the API takes the text fields.
 """
 from flask import g, jsonify, request, url_for
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ..paging import decode_cursor, encode_cursor, older_than
@@ -26,7 +27,7 @@ def limit_arg(default=DEFAULT_LIMIT, maximum=MAX_LIMIT):
     if raw is None:
         return default
     if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= maximum):
-        raise ApiError(400, f"limit must be a whole number from 1 to {maximum}.", {"limit": ["Out of range."]})
+        raise ApiError(400, _("limit must be a whole number from 1 to %(max)s.", max=maximum), {"limit": [_("Out of range.")]})
     return int(raw)
 
 
@@ -38,21 +39,21 @@ def filtered_posts():
     args = request.args
     post_type = args.get("type")
     if post_type is not None and post_type not in POST_TYPES:
-        raise ApiError(400, "Unknown post type.", {"type": [f"One of: {', '.join(POST_TYPES)}."]})
+        raise ApiError(400, _("Unknown post type."), {"type": [_("One of: %(types)s.", types=", ".join(POST_TYPES))]})
     # Serialised posts carry the Markdown source as well as its HTML.
     posts = (POST_TYPES[post_type] if post_type else Post).listing(keep=("body",))
     if "tag" in args:
         try:
             tags = parse_tags([args["tag"]])
         except TagError as error:
-            raise ApiError(400, "Not a valid tag.", {"tag": [str(error)]}) from None
+            raise ApiError(400, _("Not a valid tag."), {"tag": [str(error)]}) from None
         if not tags:
-            raise ApiError(400, "Not a valid tag.", {"tag": ["The tag is empty."]})
+            raise ApiError(400, _("Not a valid tag."), {"tag": [_("The tag is empty.")]})
         posts = posts.filter(tags=tags[0])
     if "author" in args:
         author = User.by_username(args["author"][:64])
         if author is None:
-            raise ApiError(404, "There is no user with that name.")
+            raise ApiError(404, _("There is no user with that name."))
         posts = posts.filter(author=author)
     return posts
 
@@ -65,7 +66,7 @@ def list_posts():
     if "cursor" in request.args:
         position = decode_cursor(request.args["cursor"])
         if position is None:
-            raise ApiError(400, "Not a cursor from this API.", {"cursor": ["Use the next_cursor of a page."]})
+            raise ApiError(400, _("Not a cursor from this API."), {"cursor": [_("Use the next_cursor of a page.")]})
         posts = posts.filter(older_than(*position))
     page = list(posts.limit(limit + 1))
     next_cursor = encode_cursor(page[limit - 1]) if len(page) > limit else None
@@ -97,16 +98,16 @@ def validated_form(post_type, data, post=None):
 
 
 def raise_form_errors(form):
-    raise ApiError(400, "Some fields are not valid.", {name: list(errors) for name, errors in form.errors.items()})
+    raise ApiError(400, _("Some fields are not valid."), {name: list(errors) for name, errors in form.errors.items()})
 
 
 def writable_post(post_id, permission="edit_post"):
     """The post, if the token's user has ``permission`` on it: 404 if missing, 403 if not."""
     post = Post.objects(id=post_id).exclude("comments", "held_comments").first()
     if post is None:
-        raise ApiError(404, "There is no post with that id.")
+        raise ApiError(404, _("There is no post with that id."))
     if not g.api_user.can(permission, post):
-        raise ApiError(403, "You can only change your own posts.")
+        raise ApiError(403, _("You can only change your own posts."))
     return post
 
 
@@ -124,11 +125,11 @@ def stored(post, form, status):
 def create_post():
     """Create a post of ``type`` with that type's fields, as on the HTML form."""
     if not g.api_user.can("post"):
-        raise ApiError(403, "Your account may comment, like and follow, but not post.")
+        raise ApiError(403, _("Your account may comment, like and follow, but not post."))
     data = json_object()
     post_type = data.get("type")
     if not isinstance(post_type, str) or post_type not in POST_TYPES:
-        raise ApiError(400, "Say which type of post this is.", {"type": [f"One of: {', '.join(POST_TYPES)}."]})
+        raise ApiError(400, _("Say which type of post this is."), {"type": [_("One of: %(types)s.", types=", ".join(POST_TYPES))]})
     form = validated_form(POST_TYPES[post_type], data)
     user = g.api_user
     post = POST_TYPES[post_type](author=user, author_name=user.username)
@@ -151,7 +152,7 @@ def update_post(post_id):
     post = writable_post(post_id)
     data = json_object()
     if data.get("type", post.type) != post.type:
-        raise ApiError(400, "A post's type cannot change.", {"type": [f"This post is a {post.type} post."]})
+        raise ApiError(400, _("A post's type cannot change."), {"type": [_("This post is a %(type)s post.", type=post.type)]})
     saved = post.form_class(obj=post, meta={"csrf": False}, formdata=None)
     # Each field's text as the edit form shows it (``_value``: lists one item a line).
     current = {field.name: field._value() for field in saved.text_fields()}

@@ -10,6 +10,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
 
 from ..extensions import db, limiter
 from ..forms import PASSWORD_MAX
@@ -110,7 +111,7 @@ def token_required(view):
         doc = current_token()
         user = User.objects(id=doc.user.pk).first() if doc else None
         if user is None or not user.is_active:
-            raise ApiError(401, "Send a valid token: Authorization: Bearer <token>.", headers=BEARER_CHALLENGE)
+            raise ApiError(401, _("Send a valid token: Authorization: Bearer <token>."), headers=BEARER_CHALLENGE)
         g.api_token, g.api_user = doc, user
         doc.used()
         return view(*args, **kwargs)
@@ -166,7 +167,7 @@ def create_token():
     """Trade a username and password (HTTP Basic) for a token, shown this once."""
     user = basic_user()
     if user is None:
-        raise ApiError(401, "Send your username and password with HTTP Basic auth.", headers=BASIC_CHALLENGE)
+        raise ApiError(401, _("Send your username and password with HTTP Basic auth."), headers=BASIC_CHALLENGE)
     token, doc = ApiToken.issue(user)
     return jsonify(token_body(token, doc)), 201, {"Cache-Control": "no-store"}
 
