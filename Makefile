@@ -12,7 +12,7 @@ LIGHTHOUSE_ARGS ?=
 PY_OK = -c 'import sys; sys.exit(sys.version_info < (3, 11))'
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-server bench lighthouse lock clean
+.PHONY: help run test test-server bench lighthouse lock translations clean
 
 help:
 	@echo 'tumblelog: make targets'
@@ -27,6 +27,8 @@ help:
 	@echo '  make lighthouse   Lighthouse scores of the main pages, mobile and desktop (needs npm and'
 	@echo '                    Chromium; LIGHTHOUSE_ARGS="--only desktop --pages 2")'
 	@echo '  make lock         regenerate requirements.lock (hashes; the Docker image installs it) from requirements.txt'
+	@echo '  make translations extract the messages to tumblelog/translations/messages.pot, merge them into'
+	@echo '                    every language'"'"'s messages.po and compile the .mo files the app reads'
 	@echo '  make clean        remove $(VENV) and the Python and pytest caches'
 	@echo 'run first creates $(VENV) with $$(PYTHON) (now: $(PYTHON); needs >= 3.11) and installs what running'
 	@echo 'needs (requirements.txt); test, bench, lighthouse and lock add the tools (requirements-dev.txt). Each installs'
@@ -90,6 +92,16 @@ lighthouse: $(VENV)/.installed-dev
 lock: $(VENV)/.installed-dev
 	$(VENV_PYTHON) -m uv pip compile --quiet --generate-hashes --python-version 3.11 --python-platform linux \
 	  --custom-compile-command "make lock" requirements.txt -o requirements.lock
+
+# The catalogues (see "Translations" in the README). The compiled .mo files are committed,
+# so a fresh clone runs without this; tests/test_translations.py fails when one is stale.
+TRANSLATIONS = tumblelog/translations
+PYBABEL = $(VENV_PYTHON) -m babel.messages.frontend
+translations: $(VENV)/.installed
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -k N_ --no-location --sort-output \
+	  --project tumblelog --copyright-holder "tumblelog contributors" -o $(TRANSLATIONS)/messages.pot .
+	$(PYBABEL) update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(PYBABEL) compile --statistics -d $(TRANSLATIONS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,7 +1,9 @@
 /* tumblelog: small progressive enhancements. Every page works without this file.
  *
- * - Dates read "3 hours ago" (for the last four weeks), with the exact local time on
- *   hover; the page itself says "22 Nov 2026", with the UTC time in the title.
+ * - Dates read "3 hours ago" in the page's language (Intl.RelativeTimeFormat, for the
+ *   last four weeks), with the exact local time on hover; the page itself says the date
+ *   as the server formatted it for the language ("Nov 22, 2026", "2026/11/22"), with the
+ *   UTC time in the title.
  * - A text post's editor shows a live preview of its Markdown, rendered by the server
  *   with the same sanitiser a saved post goes through.
  * - A video facade, clicked, becomes the provider's player (the server built its URL
@@ -22,7 +24,7 @@
   function relative(date, now) {
     var seconds = (date.getTime() - now) / 1000;
     if (Math.abs(seconds) > RELATIVE_FOR) return null;
-    if (Math.abs(seconds) < 60) return "just now";
+    if (Math.abs(seconds) < 60) return relativeFormat.format(0, "second"); // "now", "ahora", "今"…
     for (var i = 0; i < UNITS.length; i++) {
       if (Math.abs(seconds) >= UNITS[i][1] || i === UNITS.length - 1) {
         return relativeFormat.format(Math.round(seconds / UNITS[i][1]), UNITS[i][0]);
@@ -64,7 +66,8 @@
     var heading = document.createElement("h2");
     heading.id = "preview-heading";
     heading.className = "preview__heading";
-    heading.textContent = "Preview";
+    // The page's own words, in its language (blog/edit.html).
+    heading.textContent = form.getAttribute("data-preview-heading") || "Preview";
     var output = document.createElement("div");
     output.className = "preview__body prose";
     output.setAttribute("aria-live", "polite");
@@ -95,7 +98,7 @@
         })
         .catch(function () {
           if (number !== sent) return;
-          output.textContent = "The preview is not available right now; your text is safe.";
+          output.textContent = form.getAttribute("data-preview-error") || "The preview is not available right now.";
           panel.hidden = false;
         });
     }
