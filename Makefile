@@ -100,7 +100,7 @@ PYBABEL = $(VENV_PYTHON) -m babel.messages.frontend
 translations: $(VENV)/.installed
 	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -k N_ --no-location --sort-output \
 	  --project tumblelog --copyright-holder "tumblelog contributors" -o $(TRANSLATIONS)/messages.pot .
-	$(PYBABEL) update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(PYBABEL) update --no-fuzzy-matching --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 	$(PYBABEL) compile --statistics -d $(TRANSLATIONS)
 
 clean:

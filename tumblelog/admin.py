@@ -53,9 +53,10 @@ def options(labels):
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-ROLE_LABELS = {"admin": _l("Admin"), "moderator": _l("Moderator"), "author": _l("Author"), "reader": _l("Reader")}
-assert tuple(ROLE_LABELS) == ROLES, "a role without its name on the console"
-bp.add_app_template_global(ROLE_LABELS, "ROLE_LABELS")
+# Each role's name as the console says it, in a sentence ("mia is now moderator.") and in its select.
+ROLE_NAMES = {"admin": _l("admin"), "moderator": _l("moderator"), "author": _l("author"), "reader": _l("reader")}
+assert tuple(ROLE_NAMES) == ROLES, "a role without its name on the console"
+bp.add_app_template_global(ROLE_NAMES, "ROLE_NAMES")
 SUSPEND_ACTIONS = {"suspend": _l("Suspend"), "unsuspend": _l("Unsuspend")}
 QUEUE_ACTIONS = {"approve": _l("Approve"), "spam": _l("Mark as spam"), "delete": _l("Delete")}
 REPORT_ACTIONS = {"resolve": _l("Resolve"), "hide": _l("Hide the post and resolve"), "dismiss": _l("Dismiss")}
@@ -69,7 +70,7 @@ class ReasonForm(FlaskForm):
 
 
 class RoleForm(ReasonForm):
-    role = SelectField(_l("Role"), choices=options(ROLE_LABELS))
+    role = SelectField(_l("Role"), choices=options(ROLE_NAMES))
 
 
 class SuspendForm(ReasonForm):
@@ -182,7 +183,7 @@ def change_role(username):
     else:
         User.objects(id=account.id).update_one(set__role=form.role.data)
         record(current_user, f"role {form.role.data}", f"user {account.username}", form.reason.data)
-        flash(_("%(name)s is now %(role)s.", name=account.username, role=ROLE_LABELS[form.role.data]), "success")
+        flash(_("%(name)s is now %(role)s.", name=account.username, role=ROLE_NAMES[form.role.data]), "success")
     return redirect(url_for("admin.user", username=account.username), 303)
 
 
@@ -376,7 +377,7 @@ def labels(post_id):
     post = editable_post(post_id, "label_post", only=("labels",))
     chosen = set(request.form.getlist("labels"))
     if not chosen <= set(CONTENT_LABELS):
-        abort(400, "Unknown content label.")
+        abort(400, _("Unknown content label."))
     Post.objects(id=post.id).update_one(set__labels=[label for label in CONTENT_LABELS if label in chosen])
     if post.author.pk != current_user.id:
         record(current_user, "labels", f"post {post.id}", ", ".join(sorted(chosen)) or "none")

@@ -100,7 +100,7 @@ def comment(post_id):
     form = CommentForm()
     valid = form.validate_on_submit()
     if current_user.is_anonymous and not form.name.data:
-        form.name.errors.append("Tell us your name, or sign in.")
+        form.name.errors.append(_("Tell us your name, or sign in."))
         valid = False
     if valid:
         comment = Comment(body=form.body.data)

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from types import SimpleNamespace
 
 import bson
-from flask import current_app
+from flask import current_app, g
 from flask_babel import get_locale
 from markupsafe import Markup
 from mongoengine.base import get_document
@@ -125,12 +125,20 @@ def rendered(key, template, name, *args):
     if not cache.size:
         return macro(*args)
     # The macro's fixed text is in the page's language.
-    key = (template, name, str(get_locale()), key)
+    key = (template, name, page_locale(), key)
     html = cache.get(key)
     if html is None:
         html = Markup(macro(*args))
         cache.put(key, html)
     return html
+
+
+def page_locale():
+    """This request's language tag, worked out once (a page asks per card)."""
+    tag = g.get("locale_tag")
+    if tag is None:
+        tag = g.locale_tag = str(get_locale())
+    return tag
 
 
 def card_public(post, on_permalink=False, first=False, gated=False, signed_in=False):

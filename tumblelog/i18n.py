@@ -7,12 +7,18 @@ a language for this page and is remembered: in the cookie, and in the account's
 setting when someone is signed in, so the menu works for everyone. Only the shipped
 languages (``LANGUAGES`` in config.py) are ever chosen; anything else is ignored.
 """
+import re
 from urllib.parse import urlencode
+
+from babel import Locale, UnknownLocaleError
 
 from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+# A language with a region, as browsers send it ("en-GB", "es-419"); anything longer
+# (scripts, private use) keeps the plain language.
+REGIONAL = re.compile(r"[a-zA-Z]{2,3}-(?:[a-zA-Z]{2}|[0-9]{3})")
 LOCALE_COOKIE = "lang"
 LOCALE_COOKIE_AGE = 365 * 24 * 3600
 # Blueprints answering programs (feed readers, API clients, crawlers, other servers):
@@ -40,15 +46,28 @@ def select_locale():
     chosen = shipped(request.args.get("lang"))
     if chosen:
         g.chosen_locale = chosen
-        return chosen
+        return regional(chosen)
     user = account()
     if user is not None and shipped(user.locale):
-        return user.locale
-    return (
+        return regional(user.locale)
+    return regional(
         shipped(request.cookies.get(LOCALE_COOKIE))
         or request.accept_languages.best_match(current_app.config["LANGUAGES"])
         or current_app.config["DEFAULT_LOCALE"]
     )
+
+
+def regional(tag):
+    """``tag``, in the reader's regional variant when their browser asks for one Babel
+    knows ("en" → "en_GB" for en-GB): the same messages (gettext falls back from en_GB
+    to en), with the dates and numbers written as at home ("25 Oct 2025")."""
+    for value in request.accept_languages.values():
+        if REGIONAL.fullmatch(value) and value[:value.index("-")].lower() == tag:
+            try:
+                return str(Locale.parse(value, sep="-"))
+            except (ValueError, UnknownLocaleError):
+                return tag
+    return tag
 
 
 def account():
@@ -84,10 +103,11 @@ def page_language():
 def language_links():
     """The footer's menu: ``(tag, name, url, current)`` per shipped language, each
     link this page with ``?lang=`` (and its other arguments) kept."""
-    current = str(get_locale())
+    current = get_locale()
     args = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
     return [
-        (tag.replace("_", "-"), name, f"{request.path}?{urlencode([*args, ('lang', tag)])}", tag == current)
+        (tag.replace("_", "-"), name, f"{request.path}?{urlencode([*args, ('lang', tag)])}",
+         tag in (str(current), current.language))
         for tag, name in current_app.config["LANGUAGES"].items()
     ]
 

@@ -90,7 +90,7 @@ def check_fields(data, allowed, lists=()):
         elif name in lists and isinstance(value, list) and all(isinstance(v, str) for v in value):
             continue
         else:
-            fields[name] = ["Must be a list of strings." if name in lists else "Must be a string."]
+            fields[name] = [_("Must be a list of strings.") if name in lists else _("Must be a string.")]
     if fields:
         raise ApiError(400, _("Some fields are not valid."), fields)
 
