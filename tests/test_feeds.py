@@ -31,7 +31,7 @@ def entry_ids(root):
 
 
 def permalink(post):
-    return f"http://localhost/post/{post.id}"
+    return f"http://localhost/post/{post.id}/{post.slug}"
 
 
 def content_html(entry):
@@ -46,7 +46,7 @@ def aged_posts(count, **kwargs):
     posts = []
     for minute in range(count):
         post = make_post("quote", quote=f"Quote {minute}", **kwargs)
-        post.created_at = post.updated_at = utcnow() - timedelta(minutes=minute)
+        post.created_at = post.published_at = post.updated_at = utcnow() - timedelta(minutes=minute)
         posts.append(post.save())
     return posts
 

@@ -34,6 +34,18 @@ class ObjectIdConverter(BaseConverter):
         return str(value)
 
 
+class SlugConverter(BaseConverter):
+    """``<slug:name>``: a permalink's slug, never a word of a route beside it
+    (``/post/<id>/delete``), so a GET there is still a 405, not a redirect."""
+
+    def to_python(self, value):
+        from .models import Post
+
+        if value in Post.RESERVED_SLUGS:
+            raise ValidationError()
+        return value
+
+
 def mongodb_settings(config):
     """MongoEngine connection settings: the server at ``MONGODB_URI``, or mongomock."""
     settings = {
@@ -81,6 +93,7 @@ def create_app(config_class=None):
     app.config.setdefault("MONGODB_SETTINGS", mongodb_settings(app.config))
     app.config["EMBEDDED_DB"] = "mongo_client_class" in app.config["MONGODB_SETTINGS"]
     app.url_map.converters["objectid"] = ObjectIdConverter
+    app.url_map.converters["slug"] = SlugConverter
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
@@ -97,7 +110,7 @@ def create_app(config_class=None):
 
     from . import (
         api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
-        preview, search, security, templating, toptags,
+        preview, search, security, templating, toptags, workflow,
     )
 
     app.register_blueprint(auth.bp)
@@ -110,6 +123,7 @@ def create_app(config_class=None):
     app.register_blueprint(likes.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(workflow.bp)
     errors.register(app)
     outage.register(app)
     commands.register(app)

@@ -17,7 +17,7 @@ from . import media
 from .auth import find_user
 from .extensions import limiter
 from .forms import POST_FORMS, CommentForm, form_status
-from .lookups import tag_or_404
+from .lookups import tag_or_404, visible_post_or_404
 from .models import POST_TYPES, Comment, Post, utcnow
 from .paging import page_of, paging_args
 from .ratelimit import TOO_MANY_COMMENTS, config_limit
@@ -43,6 +43,15 @@ def tag(tag):
     )
 
 
+def pinned_post(page, username):
+    """The post ``username`` pinned, to head the first page of their blog: found among
+    that page's posts, else one more query. A blog with no published post has none."""
+    if not (page and page.number == 1 and page.posts):
+        return None
+    on_page = next((post for post in page.posts if post.pinned), None)
+    return on_page or Post.pinned_by(username)
+
+
 @bp.route("/user/<username>")
 def user(username):
     """One blogger's posts. ``/user/ALICE`` redirects to ``/user/alice``'s real spelling.
@@ -56,19 +65,28 @@ def user(username):
     except NotFound:
         page = None  # past the end, or another spelling of the name
     author = None
+    pinned = pinned_post(page, username)
+    if pinned:
+        page.posts = [post for post in page.posts if post.id != pinned.id]
     if not (page and page.posts):
         author = find_user(username) or abort(404)
         if author.username != username:
             return redirect(url_for("blog.user", username=author.username, **paging_args()), 301)
         if page is None:
             abort(404)
-    return render_template("blog/list.html", page=page, heading=f"Posts by {username}", author=author)
+    return render_template(
+        "blog/list.html", page=page, heading=f"Posts by {username}", author=author, pinned=pinned
+    )
 
 
-@bp.route("/post/<objectid:post_id>")
-def show(post_id):
-    """A post's permalink: the post, its comments oldest first, and a comment form."""
-    post = Post.objects(id=post_id).first_or_404()
+@bp.route("/post/<objectid:post_id>", defaults={"slug": ""})
+@bp.route("/post/<objectid:post_id>/<slug:slug>")
+def show(post_id, slug):
+    """A post's permalink: the post, its comments oldest first, and a comment form.
+    The id finds the post; a missing or outdated slug redirects to the current one."""
+    post = visible_post_or_404(post_id)
+    if slug != post.slug:
+        return redirect(post.permalink(), 301)
     return render_template("blog/post.html", post=post, form=CommentForm())
 
 
@@ -76,7 +94,7 @@ def show(post_id):
 @limiter.limit(config_limit("RATELIMIT_COMMENT"), error_message=TOO_MANY_COMMENTS)
 def comment(post_id):
     """Add a comment. Signed-in readers comment as themselves; others give a name."""
-    post = Post.objects(id=post_id).exclude("comments").first_or_404()
+    post = visible_post_or_404(post_id, exclude=("comments",))
     form = CommentForm()
     valid = form.validate_on_submit()
     if current_user.is_anonymous and not form.name.data:
@@ -87,7 +105,7 @@ def comment(post_id):
         if is_spam(form):
             # Dropped, but answered exactly like a posted comment: nothing for a bot to learn.
             flash("Your comment is posted.", "success")
-            return redirect(url_for("blog.show", post_id=post.id, _anchor=f"comment-{comment.id}"), 303)
+            return redirect(post.permalink(_anchor=f"comment-{comment.id}"), 303)
         if current_user.is_authenticated:
             comment.author = current_user._get_current_object()
             comment.author_name = current_user.username
@@ -96,15 +114,17 @@ def comment(post_id):
         if not post.add_comment(comment):
             abort(404)
         flash("Your comment is posted.", "success")
-        return redirect(url_for("blog.show", post_id=post.id, _anchor=f"comment-{comment.id}"), 303)
+        return redirect(post.permalink(_anchor=f"comment-{comment.id}"), 303)
     # Show the post with its comments again, the form keeping what was typed.
     post = Post.objects(id=post_id).first_or_404()
     return render_template("blog/post.html", post=post, form=form), 422
 
 
 def save_post(post, form):
-    """Save ``post``; a model-level refusal becomes an error on the form's field."""
+    """Save ``post`` in the state the form chose; a model-level refusal becomes an
+    error on the form's field."""
     try:
+        form.apply_publishing(post)
         post.save()
     except ValidationError as error:
         for field_name, field_error in (error.errors or {"tags": error.message}).items():
@@ -142,9 +162,18 @@ def create(post_type):
         )
         form.apply_to(post)
         if save_post(post, form):
-            flash("Posted.", "success")
-            return redirect(url_for("blog.show", post_id=post.id), 303)
+            flash(published_message(post), "success")
+            return redirect(post.permalink(), 303)
     return render_template("blog/edit.html", form=form, post_type=post_type, post=None), form_status(form)
+
+
+def published_message(post):
+    """What the flash says after saving a new post in its state."""
+    if post.state == "draft":
+        return "Saved as a draft."
+    if post.is_live():
+        return "Posted."
+    return f"{'Queued' if post.state == 'queued' else 'Scheduled'} for {post.published_at:%Y-%m-%d %H:%M} UTC."
 
 
 def editable_post(post_id):
@@ -167,7 +196,7 @@ def edit(post_id):
         post.updated_at = utcnow()
         if save_post(post, form):
             flash("Saved.", "success")
-            return redirect(url_for("blog.show", post_id=post.id), 303)
+            return redirect(post.permalink(), 303)
     return render_template("blog/edit.html", form=form, post_type=post.type, post=post), form_status(form)
 
 
@@ -190,4 +219,4 @@ def delete_comment(post_id, comment_id):
     if not post.remove_comment(comment_id):
         abort(404)
     flash("The comment is deleted.", "info")
-    return redirect(url_for("blog.show", post_id=post.id, _anchor="comments"), 303)
+    return redirect(post.permalink(_anchor="comments"), 303)

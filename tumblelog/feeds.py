@@ -57,12 +57,12 @@ def entry_title(post):
 
 
 def add_entry(feed, post):
-    permalink = url_for("blog.show", post_id=post.id, _external=True)
+    permalink = post.permalink(_external=True)
     entry = add(feed, "entry")
     add(entry, "id", permalink)
     add(entry, "title", entry_title(post), type="text")
     add(entry, "link", rel="alternate", type="text/html", href=permalink)
-    add(entry, "published", rfc3339(post.created_at))
+    add(entry, "published", rfc3339(post.published_at))
     add(entry, "updated", rfc3339(post.updated_at))
     author = add(entry, "author")
     add(author, "name", post.author_name)

@@ -6,6 +6,7 @@ from flask import request, url_for
 
 COMMON_FIELDS = (
     "id", "type", "author", "created_at", "updated_at", "tags", "comment_count", "like_count", "url",
+    "state", "visibility", "published_at", "slug",
 )
 
 # Each type's own fields, read from the post by ``field_value``.
@@ -35,7 +36,11 @@ def post_dict(post, comments=False):
         "tags": list(post.tags),
         "comment_count": post.comment_count,
         "like_count": post.like_count,
-        "url": url_for("blog.show", post_id=post.id, _external=True),
+        "url": post.permalink(_external=True),
+        "state": post.current_state,
+        "visibility": post.visibility,
+        "published_at": iso(post.published_at) if post.published_at else None,
+        "slug": post.slug,
     }
     for name in TYPE_FIELDS[post.type]:
         data[name] = field_value(post, name) or ""
