@@ -127,7 +127,7 @@ def save_post(post, form):
         form.apply_publishing(post)
         post.save()
     except ValidationError as error:
-        for field_name, field_error in (error.errors or {"tags": error.message}).items():
+        for field_name, field_error in (error.errors or {error.field_name or "tags": error.message}).items():
             field = form._fields.get(field_name, form.tags)
             field.errors.append(str(getattr(field_error, "message", field_error)))
         return False

@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask --app tumblelog create-user``, ``seed`` and ``export``."""
+"""Command-line tools: ``flask --app tumblelog create-user``, ``seed``, ``export`` and
+``posts upgrade``."""
 import re
 
 import click
@@ -8,7 +9,7 @@ from mongoengine import NotUniqueError
 
 from .export import export
 from .forms import PASSWORD_MIN
-from .models import USERNAME_PATTERN, User
+from .models import USERNAME_PATTERN, Post, User
 from .seed import seed_posts
 
 
@@ -59,7 +60,21 @@ def seed(count):
     click.echo(f"Added {count} posts.")
 
 
+@click.group("posts")
+def posts():
+    """Maintenance of stored posts."""
+
+
+@posts.command("upgrade")
+@with_appcontext
+def upgrade_posts():
+    """Publish posts stored before drafts and visibility existed (once, after upgrading):
+    until then lists leave them out."""
+    click.echo(f"Upgraded {Post.upgrade_stored()} posts.")
+
+
 def register(app):
     app.cli.add_command(create_user)
     app.cli.add_command(seed)
     app.cli.add_command(export)
+    app.cli.add_command(posts)

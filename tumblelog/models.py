@@ -21,7 +21,8 @@ from .extensions import bcrypt, db
 from .keywords import search_terms
 from .markup import render_markdown
 from .publishing import (
-    DRAFT, PRIVATE, PUBLIC, PUBLISHED, QUEUED, SCHEDULED, STATES, VISIBILITIES, queue_times, slugify,
+    DRAFT, MAX_QUEUE, PRIVATE, PUBLIC, PUBLISHED, QUEUED, SCHEDULED, STATES, VISIBILITIES, queue_times,
+    slugify,
 )
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
 from .templating import as_utc
@@ -199,6 +200,8 @@ class Post(db.Document):
         "edit", "delete", "comments", "like", "publish", "pin", "reblog", "report", "preview", "new",
     })
 
+    # What ``visible_to`` reads, for queries that load only some fields.
+    VISIBILITY_FIELDS = ("author", "state", "published_at", "visibility")
     LIST_ORDER = ("-published_at", "-id")
     DRAFT_ORDER = ("-created_at", "-id")
     QUEUE_ORDER = ("published_at", "id")
@@ -303,6 +306,9 @@ class Post(db.Document):
         author's queue. A post already live stays as it was when published again."""
         now = now or utcnow()
         was_live = self.id is not None and self.is_live(now)
+        waiting = self.state in (QUEUED, SCHEDULED) and not was_live
+        if state in (QUEUED, SCHEDULED) and not waiting and self.queue_is_full(now):
+            raise ValidationError(f"Your queue is full: at most {MAX_QUEUE} posts can wait.", field_name="state")
         if state == PUBLISHED:
             if not was_live:
                 self.published_at = now
@@ -315,6 +321,10 @@ class Post(db.Document):
         else:
             self.published_at = None
         self.state = state
+
+    def queue_is_full(self, now):
+        """Whether the author has ``MAX_QUEUE`` queued and scheduled posts waiting."""
+        return Post.queue_of(self.author.pk, now).count(with_limit_and_skip=True) >= MAX_QUEUE
 
     def next_queue_slot(self, now):
         """The first slot of the author's queue after its last queued post."""
@@ -333,18 +343,13 @@ class Post(db.Document):
     def requeue(cls, author, order):
         """Give ``author``'s queued posts, in the order of the ids in ``order``, the
         next slots of their queue settings (after a reorder, shuffle or new settings).
-        One bulk write, however long the queue."""
-        from pymongo import UpdateOne
-
+        One update per post, at most ``MAX_QUEUE``, on the blogger's own action; a post
+        that went live meanwhile is left alone."""
         now = utcnow()
-        times = author.queue_settings.times(len(order), now)
-        updates = [
-            UpdateOne({"_id": post_id, "author": author.pk, "state": QUEUED, "published_at": {"$gt": now}},
-                      {"$set": {"published_at": moment}})
-            for post_id, moment in zip(order, times)
-        ]
-        if updates:
-            cls._get_collection().bulk_write(updates, ordered=False)
+        for post_id, moment in zip(order, author.queue_settings.times(len(order), now)):
+            cls.objects(id=post_id, author=author.pk, state=QUEUED, published_at__gt=now).update_one(
+                set__published_at=moment
+            )
 
     @classmethod
     def publish_due(cls, now=None):
@@ -361,6 +366,21 @@ class Post(db.Document):
                 return count
             post.on_published()
             count += 1
+
+    @classmethod
+    def upgrade_stored(cls):
+        """Give posts stored before states existed the fields lists filter on: each
+        was published when written, publicly. Idempotent; returns how many changed."""
+        collection = cls._get_collection()
+        old = {"state": {"$exists": False}}
+        count = 0
+        for row in collection.find(old, {"created_at": 1}):
+            collection.update_one({"_id": row["_id"], **old}, {"$set": {
+                "state": PUBLISHED, "visibility": PUBLIC, "listed": True, "pinned": False,
+                "published_at": row.get("created_at") or row["_id"].generation_time,
+            }})
+            count += 1
+        return count
 
     def toggle_pin(self):
         """Pin this post to the top of its author's page (unpinning any other), or

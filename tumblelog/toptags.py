@@ -1,6 +1,6 @@
 """The most used tags and their counts, for the sidebar and the empty dashboard.
 
-One aggregation over all posts, cached for ``TOP_TAGS_TTL`` seconds (default 60) so
+One aggregation over all published public posts, cached for ``TOP_TAGS_TTL`` seconds (default 60) so
 that page views do not run it.
 """
 from flask import current_app
@@ -14,6 +14,7 @@ TOP_TAGS = 20
 def count_top_tags(limit=TOP_TAGS):
     """``[(tag, count), ...]``, most used first, ties in tag order."""
     pipeline = [
+        {"$match": Post.published()._query},  # what lists show, and nothing else
         {"$project": {"_id": 0, "tags": 1}},
         {"$unwind": "$tags"},
         {"$group": {"_id": "$tags", "count": {"$sum": 1}}},

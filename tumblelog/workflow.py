@@ -56,7 +56,7 @@ def queue():
 
 
 def render_queue(form):
-    posts = list(Post.queue_of(current_user.pk).limit(2 * MAX_QUEUE))
+    posts = list(Post.queue_of(current_user.pk).limit(MAX_QUEUE))
     queued = [post.id for post in posts if post.state == QUEUED]
     return render_template(
         "workflow/queue.html", posts=posts, queued=queued, form=form, heading="Queue", max_queue=MAX_QUEUE

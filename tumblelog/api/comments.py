@@ -8,12 +8,16 @@ from ..models import Comment, Post
 from ..ratelimit import TOO_MANY_COMMENTS, config_limit
 from . import ApiError, bp, check_fields, json_object
 from .serialise import comment_dict
-from .tokens import token_required
+from .tokens import api_reader, token_required
 
 
-def post_or_404(post_id, *fields):
-    post = Post.objects(id=post_id).only(*fields).first()
-    if post is None:
+def post_or_404(post_id, *fields, exclude=()):
+    """The post with ``fields`` loaded (all when none are named, less ``exclude``), if
+    the reader may see it: a draft or a private post of someone else's is a 404 too."""
+    posts = Post.objects(id=post_id)
+    posts = posts.only(*fields, *Post.VISIBILITY_FIELDS) if fields else posts.exclude(*exclude)
+    post = posts.first()
+    if post is None or not post.visible_to(api_reader()):
         raise ApiError(404, "There is no post with that id.")
     return post
 

@@ -4,6 +4,7 @@ from flask import g, jsonify, request
 from ..likes import like, unlike
 from ..models import Like, Post
 from . import ApiError, bp, json_object
+from .comments import post_or_404
 from .tokens import token_required
 
 
@@ -23,8 +24,7 @@ def wanted(post_id):
 @token_required
 def toggle_like(post_id):
     """Like or unlike a post; answer whether it is liked now and its like count."""
-    if Post.objects(id=post_id).only("id").first() is None:
-        raise ApiError(404, "There is no post with that id.")
+    post_or_404(post_id, "id")
     liked = wanted(post_id)
     (like if liked else unlike)(g.api_user, post_id)
     post = Post.objects(id=post_id).only("like_count").first()

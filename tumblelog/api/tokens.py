@@ -10,6 +10,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import current_app, g, jsonify, request
+from flask_login import AnonymousUserMixin
 
 from ..extensions import db, limiter
 from ..forms import PASSWORD_MAX
@@ -67,6 +68,22 @@ def bearer_token():
     return token
 
 
+def token_user():
+    """``(token document, user)`` of the request's live bearer token, or ``(None, None)``."""
+    token = bearer_token()
+    doc = ApiToken.find(token) if token else None
+    user = User.objects(id=doc.user.pk).first() if doc else None
+    return (doc, user) if user else (None, None)
+
+
+def api_reader():
+    """Who is reading: the token's user when a live token is sent (to see their own
+    drafts and private posts), else an anonymous reader. Reads need no token."""
+    if "api_user" not in g:
+        g.api_token, g.api_user = token_user()
+    return g.api_user or AnonymousUserMixin()
+
+
 def token_required(view):
     """Let the request through only with a live token; ``g.api_user`` is its user.
 
@@ -76,9 +93,7 @@ def token_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        token = bearer_token()
-        doc = ApiToken.find(token) if token else None
-        user = User.objects(id=doc.user.pk).first() if doc else None
+        doc, user = token_user()
         if user is None:
             raise ApiError(401, "Send a valid token: Authorization: Bearer <token>.", headers=BEARER_CHALLENGE)
         g.api_token, g.api_user = doc, user
