@@ -128,6 +128,8 @@ LATER_PAGES = [
     ("search", "/search?q=python", False),
     ("site feed", "/feed.atom", False),
     ("API post list", "/api/v1/posts", False),
+    ("drafts", "/drafts", True),
+    ("queue", "/queue", True),
 ]
 
 

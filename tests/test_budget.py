@@ -39,6 +39,9 @@ PAGES = [
     ("search", lambda blog: "/search?q=python", 3),
     ("site feed", lambda blog: "/feed.atom", 2),
     ("API post list", lambda blog: "/api/v1/posts", 2),
+    # The blogger's own pages: the account, then one query (a reader is sent to sign in).
+    ("drafts", lambda blog: "/drafts", 2),
+    ("queue", lambda blog: "/queue", 2),
 ]
 
 

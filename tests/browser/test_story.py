@@ -69,3 +69,37 @@ def test_a_new_blogger_posts_each_type_comments_edits_and_deletes(page, live_ser
     expect(flash(page)).to_have_text("The post is deleted.")
     assert post_types(page) == ["quote", "video", "image"]
     expect(page.get_by_text("First light, revised")).to_have_count(0)
+
+
+def test_a_blogger_drafts_queues_and_publishes(page, live_server):
+    sign_up(page, "ada")
+    page.goto("/post/new/quote")
+    page.get_by_label("Quote", exact=True).fill("Well begun is half done.")
+    page.get_by_label("Publish", exact=True).select_option("draft")
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(flash(page)).to_have_text("Saved as a draft.")
+    expect(page.locator(".post__state")).to_have_text("Draft")
+    page.goto("/")
+    expect(page.locator("article.post")).to_have_count(0)
+
+    page.get_by_role("link", name="Drafts").click()
+    expect(page.locator("article.post--quote blockquote")).to_contain_text("Well begun")
+    page.get_by_role("link", name="Edit", exact=True).click()
+    expect(page.get_by_label("Publish", exact=True)).to_have_value("draft")
+    page.get_by_label("Publish", exact=True).select_option("queue")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".post__state")).to_contain_text("Queued for")
+
+    page.get_by_role("link", name="Queue", exact=True).click()
+    expect(page.locator(".queue__item")).to_have_count(1)
+    expect(page.locator(".queue__when")).to_contain_text("Queued: goes out")
+    page.goto("/drafts")
+    expect(page.locator("article.post")).to_have_count(0)
+    page.goto("/queue")
+    page.get_by_role("button", name="Publish now").click()
+    expect(flash(page)).to_have_text("Published.")
+    expect(page.locator(".post__state")).to_have_count(0)
+    page.goto("/")
+    expect(page.locator("article.post--quote blockquote")).to_contain_text("Well begun")
+    page.goto("/queue")
+    expect(page.locator(".queue__item")).to_have_count(0)
