@@ -330,3 +330,14 @@ def test_upgrade_publishes_posts_stored_without_a_state(app, runner):
     assert (post.state, post.visibility, post.published_at.replace(tzinfo=UTC)) == ("published", "public", written)
     assert [p.id for p in Post.listing()] == [post_id]
     assert "Upgraded 0 posts." in runner.invoke(args=["posts", "upgrade"]).output
+
+
+def test_a_feed_reader_gets_a_scheduled_post_when_it_appears(client, app, clock):
+    make_post("quote", quote="Old")
+    make_post("quote", quote="Soon", state="scheduled", published_at=utcnow() + timedelta(minutes=1))
+    first = client.get("/feed.atom")
+    assert "Soon" not in first.get_data(as_text=True)
+    clock.advance(minutes=2)
+    for header, value in (("If-Modified-Since", first.headers["Last-Modified"]), ("If-None-Match", first.headers["ETag"])):
+        again = client.get("/feed.atom", headers={header: value})
+        assert again.status_code == 200 and "Soon" in again.get_data(as_text=True), header

@@ -77,7 +77,7 @@ def build_feed(posts, title, page_url, self_url):
     feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:base": url_for("blog.index", _external=True)})
     add(feed, "id", self_url)
     add(feed, "title", title, type="text")
-    add(feed, "updated", rfc3339(max((post.updated_at for post in posts), default=utcnow())))
+    add(feed, "updated", rfc3339(max((post.changed_at for post in posts), default=utcnow())))
     add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     add(feed, "link", rel="alternate", type="text/html", href=page_url)
     add(feed, "generator", "tumblelog")
@@ -93,7 +93,7 @@ def feed_response(query, title, page_endpoint, **view_args):
     # (id, updated_at) pairs of the entries.
     version = "|".join([FEED_FORMAT, title] + [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts])
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
-    last_modified = max((as_utc(post.updated_at) for post in posts), default=None)
+    last_modified = max((post.changed_at for post in posts), default=None)
     if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
         response = Response(status=304)
     else:

@@ -193,6 +193,8 @@ class PublishingForm(FlaskForm):
             # post's time in UTC (the browser shows it in local time).
             if self.state.data not in FORM_STATES:  # the stored state, not the form's choice
                 self.state.data = STATE_VERBS[post.current_state]
+            if post.is_live():
+                self.state.choices[0] = SelectChoice("publish", "Published (keep)")
             if not self.publish_at.data and post.state == SCHEDULED and post.published_at:
                 self.publish_at.data = post.published_at.strftime("%Y-%m-%dT%H:%M")
 

@@ -289,6 +289,12 @@ class Post(db.Document):
         )
 
     @property
+    def changed_at(self):
+        """When readers last saw the post change: edited, or published (a scheduled post
+        appears long after it was last edited)."""
+        return max(as_utc(moment) for moment in (self.updated_at, self.published_at) if moment)
+
+    @property
     def current_state(self):
         """The state a reader would name now: a queued post whose time came is published."""
         return PUBLISHED if self.is_live() else self.state

@@ -51,9 +51,10 @@ def older_than(moment, post_id, key="published_at"):
     return Q(**{f"{key}__lte": moment}) & (Q(**{f"{key}__lt": moment}) | Q(id__lt=post_id))
 
 
-def newer_than(moment, post_id):
-    """Posts before the position ``(moment, post_id)`` in newest-first order."""
-    return Q(published_at__gte=moment) & (Q(published_at__gt=moment) | Q(id__gt=post_id))
+def newer_than(moment, post_id, key="published_at"):
+    """Posts before the position ``(moment, post_id)`` in newest-first order of ``key``
+    (the next ones in oldest-first order, as the queue is)."""
+    return Q(**{f"{key}__gte": moment}) & (Q(**{f"{key}__gt": moment}) | Q(id__gt=post_id))
 
 
 @dataclass
