@@ -22,6 +22,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     MONGODB_URI = os.environ.get("MONGODB_URI")
     POSTS_PER_PAGE = 10
+    # Comments a permalink shows at a time (oldest first), and the API's default page.
+    COMMENTS_PER_PAGE = 50
     # bcrypt 5 raises on passwords over 72 bytes; Flask-Bcrypt pre-hashes them instead.
     BCRYPT_HANDLE_LONG_PASSWORDS = True
     # A token valid for the whole session: a blogger who spends an hour on a post must

@@ -1,4 +1,10 @@
 """Build users and posts directly, for tests that are not about the forms."""
+import json
+import zipfile
+
+from bson import json_util
+
+from tumblelog.backup import MANIFEST
 from tumblelog.models import POST_TYPES, User
 
 PASSWORD = "correct horse"
@@ -36,3 +42,35 @@ def image_bytes(fmt="PNG", size=(40, 30), color=(200, 80, 40), **save_options):
     out = io.BytesIO()
     image.save(out, format=fmt, **save_options)
     return out.getvalue()
+
+
+def add_comments(post, count, name="Sam"):
+    """Give ``post`` ``count`` more comments ("comment 1", "comment 2"…) in one update."""
+    from datetime import timedelta
+
+    from tumblelog.models import Comment, Post, utcnow
+
+    start, now = post.comment_count, utcnow()
+    comments = [
+        Comment(author_name=name, body=f"comment {start + i + 1}", created_at=now + timedelta(seconds=i)).to_mongo()
+        for i in range(count)
+    ]
+    Post.objects(id=post.id).update_one(__raw__={"$push": {"comments": {"$each": comments}}, "$inc": {"comment_count": count}})
+    post.reload()
+    return post
+
+
+def backup_zip(tmp_path, members=None, manifest=None, **lines):
+    """A hand-made site backup (``export --all``'s format) in ``tmp_path``: ``lines``
+    maps a kind (users, posts, likes, media) to its documents, ``members`` adds files."""
+    counts = {"users": 0, "posts": 0, "comments": 0, "likes": 0, "media": 0}
+    path = tmp_path / "hostile.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for kind in ("users", "posts", "likes", "media"):
+            documents = lines.get(kind, [])
+            counts[kind] = len(documents)
+            archive.writestr(f"{kind}.jsonl", "".join(json_util.dumps(doc) + "\n" for doc in documents))
+        archive.writestr(MANIFEST, json.dumps(manifest or {"format": "tumblelog-site", "version": 1, "counts": counts}))
+        for name, data in (members or {}).items():
+            archive.writestr(name, data)
+    return path

@@ -34,6 +34,7 @@ PAGES = [
     ("user page, other spelling", lambda blog: "/user/ADA", 2),
     ("user page, unknown", lambda blog: "/user/nobody", 2),
     ("permalink with 20 comments", lambda blog: blog.discussion_url, 2),
+    ("permalink, a later comment page", lambda blog: f"{blog.discussion_url}?page=2", 2),
     # Pages that other features add: budgeted from the moment their routes exist.
     ("dashboard", lambda blog: "/dashboard", 3),
     ("search", lambda blog: "/search?q=python", 3),
@@ -99,7 +100,8 @@ class Blog:
     def costs(self, per_page=5):
         """``{(who, page name): (status, operations)}`` for every row of ``PAGES`` whose
         page exists, at ``per_page`` posts a page."""
-        self.app.config["POSTS_PER_PAGE"] = per_page  # read afresh by every request
+        # Read afresh by every request; at 5 a page the discussion has later comment pages.
+        self.app.config["POSTS_PER_PAGE"] = self.app.config["COMMENTS_PER_PAGE"] = per_page
         urls = {name: where(self) for name, where, _ in PAGES}
         return {
             (who, name, per_page): (self.statuses[who, url], operations)

@@ -1,13 +1,21 @@
 """The operator's commands, run as ``flask --app tumblelog ...`` would run them:
 ``create-user`` makes accounts that can sign in, ``seed`` fills the blog with demo
-posts of every type."""
+posts of every type, every group explains itself, and every command says in one line
+when MongoDB cannot be reached."""
+import os
 import random
+import subprocess
+import sys
 import types
+from pathlib import Path
 
+import click
 import pytest
+from mongoengine.connection import disconnect_all
 
 import tumblelog.seed
-from conftest import page
+from conftest import make_app, page
+from factories import backup_zip
 from tumblelog.models import POST_TYPES, BlogPost, Post, User
 
 PASSWORD = "a fine long password"
@@ -229,3 +237,72 @@ def test_the_command_list_names_both_commands(runner):
     assert result.exit_code == 0
     assert "create-user" in result.output
     assert "seed" in result.output
+
+
+def test_every_command_group_explains_itself(app, runner):
+    groups = [command for command in app.cli.commands.values() if isinstance(command, click.Group)]
+    assert {"search", "likes"} <= {group.name for group in groups}
+    for group in groups:
+        assert group.help, f"flask {group.name} has no help text"
+        assert one_line(group.help) in one_line(runner.invoke(args=[group.name, "--help"]).output)
+
+
+def test_flask_help_lists_the_commands_without_the_secret_key_warning():
+    env = {name: value for name, value in os.environ.items() if name not in ("SECRET_KEY", "MONGODB_URI", "TUMBLELOG_CONFIG")}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "tumblelog", "--help"],
+        cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True, timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert {"create-user", "seed", "export", "import", "search", "likes"} <= set(result.stdout.split())
+    assert "SECRET_KEY" not in result.stderr
+
+
+# --- a database that cannot be reached ---------------------------------------------
+
+
+@pytest.fixture
+def offline_runner(free_tcp_port, tmp_path):
+    """A CLI runner for an app whose MongoDB is a loopback port nobody listens on."""
+    settings = {"host": f"mongodb://127.0.0.1:{free_tcp_port}/offline", "tz_aware": True,
+                "serverSelectionTimeoutMS": 200}
+    yield make_app(MONGODB_SETTINGS=settings).test_cli_runner(), free_tcp_port
+    disconnect_all()
+
+
+def every_command(group):
+    for command in group.commands.values():
+        yield from every_command(command) if isinstance(command, click.Group) else [command]
+
+
+def test_every_command_of_the_app_answers_an_unreachable_database_clearly(app):
+    # Commands added after commands.register (which wraps them) would print tracebacks.
+    unwrapped = [command.name for command in every_command(app.cli) if not getattr(command.callback, "fails_clearly", False)]
+    assert unwrapped == []
+
+
+OFFLINE_COMMANDS = [
+    ["create-user", "bob", "--password", PASSWORD],
+    ["seed", "--posts", "1"],
+    ["export", "alice"],
+    ["export", "--all", "--output", "{tmp}/site.zip"],
+    ["import", "{tmp}/empty.zip"],
+    ["search", "reindex"],
+    ["likes", "remember"],
+]
+
+
+@pytest.mark.parametrize("args", OFFLINE_COMMANDS, ids=" ".join)
+def test_every_command_says_in_one_line_that_the_database_is_unreachable(offline_runner, tmp_path, args):
+    runner, port = offline_runner
+    backup_zip(tmp_path).rename(tmp_path / "empty.zip")
+
+    result = runner.invoke(args=[arg.format(tmp=tmp_path) for arg in args])
+
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"Error: Cannot reach MongoDB at 127.0.0.1:{port} — is it running? Check MONGODB_URI."
+    )
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "site.zip").exists()

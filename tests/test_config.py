@@ -87,11 +87,15 @@ def test_development_without_a_secret_key_makes_up_a_new_one_each_start(caplog):
         first = create_app(development)
         disconnect_all()
         second = create_app(development)
+        assert "SECRET_KEY is not set" not in caplog.text  # commands and --help stay quiet
+        second.test_client().get("/healthz")
 
     keys = [first.secret_key, second.secret_key]
     assert all(isinstance(key, str) and len(key) >= 32 for key in keys)
     assert keys[0] != keys[1]
-    assert "SECRET_KEY is not set" in caplog.text
+    assert caplog.text.count("SECRET_KEY is not set") == 1
+    second.test_client().get("/healthz")
+    assert caplog.text.count("SECRET_KEY is not set") == 1  # once, not on every request
 
 
 def test_development_keeps_a_secret_key_it_is_given():

@@ -41,6 +41,10 @@ def test_dashboard_and_search_use_indexes():
     reader = make_user("reader")
     reader.followed_tags = ["t1", "t2"]
     reader.followed_users = [bob.id]
-    for queryset in (dashboard_query(reader), Post.listing().filter(search_terms__all=["shared", "word3"])):
+    querysets = (
+        dashboard_query(reader), Post.listing().filter(search_terms__all=["shared", "word3"]),
+        Post.listing().filter(author_name="bob", pinned=True), Post.drafts_of(bob), Post.queue_of(bob),
+    )
+    for queryset in querysets:
         winning = plan(queryset)
         assert "IXSCAN" in winning and "COLLSCAN" not in winning

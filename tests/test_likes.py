@@ -249,6 +249,7 @@ def test_the_remember_command_fills_accounts_from_older_likes(client, auth, runn
     User.objects(username_key="reader").update_one(set__recent_likes=[])  # as before the list existed
     assert not any(pressed(client).values())
     result = runner.invoke(args=["likes", "remember"])
+    assert "Remembering likes" in result.output  # the progress bar
     assert "Remembered the likes of 1 readers." in result.output
     assert remembered() == [posts[1].id, posts[2].id]
     assert pressed(client) == {str(post.id): post is not posts[0] for post in posts}

@@ -144,6 +144,7 @@ def test_reindex_command_fills_missing_terms(client, runner):
     Post.objects(id=post.id).update_one(unset__search_terms=True)
     assert found(client, "forgotten") == []
     result = runner.invoke(args=["search", "reindex"])
+    assert "Reindexing posts" in result.output  # the progress bar
     assert "Reindexed 1 posts." in result.output
     assert found(client, "forgotten") == [str(post.id)]
 

@@ -6,7 +6,7 @@ import pytest
 from bson import ObjectId
 
 from conftest import page
-from factories import make_post, make_user
+from factories import add_comments, make_post, make_user
 from tumblelog.models import Post, User, utcnow
 from tumblelog.publishing import queue_times, slugify
 
@@ -310,6 +310,13 @@ def test_permalinks_carry_the_slug_and_old_links_redirect(client, app):
     assert client.get(f"/post/{untitled.id}").status_code == 200
     assert client.get(f"/post/{untitled.id}/anything").headers["Location"] == f"/post/{untitled.id}"
     assert client.get(f"/post/{post.id}/edit").status_code == 302  # the route, not a slug
+
+
+def test_an_old_link_to_a_comment_page_keeps_its_page(client, app):
+    post = add_comments(make_post("blog", title="Long talk"), 60)
+    response = client.get(f"/post/{post.id}?page=2")
+    assert (response.status_code, response.headers["Location"]) == (301, f"/post/{post.id}/long-talk?page=2")
+    assert client.get(response.headers["Location"]).status_code == 200
 
 
 # --- posts stored before states ---------------------------------------------------------

@@ -76,12 +76,24 @@ def check_config(app):
                 "and put it in the environment (or .env for docker compose)."
             )
         app.config["SECRET_KEY"] = secrets.token_hex(32)
-        log.warning("SECRET_KEY is not set; using a random one (sessions end on restart).")
+        # Said when the app first serves, not by every command or `flask --help`:
+        # only sessions use the key, and commands have none.
+        warn_on_first_request(app, "SECRET_KEY is not set; using a random one (sessions end on restart).")
     if production and not app.config.get("MONGODB_URI") and "MONGODB_SETTINGS" not in app.config:
         raise RuntimeError(
             "MONGODB_URI is not set. Production needs a real MongoDB, e.g.\n"
             "  MONGODB_URI=mongodb://localhost:27017/tumblelog"
         )
+
+
+def warn_on_first_request(app, message):
+    said = []
+
+    @app.before_request
+    def warn():
+        if not said:
+            said.append(True)
+            log.warning(message)
 
 
 def create_app(config_class=None):

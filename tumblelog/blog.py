@@ -3,6 +3,7 @@ comments, and creating, editing and deleting posts of every type."""
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -18,8 +19,8 @@ from .auth import find_user
 from .extensions import limiter
 from .forms import POST_FORMS, CommentForm, form_status
 from .lookups import tag_or_404, visible_post_or_404
-from .models import POST_TYPES, Comment, Post, utcnow
-from .paging import page_of, paging_args
+from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
+from .paging import CommentPage, page_number, page_of, paging_args
 from .ratelimit import TOO_MANY_COMMENTS, config_limit
 from .spam import is_spam
 
@@ -82,18 +83,42 @@ def user(username):
 @bp.route("/post/<objectid:post_id>", defaults={"slug": ""})
 @bp.route("/post/<objectid:post_id>/<slug:slug>")
 def show(post_id, slug):
-    """A post's permalink: the post, its comments oldest first, and a comment form.
-    The id finds the post; a missing or outdated slug redirects to the current one."""
-    post = visible_post_or_404(post_id)
-    if slug != post.slug:
-        return redirect(post.permalink(), 301)
-    return render_template("blog/post.html", post=post, form=CommentForm())
+    """A post's permalink: the post, a page of its comments (``?page=N``, oldest first)
+    and a comment form. The id finds the post; a missing or outdated slug redirects to
+    the current one."""
+    return permalink(post_id, CommentForm(), slug=slug)
+
+
+def permalink(post_id, form, status=200, slug=None):
+    """The permalink page, in one query whatever the thread's length; a page past the
+    last is a 404, and so is a post the reader may not see."""
+    per_page = current_app.config["COMMENTS_PER_PAGE"]
+    number = page_number()
+    post = Post.with_comments(post_id, (number - 1) * per_page, per_page)
+    if post is None or not post.visible_to(current_user):
+        abort(404)
+    if slug is not None and slug != post.slug:
+        return redirect(post.permalink(**({"page": number} if number > 1 else {})), 301)
+    comments = CommentPage(number, per_page, post.comment_count)
+    if number > comments.last:
+        abort(404)
+    return render_template(
+        "blog/post.html", post=post, form=form, comments=comments, closed=CommentsClosed.message
+    ), status
+
+
+def comment_url(post, comment, count=None):
+    """Where a comment is shown: on the page its position ``count`` puts it on."""
+    number = CommentPage.holding(count, current_app.config["COMMENTS_PER_PAGE"]).number if count else 1
+    page = {"page": number} if number > 1 else {}
+    return post.permalink(**page, _anchor=f"comment-{comment.id}")
 
 
 @bp.route("/post/<objectid:post_id>/comments", methods=("POST",))
 @limiter.limit(config_limit("RATELIMIT_COMMENT"), error_message=TOO_MANY_COMMENTS)
 def comment(post_id):
-    """Add a comment. Signed-in readers comment as themselves; others give a name."""
+    """Add a comment. Signed-in readers comment as themselves; others give a name.
+    A full post answers 409 with the typed text given back."""
     post = visible_post_or_404(post_id, exclude=("comments",))
     form = CommentForm()
     valid = form.validate_on_submit()
@@ -105,19 +130,20 @@ def comment(post_id):
         if is_spam(form):
             # Dropped, but answered exactly like a posted comment: nothing for a bot to learn.
             flash("Your comment is posted.", "success")
-            return redirect(post.permalink(_anchor=f"comment-{comment.id}"), 303)
+            return redirect(comment_url(post, comment), 303)
         if current_user.is_authenticated:
             comment.author = current_user._get_current_object()
             comment.author_name = current_user.username
         else:
             comment.author_name = form.name.data
-        if not post.add_comment(comment):
-            abort(404)
+        try:
+            count = post.add_comment(comment) or abort(404)
+        except CommentsClosed:
+            return permalink(post_id, form, 409)
         flash("Your comment is posted.", "success")
-        return redirect(post.permalink(_anchor=f"comment-{comment.id}"), 303)
+        return redirect(comment_url(post, comment, count), 303)
     # Show the post with its comments again, the form keeping what was typed.
-    post = Post.objects(id=post_id).first_or_404()
-    return render_template("blog/post.html", post=post, form=form), 422
+    return permalink(post_id, form, 422)
 
 
 def save_post(post, form):

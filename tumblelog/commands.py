@@ -1,12 +1,20 @@
 """Command-line tools: ``flask --app tumblelog create-user``, ``seed``, ``export`` and
-``posts upgrade``."""
+``import``, ``posts upgrade``; blueprints add their own groups (``search``, ``likes``).
+
+Every command, whoever declares it, answers an unreachable database with one line
+that says what to check, and exit status 1 (``fail_clearly``).
+"""
+import functools
 import re
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 from mongoengine import NotUniqueError
+from pymongo.errors import ConnectionFailure
 
+from .backup import KINDS, BackupError, opened_backup, restore_site
 from .export import export
 from .forms import PASSWORD_MIN
 from .models import USERNAME_PATTERN, Post, User
@@ -60,6 +68,58 @@ def seed(count):
     click.echo(f"Added {count} posts.")
 
 
+@click.command("import")
+@with_appcontext
+@click.argument("backup", type=click.Path(exists=True, dir_okay=False))
+def import_site(backup):
+    """Restore a whole-site backup (made by export --all) into an empty database."""
+    warn_if_embedded()
+    try:
+        with opened_backup(backup) as (archive, manifest):
+            total = sum(manifest["counts"][kind] for kind in KINDS)
+            with click.progressbar(length=total, label="Importing") as bar:
+                counts = restore_site(archive, manifest, progress=bar.update)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Imported {counts['users']} users, {counts['posts']} posts, {counts['comments']} comments, "
+        f"{counts['likes']} likes and {counts['media']} files."
+    )
+
+
+def database_address(settings):
+    """Where the app looks for MongoDB, as ``host:port`` (never the credentials)."""
+    hosts = urlsplit(settings.get("host") or "mongodb://localhost").netloc.rpartition("@")[2]
+    return ",".join(host if re.search(r":\d+$", host) else f"{host}:27017" for host in hosts.split(","))
+
+
+def unreachable():
+    """A ``ClickException`` that says where MongoDB was looked for and what to check."""
+    app = click.get_current_context().find_object(ScriptInfo).load_app()
+    address = database_address(app.config["MONGODB_SETTINGS"])
+    return click.ClickException(f"Cannot reach MongoDB at {address} — is it running? Check MONGODB_URI.")
+
+
+def fail_clearly(command):
+    """Wrap ``command`` (and a group's commands) so a lost database is one line, not a
+    traceback. Commands are module-level objects shared by every app: wrapped once."""
+    for sub in getattr(command, "commands", {}).values():
+        fail_clearly(sub)
+    callback = command.callback
+    if callback is None or getattr(callback, "fails_clearly", False):
+        return
+
+    @functools.wraps(callback)
+    def wrapped(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except ConnectionFailure:
+            raise unreachable() from None
+
+    wrapped.fails_clearly = True
+    command.callback = wrapped
+
+
 @click.group("posts")
 def posts():
     """Maintenance of stored posts."""
@@ -74,7 +134,11 @@ def upgrade_posts():
 
 
 def register(app):
+    """Add the commands; call after the blueprints, so their groups are wrapped too."""
     app.cli.add_command(create_user)
     app.cli.add_command(seed)
     app.cli.add_command(export)
+    app.cli.add_command(import_site)
     app.cli.add_command(posts)
+    app.cli.help = "Run and look after a tumblelog: accounts, demo data, backups, maintenance."
+    fail_clearly(app.cli)

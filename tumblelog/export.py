@@ -1,5 +1,6 @@
 """``flask --app tumblelog export USER``: one blogger's posts, with their comments, as
-JSON, oldest first. For a blogger who leaves, or a backup of one blog.
+JSON, oldest first. For a blogger who leaves, or a backup of one blog. (``export --all``,
+the whole site as a zip, is in backup.py.)
 
 Plain JSON that any tool reads: ids as hex strings, times as ISO 8601 in UTC, each
 post's own fields by name. Derived fields (the rendered HTML, the comment count, the
@@ -15,8 +16,8 @@ from datetime import datetime
 import click
 from flask.cli import with_appcontext
 from bson import ObjectId
-from pymongo.errors import ConnectionFailure
 
+from .backup import export_site, site_counts
 from .models import Post, User, utcnow
 from .templating import iso_datetime
 
@@ -63,12 +64,12 @@ def write_export(user, out):
 
 
 @contextlib.contextmanager
-def replacing(path):
-    """A text file that takes ``path``'s place only when written in full: an export
-    that fails half-way leaves any earlier file as it was, not a truncated one."""
+def replacing(path, mode="w"):
+    """A file (text, or binary with ``mode="wb"``) that takes ``path``'s place only when
+    written in full: an export that fails half-way leaves any earlier file as it was."""
     fd, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".partial")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as out:
             yield out
         os.replace(temporary, path)
     finally:
@@ -78,18 +79,39 @@ def replacing(path):
 
 @click.command("export")
 @with_appcontext
-@click.argument("username")
+@click.argument("username", required=False)
+@click.option("--all", "whole_site", is_flag=True,
+              help="Back up the whole site (users, posts, comments, likes, follows, media) as a zip.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write to this file instead of standard output.")
-def export(username, output):
-    """Print USERNAME's posts and their comments as JSON (or write them with --output)."""
-    try:
-        user = User.by_username(username)
-        if user is None:
-            raise click.ClickException(f"There is no blogger named {username!r}.")
-        target = replacing(output) if output else contextlib.nullcontext(sys.stdout)
-        with target as out:
-            count = write_export(user, out)
-    except ConnectionFailure as error:
-        raise click.ClickException(f"Cannot reach MongoDB: {str(error).splitlines()[0]}") from None
+              help="Write to this file instead of standard output (required with --all).")
+def export(username, whole_site, output):
+    """Print USERNAME's posts and their comments as JSON (or write them with --output);
+    with --all, write a backup of the whole site that ``import`` restores."""
+    if whole_site:
+        return export_all(username, output)
+    if username is None:
+        raise click.UsageError("Name a blogger to export, or use --all --output site.zip for the whole site.")
+    user = User.by_username(username)
+    if user is None:
+        raise click.ClickException(f"There is no blogger named {username!r}.")
+    target = replacing(output) if output else contextlib.nullcontext(sys.stdout)
+    with target as out:
+        count = write_export(user, out)
     click.echo(f"Exported {count} post{'' if count == 1 else 's'} by {user.username}.", err=True)
+
+
+def export_all(username, output):
+    """``export --all``: the whole site, as a zip, with a progress bar on standard error."""
+    if username is not None:
+        raise click.UsageError("Use either a USERNAME or --all, not both.")
+    if output is None:
+        raise click.UsageError("--all writes a zip: name it with --output site.zip.")
+    total = sum(site_counts().values())
+    with replacing(output, "wb") as out, click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:
+        manifest = export_site(out, progress=bar.update)
+    counts = manifest["counts"]
+    click.echo(
+        f"Exported {counts['users']} users, {counts['posts']} posts, {counts['comments']} comments, "
+        f"{counts['likes']} likes and {counts['media']} files to {output}.",
+        err=True,
+    )

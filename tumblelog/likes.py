@@ -22,6 +22,7 @@ from .lookups import visible_post_or_404
 from .models import Like, Post, User
 
 bp = Blueprint("likes", __name__, cli_group="likes")
+bp.cli.help = "Maintain what accounts remember of their likes."
 
 # How many liked posts an account remembers for the like buttons. Every signed-in
 # request loads them with the account: 500 ObjectIds are 8.4 KB of BSON and about
@@ -92,10 +93,11 @@ def remember_all():
     accounts kept them). A like made during the run may drop out of the list; liking
     that post again brings it back."""
     readers = Like.objects.distinct("user")  # their ids
-    for reader in readers:
-        newest = Like.objects(user=reader).order_by("-id").limit(RECENT_LIKES).only("post")
-        ids = [row["post"] for row in newest.as_pymongo()]
-        User.objects(id=reader).update_one(set__recent_likes=ids[::-1])
+    with click.progressbar(readers, label="Remembering likes") as bar:
+        for reader in bar:
+            newest = Like.objects(user=reader).order_by("-id").limit(RECENT_LIKES).only("post")
+            ids = [row["post"] for row in newest.as_pymongo()]
+            User.objects(id=reader).update_one(set__recent_likes=ids[::-1])
     click.echo(f"Remembered the likes of {len(readers)} readers.")
 
 

@@ -37,12 +37,33 @@ def _fs():
 
 def store(encoded, post_id):
     """Save one encoded image (``images.Encoded``) for ``post_id``; return its id."""
+    return restore(encoded.data, {"post": post_id, "content_type": encoded.content_type})
+
+
+def restore(data, metadata, file_id=None):
+    """Save ``data`` with ``metadata`` (``post``, ``content_type``), under ``file_id``
+    when given (a restored backup keeps the URLs its pages show); return its id."""
     files = _database()[f"{COLLECTION}.files"]
     files.create_index("metadata.post")
-    return _fs().put(
-        encoded.data,
-        metadata={"post": post_id, "content_type": encoded.content_type},
-    )
+    return _fs().put(data, metadata=metadata, **({"_id": file_id} if file_id else {}))
+
+
+def every_file():
+    """Each stored file as ``(id, metadata, bytes)``, in id order, one at a time."""
+    fs = _fs()
+    for document in _database()[f"{COLLECTION}.files"].find({}, {"_id": 1}).sort("_id", 1):
+        stored = fs.get(document["_id"])
+        yield stored._id, stored.metadata or {}, stored.read()
+
+
+def count():
+    return _database()[f"{COLLECTION}.files"].count_documents({})
+
+
+def remove_all():
+    """Delete every file (an import that failed half-way undoes itself with this)."""
+    for document in _database()[f"{COLLECTION}.files"].find({}, {"_id": 1}):
+        _fs().delete(document["_id"])
 
 
 def prune(post_id, keep=()):

@@ -37,6 +37,17 @@ URL_MAX = 2048
 COMMENT_MAX = 2000
 NAME_MAX = 64
 MAX_FOLLOWS = 1000  # per kind: tags, bloggers
+# Comments a post takes. A document may not pass 16 MB; at this cap a post full of the
+# largest comments (2,000 four-byte characters, 8.3 KB of BSON each) weighs 8.3 MB, plus at
+# most ~1 MB for the post itself: well under, whatever the text. tests/test_bounded.py
+# builds that post and weighs it.
+MAX_COMMENTS = 1000
+
+
+class CommentsClosed(Exception):
+    """The post has ``MAX_COMMENTS`` comments and takes no more."""
+
+    message = "Comments are closed on this post: it has as many as a post takes."
 
 
 def utcnow():
@@ -90,8 +101,8 @@ class User(UserMixin, db.Document):
     created_at = db.DateTimeField(default=utcnow)
     # What the reader follows, kept on the account (which every request loads anyway)
     # so the dashboard is one query; changed only with $addToSet/$pull (see follow.py).
-    followed_tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH))
-    followed_users = db.ListField(field=db.ObjectIdField())
+    followed_tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH), max_length=MAX_FOLLOWS)
+    followed_users = db.ListField(field=db.ObjectIdField(), max_length=MAX_FOLLOWS)
     # The posts this reader liked most recently, oldest first and capped (likes.py keeps
     # it with $push/$pull): like buttons read it from the account, with no query of their own.
     recent_likes = db.ListField(field=db.ObjectIdField())
@@ -155,7 +166,7 @@ class Post(db.Document):
     author = db.LazyReferenceField(document_type=User, required=True)
     author_name = db.StringField(required=True)
     tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH), max_length=MAX_TAGS)
-    comments = db.EmbeddedDocumentListField(document_type=Comment)
+    comments = db.EmbeddedDocumentListField(document_type=Comment, max_length=MAX_COMMENTS)
     comment_count = db.IntField(default=0, min_value=0)
     like_count = db.IntField(default=0)  # kept by $inc beside the Like documents
     # The normalised words of the post's text and tags, for search (keywords.py).
@@ -418,13 +429,37 @@ class Post(db.Document):
         return []
 
     def add_comment(self, comment):
-        """Append ``comment`` atomically; return False if the post has gone meanwhile.
+        """Append ``comment`` atomically; return the post's new comment count, or None
+        if the post has gone meanwhile. Raise ``CommentsClosed`` when the post is full.
 
-        A ``$push`` (never load-append-save) so two readers commenting at once both stay.
+        A ``$push`` (never load-append-save) so two readers commenting at once both stay,
+        and the cap is in the update's filter, so no race can push past it.
         """
-        return bool(
-            Post.objects(id=self.id).update_one(push__comments=comment, inc__comment_count=1)
+        added = (
+            Post.objects(id=self.id, comment_count__lt=MAX_COMMENTS)
+            .only("comment_count")
+            .modify(push__comments=comment, inc__comment_count=1, new=True)
         )
+        if added is not None:
+            return added.comment_count
+        if Post.objects(id=self.id).only("id").first() is None:
+            return None
+        raise CommentsClosed(CommentsClosed.message)
+
+    @classmethod
+    def with_comments(cls, post_id, skip, limit):
+        """The post with only its comments ``skip`` to ``skip + limit`` (oldest first),
+        or None: one query, whose ``$slice`` keeps a long thread on the server."""
+        return (
+            cls.objects(id=post_id)
+            .exclude("search_terms")
+            .fields(slice__comments=[skip, limit])
+            .first()
+        )
+
+    @property
+    def comments_open(self):
+        return self.comment_count < MAX_COMMENTS
 
     def remove_comment(self, comment_id):
         """Delete one comment atomically; return False if it (or the post) is gone.

@@ -8,12 +8,15 @@ One handler catches them all, so every view, the user loader behind ``current_us
 and any lazy query in a template are covered without code of their own. The client
 keeps looking for the server in the background: the first request after it is back
 succeeds, no restart needed.
+
+A write the database refuses (``WriteError``: a document past 16 MB, say) is answered
+the same way, with a 4xx that says nothing was saved and gives the text back.
 """
 import logging
 
 from flask import g, render_template, request, url_for
-from mongoengine import Document
-from pymongo.errors import ConnectionFailure
+from mongoengine import Document, OperationError
+from pymongo.errors import ConnectionFailure, DocumentTooLarge, WriteError
 from werkzeug.exceptions import HTTPException
 
 from .errors import render_error, wants_json
@@ -22,6 +25,10 @@ from .extensions import login_manager
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 10
+# Server codes for a write that would take a document past 16 MB.
+TOO_LARGE_CODES = frozenset({10334, 17419, 17420})
+TOO_LARGE = "This change would make the post larger than the database allows, so it was not saved."
+REFUSED = "The database refused this change, so it was not saved."
 # Never echoed back into a page: the CSRF token goes back hidden, passwords are typed again.
 SECRET_FIELDS = frozenset({"password", "confirm"})
 HIDDEN_FIELDS = frozenset({"csrf_token"})
@@ -85,18 +92,41 @@ def posted_form():
         return None
 
 
+def not_saved(status, message=None, headers=None):
+    """The answer to a write that did not happen: a form comes back with its text in
+    it, anything else gets the error page (or JSON) for ``status``."""
+    if request.method == "POST" and request.endpoint and not wants_json() and posted_form():
+        files = [f.filename for f in request.files.values() if f.filename]
+        page = render_template(
+            "errors/unsaved.html", fields=kept_fields(), files=files, action=same_url(), status=status, reason=message
+        )
+        return page, status, headers or {}
+    body, status = render_error(status, message)
+    return body, status, headers or {}
+
+
 def database_unavailable(error):
     """503 for any lost connection; a failed form comes back with its text in it."""
     log.warning("database unreachable: %s: %s", type(error).__name__, str(error).splitlines()[0][:300])
     without_loading_user()
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    if request.method == "POST" and request.endpoint and not wants_json() and posted_form():
-        files = [f.filename for f in request.files.values() if f.filename]
-        page = render_template("errors/unsaved.html", fields=kept_fields(), files=files, action=same_url())
-        return page, 503, headers
-    body, status = render_error(503)
-    return body, status, headers
+    return not_saved(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def write_refused(error):
+    """413 for a document that would pass 16 MB, 409 for any other refused write.
+
+    MongoEngine wraps pymongo's ``WriteError`` in its ``OperationError`` (keeping it as
+    the context); an ``OperationError`` with no database error behind it is a bug: 500.
+    """
+    refusal = error if isinstance(error, (WriteError, DocumentTooLarge)) else error.__cause__ or error.__context__
+    if not isinstance(refusal, (WriteError, DocumentTooLarge)):
+        raise error
+    too_large = isinstance(refusal, DocumentTooLarge) or getattr(refusal, "code", None) in TOO_LARGE_CODES
+    log.warning("write refused: %s: %s", type(refusal).__name__, str(refusal).splitlines()[0][:300])
+    return not_saved(413, TOO_LARGE) if too_large else not_saved(409, REFUSED)
 
 
 def register(app):
     app.register_error_handler(ConnectionFailure, database_unavailable)
+    for refused in (WriteError, DocumentTooLarge, OperationError):
+        app.register_error_handler(refused, write_refused)

@@ -140,3 +140,36 @@ def page_of(queryset):
     if not posts and number > 1:
         abort(404)
     return Page(posts[:per_page], number, len(posts) > per_page, keyset=True)
+
+
+@dataclass
+class CommentPage:
+    """Which of a post's comments one page shows. Comments read oldest first, as a
+    conversation does, and pages count from the oldest: page 3 always holds the same
+    comments however long the thread grows, so its links and anchors stay good."""
+
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def skip(self):
+        return (self.number - 1) * self.per_page
+
+    @property
+    def last(self):
+        """The number of the last page (1 for a post with no comments)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_shown(self):
+        return min(self.skip + 1, self.total)
+
+    @property
+    def last_shown(self):
+        return min(self.skip + self.per_page, self.total)
+
+    @classmethod
+    def holding(cls, position, per_page):
+        """The page holding the comment at 1-based ``position``."""
+        return cls(-(-position // per_page), per_page, position)

@@ -14,6 +14,7 @@ from .paging import Page, page_of
 from .tags import TagError, parse_tags
 
 bp = Blueprint("search", __name__, cli_group="search")
+bp.cli.help = "Maintain the search index (the words stored with each post)."
 
 
 def tag_filter(raw):
@@ -57,8 +58,10 @@ def reindex():
     """Recompute every post's search terms (after changing how words are normalised,
     or for posts saved before search existed)."""
     count = 0
-    for post in Post.objects.exclude("comments").no_cache():
-        post.clean()
-        Post.objects(id=post.id).update_one(set__search_terms=post.search_terms)
-        count += 1
+    posts = Post.objects.exclude("comments").no_cache()
+    with click.progressbar(posts, length=Post.objects.count(), label="Reindexing posts") as bar:
+        for post in bar:
+            post.clean()
+            Post.objects(id=post.id).update_one(set__search_terms=post.search_terms)
+            count += 1
     click.echo(f"Reindexed {count} posts.")

@@ -136,7 +136,7 @@ def test_nothing_overflows_a_360_pixel_screen(page_for, live_server):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= NARROWEST, path
     sign_in(page, "grace")
-    for path in ["/", "/post/new/blog", f"/post/{posts['blog'].id}/edit"]:
+    for path in ["/", "/post/new/blog", f"/post/{posts['blog'].id}/edit", "/queue", "/drafts"]:
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= NARROWEST, path
 

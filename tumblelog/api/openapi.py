@@ -39,6 +39,7 @@ ERRORS = {
     401: error("No token, or a token that is unknown, revoked or expired."),
     403: error("The post belongs to someone else."),
     404: error("No such post or user."),
+    409: error("The post takes no more comments (it has as many as a post takes)."),
     413: error("The body is larger than 128 KiB."),
     415: error("The body is not sent as application/json."),
     429: {
@@ -131,7 +132,11 @@ def schemas():
         }),
         "Token": obj({"token": string(), "expires_at": TIMESTAMP}),
         "Comment": obj({"id": string(), "author": string(), "body": string(), "created_at": TIMESTAMP}),
-        "CommentList": obj({"comments": {"type": "array", "items": ref("Comment")}}),
+        "CommentList": obj({
+            "comments": {"type": "array", "items": ref("Comment")},
+            "next_cursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page."},
+            "next": {"type": ["string", "null"], "description": "The next page's path, or null on the last."},
+        }),
         "NewComment": obj({"body": string(minLength=1, maxLength=COMMENT_MAX)}, additionalProperties=False),
         "PostBase": obj({
             "id": string(), "type": string(enum=list(TYPE_OUTPUT)), "author": string(),
@@ -144,7 +149,10 @@ def schemas():
         }),
         "Post": {"oneOf": [ref(f"{name.title()}Post") for name in TYPE_OUTPUT]},
         "PostWithComments": {
-            "allOf": [ref("Post"), obj({"comments": {"type": "array", "items": ref("Comment")}})],
+            "allOf": [ref("Post"), obj({
+                "comments": {"type": "array", "items": ref("Comment"), "description": "The first page."},
+                "comments_next": {"type": ["string", "null"], "description": "The next page's path, or null."},
+            })],
         },
         "PostList": obj({
             "posts": {"type": "array", "items": ref("Post")},
@@ -216,7 +224,7 @@ def paths():
         "/posts/{post_id}": {
             "parameters": [POST_ID],
             "get": {
-                "summary": "One post with its comments.",
+                "summary": "One post with the first page of its comments.",
                 "responses": responses(200, ok("The post.", ref("PostWithComments")), 404),
             },
             "patch": {
@@ -235,14 +243,20 @@ def paths():
         "/posts/{post_id}/comments": {
             "parameters": [POST_ID],
             "get": {
-                "summary": "A post's comments, oldest first.",
-                "responses": responses(200, ok("The comments.", ref("CommentList")), 404),
+                "summary": "A post's comments, oldest first, a page at a time.",
+                "parameters": [
+                    LIMIT,
+                    {"name": "cursor", "in": "query", "schema": string(pattern="^[0-9]+$"),
+                     "description": "The `next_cursor` of the previous page."},
+                ],
+                "responses": responses(200, ok("A page of comments.", ref("CommentList")), 400, 404),
             },
             "post": {
                 "summary": "Comment as the token's user.",
                 "security": BEARER,
                 "requestBody": json_body("NewComment"),
-                "responses": responses(201, ok("The comment.", ref("Comment"), LOCATION), 400, 401, 404, 413, 415),
+                "responses": responses(201, ok("The comment.", ref("Comment"), LOCATION),
+                                       400, 401, 404, 409, 413, 415),
             },
         },
         "/posts/{post_id}/like": {

@@ -14,7 +14,7 @@ from ..models import POST_TYPES, Post, User, utcnow
 from ..publishing import DRAFT, PUBLISHED, QUEUED, SCHEDULED
 from ..tags import TagError, parse_tags
 from . import ApiError, bp, check_fields, json_object
-from .comments import post_or_404
+from . import comments as thread  # a module: it imports this one too
 from .serialise import post_dict
 from .tokens import api_reader, token_required
 
@@ -128,7 +128,7 @@ def raise_form_errors(form):
 def writable_post(post_id):
     """The post, if the token's user may change it: 404 if missing (or not theirs to
     see), 403 if not theirs."""
-    post = post_or_404(post_id, exclude=("comments",))
+    post = thread.post_or_404(post_id, exclude=("comments",))
     if not g.api_user.can_edit(post):
         raise ApiError(403, "You can only change your own posts.")
     return post
@@ -159,9 +159,10 @@ def create_post():
 
 @bp.route("/posts/<objectid:post_id>", methods=("GET",))
 def get_post(post_id):
-    """One post with its comments (a draft or private post only with its author's token)."""
-    post = post_or_404(post_id)
-    return jsonify(post_dict(post, comments=True))
+    """One post with the first page of its comments; ``comments_next`` goes on. A draft
+    or private post only with its author's token."""
+    post, comments = thread.comments_page(post_id, 0, DEFAULT_LIMIT)
+    return jsonify({**post_dict(post), "comments": comments["comments"], "comments_next": comments["next"]})
 
 
 @bp.route("/posts/<objectid:post_id>", methods=("PATCH",))

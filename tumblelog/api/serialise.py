@@ -25,8 +25,8 @@ def iso(moment):
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def post_dict(post, comments=False):
-    """A post as the API shows it; with ``comments``, its comments oldest first."""
+def post_dict(post):
+    """A post as the API shows it."""
     data = {
         "id": str(post.id),
         "type": post.type,
@@ -44,8 +44,6 @@ def post_dict(post, comments=False):
     }
     for name in TYPE_FIELDS[post.type]:
         data[name] = field_value(post, name) or ""
-    if comments:
-        data["comments"] = [comment_dict(comment) for comment in post.comments]
     return data
 
 
