@@ -348,3 +348,20 @@ def test_a_feed_reader_gets_a_scheduled_post_when_it_appears(client, app, clock)
     for header, value in (("If-Modified-Since", first.headers["Last-Modified"]), ("If-None-Match", first.headers["ETag"])):
         again = client.get("/feed.atom", headers={header: value})
         assert again.status_code == 200 and "Soon" in again.get_data(as_text=True), header
+
+
+def test_a_site_backup_keeps_drafts_schedules_visibility_and_pins(app_factory, tmp_path):
+    site, app = tmp_path / "site.zip", app_factory()
+    alice = make_user("alice")
+    when = (utcnow() + timedelta(days=1)).replace(microsecond=0)
+    make_post("quote", author=alice, quote="Draft", state="draft")
+    make_post("quote", author=alice, quote="Later", state="scheduled", published_at=when)
+    make_post("quote", author=alice, quote="Hidden", visibility="private")
+    make_post("quote", author=alice, quote="Pinned", pinned=True)
+    assert app.test_cli_runner().invoke(args=["export", "--all", "--output", str(site)]).exit_code == 0
+    app_factory().test_cli_runner().invoke(args=["import", str(site)])
+    stored = {post.quote: post for post in Post.objects}
+    assert stored["Draft"].state == "draft" and not stored["Draft"].listed
+    assert (stored["Later"].state, stored["Later"].published_at.replace(tzinfo=UTC)) == ("scheduled", when)
+    assert stored["Hidden"].visibility == "private" and stored["Pinned"].pinned
+    assert [post.quote for post in Post.listing()] == ["Pinned"]
