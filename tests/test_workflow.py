@@ -79,6 +79,14 @@ def test_due_queued_and_scheduled_posts_get_their_hook_once(app, clock, monkeypa
     assert published == ["Soon"] and Post.objects.get(id=soon.id).state == "published"
 
 
+def test_a_periodic_job_marks_due_posts_published(app, runner, clock):
+    make_post("quote", quote="Soon", state="queued", published_at=utcnow() + timedelta(minutes=1))
+    assert "Published 0 posts." in runner.invoke(args=["posts", "publish-due"]).output
+    clock.advance(minutes=2)
+    assert "Published 1 posts." in runner.invoke(args=["posts", "publish-due"]).output
+    assert Post.objects.get().state == "published"
+
+
 def test_only_the_author_or_an_admin_publishes(client, auth, alice):
     write(client, "draft", "Mine")
     auth.logout()

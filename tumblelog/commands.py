@@ -133,6 +133,15 @@ def upgrade_posts():
     click.echo(f"Upgraded {Post.upgrade_stored()} posts.")
 
 
+@posts.command("publish-due")
+@with_appcontext
+def publish_due():
+    """Run the side effects of going live for queued and scheduled posts whose time has
+    come (each once). Lists show them on time without this; run it from cron or a
+    periodic job."""
+    click.echo(f"Published {Post.publish_due()} posts.")
+
+
 def register(app):
     """Add the commands; call after the blueprints, so their groups are wrapped too."""
     app.cli.add_command(create_user)
