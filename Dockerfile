@@ -14,9 +14,11 @@ RUN groupadd --system --gid 10001 tumblelog \
 
 WORKDIR /app
 
-# Dependencies in their own layer: rebuilt only when requirements.txt changes.
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# Dependencies in their own layer: rebuilt only when the lock file changes. It pins every
+# package requirements.txt needs, with hashes (`make lock`), so builds never drift and a
+# tampered download fails the build.
+COPY requirements.lock .
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 
 # Only the application; it stays owned by root, so the server cannot rewrite its own code.
 COPY config.py run.py ./

@@ -10,10 +10,15 @@ only narrows that range).
 
 ``_cls`` (MongoEngine's class filter) is ignored when it admits every class stored in
 the collection: it matches every document, so it narrows nothing.
+
+Every collection has its unique ``_id`` index, declared or not (the rate limiter's
+counters, on a server, live in collections no document declares), and a filter that
+tests ``_id`` for equality reads at most one document per value, whatever else it tests.
 """
 from mongoengine.base.common import _document_registry
 
 RANGE_OPERATORS = {"$lt", "$lte", "$gt", "$gte"}
+ID_INDEX = [("_id", 1)]
 
 
 def declared_indexes():
@@ -24,7 +29,7 @@ def declared_indexes():
         collection = cls._meta.get("collection")
         if not collection or cls._meta.get("abstract"):
             continue
-        keys = indexes.setdefault(collection, [[("_id", 1)]])
+        keys = indexes.setdefault(collection, [ID_INDEX])
         for spec in cls._meta.get("index_specs") or []:
             if list(spec["fields"]) not in keys:
                 keys.append(list(spec["fields"]))
@@ -103,8 +108,10 @@ def serves(index, pairs, sort):
 def serving_index(collection, filter_, sort, indexes=None):
     """The declared index that serves this query, or None when none does."""
     indexes = declared_indexes() if indexes is None else indexes
-    candidates = indexes.get(collection, [])
     pairs, alternatives = conditions(without_class_filter(filter_ or {}, collection))
+    if ("_id", "eq") in pairs:
+        return ID_INDEX
+    candidates = indexes.get(collection, [ID_INDEX])
     for index in candidates:
         if not serves(index, pairs, sort):
             continue

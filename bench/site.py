@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from config import Config
 from tumblelog import create_app
-from tumblelog.likes import RECENT_LIKES, like
+from tumblelog.models import RECENT_LIKES
 from tumblelog.models import BlogPost, Post, User
 from tumblelog.paging import encode_cursor
 from tumblelog.seed import ensure_user, seed_discussion, seed_posts
@@ -70,7 +70,7 @@ def seed(app, count, fresh=False, progress=True):
         # The reader likes as many of the newest posts as an account remembers, so the
         # signed-in rows load the largest user document and show liked posts.
         for post_id in Post.listing().limit(RECENT_LIKES).scalar("id"):
-            like(reader, post_id)
+            reader.like(post_id)
         if progress:
             print(file=sys.stderr)
         return reader

@@ -17,6 +17,7 @@ from mongoengine.connection import disconnect_all, get_db
 
 from config import Config
 from tumblelog import create_app
+from tumblelog.models import Post
 
 TEST_MONGODB_URI = os.environ.get("TUMBLELOG_TEST_MONGODB_URI")
 
@@ -109,6 +110,30 @@ def app(app_factory):
     # No app context held open: each request pushes its own, as in production, so
     # nothing cached on ``g`` (the signed-in user, say) leaks from one request to the next.
     return app_factory()
+
+
+def server_description(database):
+    """What answers at ``TUMBLELOG_TEST_MONGODB_URI``, from its ``buildInfo``."""
+    info = database.command("buildInfo")
+    return f"a server reporting MongoDB {info.get('version')} (gitVersion {info.get('gitVersion')})"
+
+
+@pytest.fixture
+def query_plan(app):
+    """``query_plan(queryset)``: the plan the server chose for a queryset's first page, as
+    text (its stage names: IXSCAN, COLLSCAN…). A test that uses it runs only where there is
+    a query planner to ask: it is skipped on mongomock and on servers whose ``explain``
+    has no ``queryPlanner`` (mongoeco's reports its own engine instead)."""
+    if not TEST_MONGODB_URI:
+        pytest.skip("query plans need a MongoDB server (TUMBLELOG_TEST_MONGODB_URI)")
+    database = get_db()
+    if "queryPlanner" not in database.command("explain", {"find": Post._get_collection_name(), "filter": {}}):
+        pytest.skip(f"{server_description(database)} has no query planner: explain() gives no queryPlanner")
+
+    def plan(queryset):
+        return str(queryset.limit(11).explain()["queryPlanner"]["winningPlan"])
+
+    return plan
 
 
 @pytest.fixture

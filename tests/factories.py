@@ -5,15 +5,38 @@ import zipfile
 from bson import json_util
 
 from tumblelog.backup import MANIFEST
-from tumblelog.models import POST_TYPES, User
+from tumblelog.models import POST_TYPES, Photo, User, parse_dialogue
 
 PASSWORD = "correct horse"
 
+# What a blogger types into each type's form (and sends to the API).
 SAMPLE_FIELDS = {
     "blog": {"title": "Hello world", "body": "Some *Markdown* text."},
     "image": {"image_url": "https://images.example.com/cat.jpg", "caption": "A cat in the sun"},
     "video": {"video_url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "caption": "A classic"},
     "quote": {"quote": "Simple is better than complex.", "source": "The Zen of Python"},
+    "link": {"url": "https://example.org/read/this", "title": "Worth reading", "description": "A *good* read."},
+    "audio": {"audio_url": "https://soundcloud.com/forss/flickermood", "track": "Flickermood", "artist": "Forss"},
+    "chat": {"title": "At the desk", "dialogue": "Ada: Tests pass?\nLinus: On my machine."},
+    "photoset": {
+        "photo_urls": "https://images.example.com/one.jpg\nhttps://images.example.com/two.jpg",
+        "alts": "A red door\nA blue door",
+        "caption": "Doors of the old town",
+        "layout": "1-1",
+    },
+}
+# The same content as stored, where a form field turns into something else.
+MODEL_FIELDS = {
+    **SAMPLE_FIELDS,
+    "chat": {"title": "At the desk", "dialogue": parse_dialogue(SAMPLE_FIELDS["chat"]["dialogue"])},
+    "photoset": {
+        "photos": [
+            Photo(url="https://images.example.com/one.jpg", alt="A red door"),
+            Photo(url="https://images.example.com/two.jpg", alt="A blue door"),
+        ],
+        "caption": "Doors of the old town",
+        "layout": "1-1",
+    },
 }
 
 
@@ -27,7 +50,7 @@ def make_post(post_type="blog", author=None, tags=(), **fields):
     """A saved post of ``post_type`` with sample content, overridden by ``fields``."""
     author = author or User.by_username("alice") or make_user("alice")
     post = POST_TYPES[post_type](author=author, author_name=author.username, tags=list(tags))
-    for name, value in {**SAMPLE_FIELDS[post_type], **fields}.items():
+    for name, value in {**MODEL_FIELDS[post_type], **fields}.items():
         setattr(post, name, value)
     return post.save()
 

@@ -2,9 +2,8 @@
 pages that walk the list indexes instead of scanning the collection."""
 import pytest
 
-from conftest import TEST_MONGODB_URI
 from factories import make_post, make_user
-from test_indexes import index_keys, plan
+from test_indexes import index_keys
 from tumblelog.api.tokens import ApiToken
 from tumblelog.models import Post
 from tumblelog.paging import decode_cursor, encode_cursor, older_than
@@ -17,11 +16,10 @@ def test_token_hashes_are_unique():
     assert index_keys(ApiToken)[(("token_hash", 1),)] is True
 
 
-@pytest.mark.skipif(not TEST_MONGODB_URI, reason="query plans need a real MongoDB server")
-def test_keyset_pages_use_the_list_indexes():
+def test_keyset_pages_use_the_list_indexes(query_plan):
     bob = make_user("bob")
     posts = [make_post("quote", author=bob if i % 2 else None, tags=[f"t{i % 3}"]) for i in range(30)]
     after = older_than(*decode_cursor(encode_cursor(Post.objects.get(id=posts[20].id))))
     for queryset in (Post.listing(), Post.listing().filter(tags="t1"), Post.listing().filter(author=bob)):
-        winning = plan(queryset.filter(after))
+        winning = query_plan(queryset.filter(after))
         assert "IXSCAN" in winning and "COLLSCAN" not in winning

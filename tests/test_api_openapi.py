@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api_helpers import API, basic, bearer
 from factories import make_post, make_user
+from tumblelog.models import POST_TYPES
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Cases per operation and per mode (valid and invalid input): 12 operations x 2 x 20
@@ -69,7 +70,7 @@ def test_write_operations_declare_bearer_auth(client):
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(app):
     admin = make_user("root", is_admin=True)
-    posts = [str(make_post(kind, author=admin, tags=["seed"]).id) for kind in ("blog", "image", "video", "quote")]
+    posts = [str(make_post(kind, author=admin, tags=["seed"]).id) for kind in POST_TYPES]
     client = app.test_client()
 
     def new_token():
@@ -122,12 +123,10 @@ def test_documented_post_fields_are_the_forms_fields(app, client):
     """The document's request bodies name exactly what each post form takes."""
     from wtforms import FileField
 
-    from tumblelog.forms import POST_FORMS
-
     schemas = client.get(f"{API}/openapi.json").json["components"]["schemas"]
-    for post_type, form_class in POST_FORMS.items():
+    for post_type, model in POST_TYPES.items():
         with app.test_request_context():
-            form = form_class(meta={"csrf": False}, formdata=None)
+            form = model.form_class(meta={"csrf": False}, formdata=None)
         fields = {field.name for field in form.content_fields() if not isinstance(field, FileField)}
         documented = schemas[f"New{post_type.title()}Post"]["properties"]
         assert set(documented) == fields | set(form.PUBLISHING_FIELDS) | {"type"}, post_type

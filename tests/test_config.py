@@ -3,8 +3,12 @@ development fills the gaps itself, ``TUMBLELOG_CONFIG`` picks the configuration,
 ``python run.py`` on the embedded database brings demo content and says so."""
 import importlib
 import logging
+import os
+import socket
+import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import mongomock
 import pytest
@@ -15,6 +19,7 @@ from mongoengine.connection import disconnect_all, get_db
 import config
 from config import DevelopmentConfig, ProductionConfig, config_from_environment
 from conftest import database_settings, page
+from fake_mongo import FakeMongo
 from tumblelog import check_config, create_app, mongodb_settings
 from tumblelog.models import Post, User
 
@@ -157,6 +162,29 @@ def test_a_uri_means_that_server(config_cls):
     assert "mongo_client_class" not in settings
     assert settings["tz_aware"] is True
     assert 0 < settings["serverSelectionTimeoutMS"] <= 5000
+
+
+# What a site on a server runs: mongomock (for the embedded database) cannot be
+# imported, as where it is not installed; the app starts and answers from its server.
+WITHOUT_MONGOMOCK = """
+import sys
+sys.modules["mongomock"] = None  # any import of it now raises ImportError
+import run
+print(run.app.test_client().get("/healthz").get_json())
+"""
+
+
+def test_a_site_on_a_server_never_imports_mongomock():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "TUMBLELOG_CONFIG": "production", "SECRET_KEY": "s" * 32,
+           "MONGODB_URI": f"mongodb://127.0.0.1:{port}/tumblelog"}
+    with FakeMongo(port):
+        done = subprocess.run([sys.executable, "-c", WITHOUT_MONGOMOCK], env=env, capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parent.parent, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "{'database': 'ok', 'status': 'ok'}"
 
 
 # --- TUMBLELOG_CONFIG --------------------------------------------------------------

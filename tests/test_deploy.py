@@ -2,6 +2,8 @@
 Dockerfile and .env.example. No Docker engine runs here, so their structure is checked
 as data; CI also runs `docker-compose config -q` when it is installed."""
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -75,10 +77,34 @@ def test_dockerfile_runs_gunicorn_as_a_non_root_user_with_a_health_check():
     assert re.search(r"^USER 10001", dockerfile, re.M)
     assert re.search(r"^HEALTHCHECK .*\n.*/healthz", dockerfile, re.M)
     assert "'tumblelog:create_app()'" in dockerfile and "$GUNICORN_WORKERS" in dockerfile
-    # requirements.txt is installed before the code is copied: its own layer.
+    # The lock file is installed before the code is copied: its own layer.
     assert dockerfile.index("pip install") < dockerfile.index("COPY tumblelog/")
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {"tests", ".env", "requirements-dev.txt"} <= set(ignored)
+
+
+def pins(text):
+    """``{package: version}`` pinned in requirements ``text``, names normalised (PEP 503)."""
+    return {
+        re.sub(r"[-_.]+", "-", name).lower(): version
+        for name, version in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^]]*\])?==([^\s;\\]+)", text, re.M)
+    }
+
+
+def test_the_image_installs_a_lock_file_that_pins_every_requirement_with_hashes():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^RUN pip install .*--require-hashes .*-r requirements\.lock$", dockerfile, re.M)
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    locked = pins(lock)
+    # Fails when requirements.txt gains or changes a pin and `make lock` was not run.
+    wanted = pins((ROOT / "requirements.txt").read_text(encoding="utf-8"))
+    assert {name: locked.get(name) for name in wanted} == wanted
+    entries = re.split(r"\n(?=\S)", lock.split("\n", 2)[2].strip())  # after uv's two-line header
+    assert len(entries) == len(locked) and all("--hash=sha256:" in entry for entry in entries)
+    # The lock is compiled for the image's Python.
+    image_python = re.search(r"^FROM python:(\d+\.\d+)", dockerfile, re.M)[1]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert f"--python-version {image_python} " in makefile
 
 
 def settings_read_from_the_environment():
@@ -130,3 +156,19 @@ def test_trusted_proxies_refuses_anything_but_a_count(monkeypatch, raw):
     monkeypatch.setenv("TRUSTED_PROXIES", raw)
     with pytest.raises(SystemExit, match="TRUSTED_PROXIES=.* is not a whole number"):
         whole_number("TRUSTED_PROXIES", 0)
+
+
+def installs(target, tmp_path):
+    """The requirements files ``make TARGET`` installs into a fresh venv (dry run)."""
+    plan = subprocess.run(["make", "-n", target, f"VENV={tmp_path / 'venv'}"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout
+    return re.findall(r"pip install .* -r (\S+)", plan)
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="needs GNU make")
+@pytest.mark.parametrize("target, files", [
+    ("run", ["requirements.txt"]),  # not Playwright, schemathesis or pytest
+    ("test", ["requirements-dev.txt"]),  # which includes requirements.txt
+])
+def test_make_installs_what_the_target_needs(target, files, tmp_path):
+    assert installs(target, tmp_path) == files

@@ -6,7 +6,7 @@ import pytest
 from conftest import page
 from factories import make_post, make_user
 from roundtrips import round_trips
-from tumblelog import follow
+from tumblelog import models
 from tumblelog.models import User, utcnow
 
 
@@ -103,7 +103,7 @@ def test_follow_never_redirects_off_site(client, reader, target):
 
 
 def test_the_follow_lists_are_capped(client, reader, monkeypatch):
-    monkeypatch.setattr(follow, "MAX_FOLLOWS", 2)
+    monkeypatch.setattr(models, "MAX_FOLLOWS", 2)
     for tag in ("a", "b", "c"):
         client.post(f"/tag/{tag}/follow")
     assert User.by_username("reader").followed_tags == ["a", "b"]

@@ -8,7 +8,7 @@ from bench.meter import METER
 from conftest import AuthActions, page
 from factories import PASSWORD, make_post, make_user
 from roundtrips import atomic_mock_writes
-from tumblelog import likes
+from tumblelog import models
 from tumblelog.models import Like, Post, User
 
 
@@ -132,7 +132,7 @@ def test_a_like_is_kept_on_the_account_and_pages_show_it_with_no_query(client, a
 
 
 def test_the_account_remembers_only_the_latest_likes(client, auth, monkeypatch):
-    monkeypatch.setattr(likes, "RECENT_LIKES", 3)
+    monkeypatch.setattr(models, "RECENT_LIKES", 3)
     auth.register("reader")
     posts = [make_post("quote", author=make_user(f"writer{n}")) for n in range(5)]
     ids = [post.id for post in posts]
@@ -241,7 +241,7 @@ def test_forms_carry_a_working_csrf_token(app_factory):
 
 
 def test_the_remember_command_fills_accounts_from_older_likes(client, auth, runner, monkeypatch):
-    monkeypatch.setattr(likes, "RECENT_LIKES", 2)
+    monkeypatch.setattr(models, "RECENT_LIKES", 2)
     auth.register("reader")
     posts = [make_post("quote", author=make_user(f"writer{n}")) for n in range(3)]
     for post in posts:

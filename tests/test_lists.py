@@ -5,7 +5,7 @@ import pytest
 
 from conftest import page
 from factories import make_post, make_user
-from tumblelog.models import utcnow
+from tumblelog.models import POST_TYPES, utcnow
 
 
 def post_ids(response):
@@ -25,9 +25,10 @@ def make_posts(count, **kwargs):
 
 def test_front_page_shows_all_types_newest_first(client):
     alice = make_user("alice")
-    ids = [str(make_post(kind, author=alice).id) for kind in ("blog", "image", "video", "quote")]
+    kinds = list(POST_TYPES)
+    ids = [str(make_post(kind, author=alice).id) for kind in kinds]
     html = page(client.get("/"))
-    assert [a["data-post-type"] for a in html.select("article.post")] == ["quote", "video", "image", "blog"]
+    assert [a["data-post-type"] for a in html.select("article.post")] == kinds[::-1]
     assert post_ids(client.get("/")) == ids[::-1]
 
 

@@ -4,9 +4,7 @@ from bson import ObjectId
 
 from conftest import page, textarea_value
 from factories import SAMPLE_FIELDS, make_post, make_user
-from tumblelog.models import Post
-
-POST_TYPES = ("blog", "image", "video", "quote")
+from tumblelog.models import POST_TYPES, Post
 
 
 def article(response):
@@ -89,6 +87,10 @@ def test_new_post_form_has_only_its_types_fields(client, alice):
         "image": {"image", "image_url", "alt", "caption", "tags"},
         "video": {"video_url", "caption", "tags"},
         "quote": {"quote", "source", "tags"},
+        "link": {"url", "title", "description", "thumbnail", "tags"},
+        "audio": {"audio", "audio_url", "track", "artist", "cover", "tags"},
+        "chat": {"title", "dialogue", "tags"},
+        "photoset": {"photos", "photo_urls", "alts", "caption", "layout", "tags"},
     }
     for post_type, fields in expected.items():
         form = page(client.get(f"/post/new/{post_type}")).select_one("form.post-form")
@@ -101,7 +103,7 @@ def test_header_links_to_every_new_post_type(client, alice):
     assert {f"/post/new/{post_type}" for post_type in POST_TYPES} <= links
 
 
-@pytest.mark.parametrize("post_type", ["text", "link", "BLOG", "blog.html", "..%2Fblog"])
+@pytest.mark.parametrize("post_type", ["text", "links", "BLOG", "blog.html", "..%2Fblog"])
 def test_unknown_post_type_is_404(client, alice, post_type):
     assert client.get(f"/post/new/{post_type}").status_code == 404
 

@@ -15,7 +15,7 @@ from mongoengine.connection import get_db
 from conftest import SITE_SCRIPTS, page, scripts
 from factories import PASSWORD, make_post, make_user
 from tumblelog.embeds import PLAYER_ORIGINS
-from tumblelog.models import Comment, Post, User
+from tumblelog.models import POST_TYPES, Comment, Post, User
 
 PLAYER_HOSTS = {urlsplit(origin).hostname for origin in PLAYER_ORIGINS}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "srcset", "poster", "data", "xlink:href", "background"}
@@ -587,7 +587,7 @@ def every_page(client, alice):
     import io
 
     posts = {post_type: make_post(post_type, author=User.by_username("alice"), tags=["python"])
-             for post_type in ("blog", "image", "video", "quote")}
+             for post_type in POST_TYPES}
     posts["other"] = make_post("quote", author=make_user("bob"))
     response = client.post(
         "/post/new/image",
@@ -609,7 +609,10 @@ def test_every_page_type_carries_the_security_headers_and_needs_no_inline_code(c
         )
         assert csp["default-src"] == "'self'", name
         assert "'unsafe-inline'" not in csp["script-src"] and "'unsafe-eval'" not in csp["script-src"], name
-        assert set(csp["frame-src"].split()) == {"https://www.youtube-nocookie.com", "https://player.vimeo.com"}
+        assert set(csp["frame-src"].split()) == {
+            "https://www.youtube-nocookie.com", "https://player.vimeo.com", "https://w.soundcloud.com",
+            "https://bandcamp.com",
+        }
         assert (csp["object-src"], csp["form-action"], csp["frame-ancestors"]) == ("'none'", "'self'", "'self'")
         assert response.headers["X-Content-Type-Options"] == "nosniff", name
         assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin", name

@@ -46,6 +46,21 @@ class SlugConverter(BaseConverter):
         return value
 
 
+class PostTypeConverter(BaseConverter):
+    """``<posttype:name>``: one of ``models.POST_TYPES`` (read per request, so every
+    declared type has its URLs), given to the view as its class; else a 404."""
+
+    def to_python(self, value):
+        from .models import POST_TYPES
+
+        if value not in POST_TYPES:
+            raise ValidationError()
+        return POST_TYPES[value]
+
+    def to_url(self, value):
+        return getattr(value, "type", value)
+
+
 def mongodb_settings(config):
     """MongoEngine connection settings: the server at ``MONGODB_URI``, or mongomock."""
     settings = {
@@ -106,6 +121,7 @@ def create_app(config_class=None):
     app.config["EMBEDDED_DB"] = "mongo_client_class" in app.config["MONGODB_SETTINGS"]
     app.url_map.converters["objectid"] = ObjectIdConverter
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["posttype"] = PostTypeConverter
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
@@ -115,6 +131,10 @@ def create_app(config_class=None):
     db.config = None
     db.init_app(app)
     bcrypt.init_app(app)
+    from .blog import raise_upload_limit
+
+    # Before CSRF protection: it reads the form, under the size limit in force then.
+    app.before_request(raise_upload_limit)
     csrf.init_app(app)
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(app.config))

@@ -33,8 +33,7 @@ from pymongo.errors import BulkWriteError
 from mongoengine.connection import get_db
 
 from . import media
-from .likes import RECENT_LIKES
-from .models import Like, Post, User, utcnow
+from .models import RECENT_LIKES, Like, Post, User, utcnow
 
 FORMAT = "tumblelog-site"
 VERSION = 1

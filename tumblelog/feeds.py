@@ -17,7 +17,7 @@ from werkzeug.http import is_resource_modified
 
 from .lookups import tag_or_404, user_or_404
 from .models import Post, utcnow
-from .templating import POST_TYPE_LABELS, as_utc
+from .publishing import as_utc
 
 bp = Blueprint("feeds", __name__)
 
@@ -48,11 +48,10 @@ def rfc3339(value):
 
 
 def entry_title(post):
-    """A text post's title; else the start of its caption or quote; else its type."""
-    text = getattr(post, "title", None) or getattr(post, "caption", None) or getattr(post, "quote", None)
-    text = " ".join((text or "").split())
+    """The start of the post's headline; else its type."""
+    text = " ".join((post.headline or "").split())
     if not text:
-        return f"{POST_TYPE_LABELS[post.type]} post"
+        return f"{post.label} post"
     return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
@@ -62,6 +61,8 @@ def add_entry(feed, post):
     add(entry, "id", permalink)
     add(entry, "title", entry_title(post), type="text")
     add(entry, "link", rel="alternate", type="text/html", href=permalink)
+    for href, content_type in post.enclosures():
+        add(entry, "link", rel="enclosure", type=content_type, href=href)
     add(entry, "published", rfc3339(post.published_at))
     add(entry, "updated", rfc3339(post.updated_at))
     author = add(entry, "author")
@@ -69,7 +70,7 @@ def add_entry(feed, post):
     add(author, "uri", url_for("blog.user", username=post.author_name, _external=True))
     for tag in post.tags:
         add(entry, "category", term=tag, scheme=url_for("blog.index", _external=True) + "tag/")
-    add(entry, "content", render_template(f"feeds/_{post.type}.html", post=post), type="html")
+    add(entry, "content", render_template(post.partial("feeds"), post=post), type="html")
 
 
 def build_feed(posts, title, page_url, self_url):

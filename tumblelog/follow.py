@@ -1,21 +1,16 @@
 """Following tags and bloggers, the dashboard of what you follow, and the list of it.
 
 What a reader follows lives on their account (``followed_tags``, ``followed_users``),
-which Flask-Login loads on every request anyway: the dashboard is then a single query,
-an ``$or`` of ``tags $in`` and ``author $in`` that MongoDB answers from the two
-list indexes, however many things are followed. The lists change only with
-``$addToSet``/``$pull``, never load-append-save, and are capped at ``MAX_FOLLOWS``.
+which Flask-Login loads on every request anyway: the dashboard is then a single query
+(``User.followed_posts``). The lists change only through ``User.follow``/``unfollow``
+(``$addToSet``/``$pull``, never load-append-save), capped at ``MAX_FOLLOWS``.
 """
-from functools import reduce
-from operator import or_
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from mongoengine.queryset.visitor import Q
 
 from .auth import safe_next
 from .lookups import tag_or_404, user_or_404
-from .models import MAX_FOLLOWS, Post, User
+from .models import MAX_FOLLOWS, User
 from .paging import Page, page_of
 
 bp = Blueprint("follow", __name__)
@@ -37,30 +32,19 @@ def wanted_state(is_on, on="follow", off="unfollow"):
     return not is_on()
 
 
-def set_following(field, value, follow):
-    """Add ``value`` to (or pull it from) the signed-in user's ``field``, atomically.
-
-    Return False when the list is full. The size check is part of the update's filter,
-    so two requests at once cannot push a list past the cap.
-    """
-    users = User.objects(id=current_user.id)
-    if not follow:
-        users.update_one(**{f"pull__{field}": value})
-        return True
-    if value in getattr(current_user, field):
-        return True
-    has_room = {f"{field}.{MAX_FOLLOWS - 1}": {"$exists": False}}
-    return bool(users.filter(__raw__=has_room).update_one(**{f"add_to_set__{field}": value}))
-
-
-def toggle(field, value, page_url, name):
-    """The follow/unfollow view body shared by tags and bloggers."""
+def toggle(target, page_url, name):
+    """The follow/unfollow view body shared by tags and bloggers; ``target`` is
+    ``{"tag": tag}`` or ``{"user": account}`` as ``User.follow`` takes it."""
     back = safe_next(request.form.get("next") or page_url)
     if current_user.is_anonymous:
         return sign_in_first(page_url)
-    follow = wanted_state(lambda: value in getattr(current_user, field))
-    if set_following(field, value, follow):
-        flash(f"You follow {name}." if follow else f"You no longer follow {name}.", "success")
+    user = current_user._get_current_object()
+    follow = wanted_state(lambda: user.is_following(**target))
+    if not follow:
+        user.unfollow(**target)
+        flash(f"You no longer follow {name}.", "success")
+    elif user.follow(**target):
+        flash(f"You follow {name}.", "success")
     else:
         flash(f"You already follow {MAX_FOLLOWS}; unfollow something first.", "info")
     return redirect(back, 303)
@@ -70,7 +54,7 @@ def toggle(field, value, page_url, name):
 def follow_tag(tag):
     """Follow or unfollow a tag (the same URL toggles)."""
     tag = tag_or_404(tag)
-    return toggle("followed_tags", tag, url_for("blog.tag", tag=tag), f"#{tag}")
+    return toggle({"tag": tag}, url_for("blog.tag", tag=tag), f"#{tag}")
 
 
 @bp.route("/user/<username>/follow", methods=("POST",))
@@ -81,7 +65,7 @@ def follow_user(username):
     if current_user.is_authenticated and author.id == current_user.id:
         flash("That is your own blog.", "info")
         return redirect(page_url, 303)
-    return toggle("followed_users", author.id, page_url, author.username)
+    return toggle({"user": author}, page_url, author.username)
 
 
 def follow_state(page, author=None):
@@ -109,21 +93,11 @@ def follow_state(page, author=None):
     return url, signed_in and user_id in current_user.followed_users
 
 
-def dashboard_query(user):
-    """Posts with any tag ``user`` follows or by anyone they follow, or None."""
-    clauses = []
-    if user.followed_tags:
-        clauses.append(Q(tags__in=user.followed_tags))
-    if user.followed_users:
-        clauses.append(Q(author__in=user.followed_users))
-    return Post.listing().filter(reduce(or_, clauses)) if clauses else None
-
-
 @bp.route("/dashboard")
 @login_required
 def dashboard():
     """What the reader follows, newest first, each post once."""
-    query = dashboard_query(current_user)
+    query = current_user.followed_posts()
     page = page_of(query) if query is not None else Page([], 1, False)
     return render_template("reader/dashboard.html", page=page, heading="Your dashboard")
 

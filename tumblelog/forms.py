@@ -5,9 +5,11 @@ Post forms validate with the same functions the models use (``parse_tags``,
 is to say what is wrong next to the field.
 """
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
+from mongoengine import ValidationError as ModelValidationError
 from wtforms import (
     BooleanField,
+    FileField as AnyFileField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -27,20 +29,37 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .embeds import VideoURLError, parse_video_url
+from .audio import TOO_LARGE as TOO_LARGE_AUDIO, MAX_AUDIO_BYTES, AudioError, check_audio
+from .embeds import VideoURLError, parse_audio_url, parse_video_url
 from .markup import MAX_MARKDOWN_LENGTH
 from .models import (
     ALT_MAX,
     CAPTION_MAX,
+    CHAT_LINE_MAX,
+    CHAT_LINES_MAX,
     COMMENT_MAX,
+    DESCRIPTION_MAX,
     NAME_MAX,
+    PHOTOS_MAX,
+    PHOTOS_MIN,
     QUOTE_MAX,
     SOURCE_MAX,
     TITLE_MAX,
     URL_MAX,
     USERNAME_PATTERN,
+    AudioPost,
+    BlogPost,
+    ChatPost,
+    ImagePost,
+    LinkPost,
+    Photo,
+    PhotosetPost,
+    QuotePost,
     User,
+    VideoPost,
     http_url_error,
+    parse_dialogue,
+    parse_layout,
     utcnow,
 )
 from .images import ImageError, process_image
@@ -221,9 +240,24 @@ class PublishingForm(FlaskForm):
 
 
 class PostForm(PublishingForm):
-    """What every post form has; subclasses add the fields of one post type."""
+    """What every post form has; a subclass adds the fields of one post type and names
+    that type's class as its ``model``, which makes it the type's form everywhere."""
+
+    model = None
+    # Text fields that are not copied onto the post as they are (``apply_to`` of the
+    # subclass turns them into something else).
+    converted_fields = ()
+    # A type that takes large uploads raises the request size limit on its own pages
+    # (see blog.post_form); None keeps the app's MAX_CONTENT_LENGTH.
+    max_content_length = None
+    too_large = None  # what the 413 page says then
 
     tags = TagListField("Tags", description="Separated by commas, e.g. python, travel")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("model") is not None:
+            cls.model.form_class = cls
 
     def content_fields(self):
         """The fields a user fills in, tags last (the CSRF token and the publishing
@@ -232,13 +266,32 @@ class PostForm(PublishingForm):
         fields = [field for field in self if field.name not in skip]
         return fields + [self.tags]
 
+    def text_fields(self):
+        """The content fields that are text, not file uploads (all the JSON API takes)."""
+        return [field for field in self.content_fields() if not isinstance(field, AnyFileField)]
+
     def publishing_fields(self):
         return [self[name] for name in self.PUBLISHING_FIELDS]
 
     def apply_to(self, post):
-        """Copy the validated fields onto ``post``."""
-        for field in self.content_fields():
-            setattr(post, field.name, field.data)
+        """Copy the validated text fields onto ``post``; forms with uploads add theirs."""
+        for field in self.text_fields():
+            if field.name not in self.converted_fields:
+                setattr(post, field.name, field.data)
+
+    def save(self, post):
+        """Save ``post`` with its files, in the state the form chose; a model-level
+        refusal becomes an error on the form's field (or on the tags, when no field
+        matches). True when saved."""
+        try:
+            self.apply_publishing(post)
+            post.save_with_media()
+        except ModelValidationError as error:
+            for field_name, field_error in (error.errors or {error.field_name or "tags": error.message}).items():
+                field = self[field_name] if field_name in self else self.tags
+                field.errors.append(str(getattr(field_error, "message", field_error)))
+            return False
+        return True
 
 
 def http_url(form, field):
@@ -248,7 +301,74 @@ def http_url(form, field):
         raise ValidationError(error)
 
 
+class ImageFileField(FileField):
+    """An optional image upload, checked and re-encoded during validation
+    (``images.process_image``); the accepted image waits in ``upload`` until saved."""
+
+    upload = None
+
+    def pre_validate(self, form):
+        self.upload = None
+        if self.data:
+            try:
+                self.upload = process_image(self.data.stream)
+            except ImageError as error:
+                raise ValidationError(str(error)) from error
+
+
+class LinesField(TextAreaField):
+    """Text with one item a line; ``data`` is the list of lines (at most ``max_lines``,
+    each stripped). ``keep_blank`` keeps empty lines inside the list, where a line's
+    place matters (one alt text per image, in order)."""
+
+    def __init__(self, *args, max_lines, max_length, keep_blank=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_lines, self.max_length, self.keep_blank = max_lines, max_length, keep_blank
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "\n".join(str(item) for item in self.data or [])
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] if valuelist else ""
+
+    def pre_validate(self, form):
+        if isinstance(self.data, list):  # from the stored post, not typed
+            return
+        lines = [line.strip() for line in (self.data or "").splitlines()]
+        if not self.keep_blank:
+            lines = [line for line in lines if line]
+        while lines and not lines[-1]:
+            lines.pop()
+        self.data = lines
+        if len(lines) > self.max_lines:
+            raise ValidationError(f"Give at most {self.max_lines} lines.")
+        if any(len(line) > self.max_length for line in lines):
+            raise ValidationError(f"A line can have at most {self.max_length} characters.")
+
+
+class DialogueField(LinesField):
+    """A chat as ``Name: words`` lines; ``data`` is the list of ``ChatLine``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, max_lines=CHAT_LINES_MAX, max_length=CHAT_LINE_MAX, **kwargs)
+
+    def pre_validate(self, form):
+        if isinstance(self.data, list):
+            return
+        if len(self.data or "") > CHAT_LINES_MAX * (CHAT_LINE_MAX + NAME_MAX):
+            raise ValidationError("That chat is too long.")
+        try:
+            self.data = parse_dialogue(self.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+        if not self.data:
+            raise ValidationError("Write at least one line, such as “Ann: Hello!”.")
+
+
 class BlogPostForm(PostForm):
+    model = BlogPost
     title = StringField("Title", filters=[strip_text], validators=[DataRequired(), Length(max=TITLE_MAX)])
     body = TextAreaField(
         "Text",
@@ -257,15 +377,19 @@ class BlogPostForm(PostForm):
     )
 
 
+IMAGE_ACCEPT = {"accept": "image/png,image/jpeg,image/gif,image/webp"}
+
+
 class ImagePostForm(PostForm):
     """An upload or a link (one is required; an upload wins). An accepted upload is
-    re-encoded during validation and waits in ``upload`` until the view saves it."""
+    re-encoded during validation and waits until the view saves it."""
 
-    image = FileField(
+    model = ImagePost
+    image = ImageFileField(
         "Upload an image",
         description="PNG, JPEG, GIF or WebP, up to 10 MB.",
         # A hint for the file picker only; the bytes decide (images.process_image).
-        render_kw={"accept": "image/png,image/jpeg,image/gif,image/webp"},
+        render_kw=IMAGE_ACCEPT,
     )
     image_url = StringField(
         "…or link to an image", filters=[strip_text], validators=[Optional(), Length(max=URL_MAX), http_url]
@@ -282,35 +406,26 @@ class ImagePostForm(PostForm):
         super().__init__(*args, **kwargs)
         post = kwargs.get("obj")
         self.has_file = bool(post and post.image_file)
-        self.upload = None
         if self.has_file:
             self.image.description = "Leave empty to keep the current image. " + self.image.description
 
-    def validate_image(self, field):
-        if field.data:
-            try:
-                self.upload = process_image(field.data.stream)
-            except ImageError as error:
-                raise ValidationError(str(error)) from error
-
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        if valid and not (self.upload or self.image_url.data or self.has_file):
+        if valid and not (self.image.upload or self.image_url.data or self.has_file):
             self.image_url.errors.append("Upload an image or give a link to one: one of the two is required.")
             return False
         return valid
 
     def apply_to(self, post):
-        for field in self.content_fields():
-            if field is not self.image:
-                setattr(post, field.name, field.data)
-        if self.upload:
-            post.attach_upload(self.upload)
+        super().apply_to(post)
+        if self.image.upload:
+            post.attach_upload(self.image.upload)
         elif self.image_url.data:
             post.image_file = post.thumb_file = post.width = post.height = None
 
 
 class VideoPostForm(PostForm):
+    model = VideoPost
     video_url = StringField(
         "YouTube or Vimeo link",
         filters=[strip_text],
@@ -326,16 +441,179 @@ class VideoPostForm(PostForm):
 
 
 class QuotePostForm(PostForm):
+    model = QuotePost
     quote = TextAreaField("Quote", filters=[strip_text], validators=[DataRequired(), Length(max=QUOTE_MAX)])
     source = StringField("Source", filters=[strip_text], validators=[Length(max=SOURCE_MAX)])
 
 
-POST_FORMS = {
-    "blog": BlogPostForm,
-    "image": ImagePostForm,
-    "video": VideoPostForm,
-    "quote": QuotePostForm,
-}
+class LinkPostForm(PostForm):
+    model = LinkPost
+    url = StringField(
+        "Link", filters=[strip_text], validators=[DataRequired(), Length(max=URL_MAX), http_url],
+        render_kw={"type": "url"},
+    )
+    title = StringField("Title", filters=[strip_text], validators=[DataRequired(), Length(max=TITLE_MAX)])
+    description = TextAreaField(
+        "Description", filters=[strip_text], validators=[Length(max=DESCRIPTION_MAX)],
+        description="Optional. Markdown: **bold**, _italic_, [link](https://…).",
+    )
+    thumbnail = ImageFileField(
+        "Thumbnail", description="Optional: a PNG, JPEG, GIF or WebP picture for the link.", render_kw=IMAGE_ACCEPT
+    )
+
+    def apply_to(self, post):
+        super().apply_to(post)
+        if self.thumbnail.upload:
+            post.attach_upload(self.thumbnail.upload)
+
+
+class AudioPostForm(PostForm):
+    """An audio upload or a SoundCloud / Bandcamp link (one is required; the upload
+    wins), with an optional cover picture."""
+
+    model = AudioPost
+    max_content_length = MAX_AUDIO_BYTES + 1024 * 1024  # the file and the form around it
+    too_large = TOO_LARGE_AUDIO
+    audio = FileField(
+        "Upload audio",
+        description="MP3, Ogg, M4A/AAC, FLAC or WAV, up to 50 MB.",
+        render_kw={"accept": "audio/*"},  # a hint for the picker; the bytes decide
+    )
+    audio_url = StringField(
+        "…or a SoundCloud or Bandcamp link", filters=[strip_text], validators=[Optional(), Length(max=URL_MAX)]
+    )
+    track = StringField("Track", filters=[strip_text], validators=[Length(max=TITLE_MAX)])
+    artist = StringField("Artist", filters=[strip_text], validators=[Length(max=NAME_MAX * 2)])
+    cover = ImageFileField("Cover picture", description="Optional.", render_kw=IMAGE_ACCEPT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        post = kwargs.get("obj")
+        self.has_file = bool(post and post.audio_file)
+        self.upload = None
+        if self.has_file:
+            self.audio.description = "Leave empty to keep the current file. " + self.audio.description
+
+    def validate_audio(self, field):
+        if field.data:
+            try:
+                self.upload = check_audio(field.data.stream)
+            except AudioError as error:
+                raise ValidationError(str(error)) from error
+
+    def validate_audio_url(self, field):
+        if field.data:
+            try:
+                parse_audio_url(field.data)
+            except VideoURLError as error:
+                raise ValidationError(str(error)) from error
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if valid and not (self.upload or self.audio_url.data or self.has_file):
+            self.audio_url.errors.append("Upload an audio file or give a link: one of the two is required.")
+            return False
+        return valid
+
+    def apply_to(self, post):
+        super().apply_to(post)
+        if self.upload:
+            post.attach_audio(self.upload)
+        elif self.audio_url.data:
+            post.audio_file = post.audio_type = None
+        if self.cover.upload:
+            post.attach_upload(self.cover.upload)
+
+
+class ChatPostForm(PostForm):
+    model = ChatPost
+    title = StringField("Title", filters=[strip_text], validators=[Length(max=TITLE_MAX)])
+    dialogue = DialogueField(
+        "Dialogue",
+        description=f"One line each, as “Name: what they said” (a line without a name is fine); "
+        f"up to {CHAT_LINES_MAX} lines.",
+    )
+
+
+class PhotosetPostForm(PostForm):
+    """2–10 images from uploads and/or links, one alt text a line in the same order.
+
+    Editing shows every image as a link (uploads as their address on this blog):
+    reordering the lines reorders the set, deleting one drops it.
+    """
+
+    model = PhotosetPost
+    converted_fields = ("photo_urls", "alts")
+    max_content_length = 50 * 1024 * 1024
+    too_large = "A photoset can upload at most 50 MB at once; add the rest when editing."
+    photos = MultipleFileField(
+        "Upload images", description=f"PNG, JPEG, GIF or WebP; {PHOTOS_MIN} to {PHOTOS_MAX} images in all.",
+        render_kw=IMAGE_ACCEPT,
+    )
+    photo_urls = LinesField(
+        "…and/or image links", max_lines=PHOTOS_MAX, max_length=URL_MAX, filters=[strip_text],
+        description="One link a line; uploads come after them.",
+    )
+    alts = LinesField(
+        "Alt texts", max_lines=PHOTOS_MAX, max_length=ALT_MAX, keep_blank=True,
+        description="One a line, in the order of the images: describe each for people who cannot see it.",
+    )
+    caption = TextAreaField("Caption", filters=[strip_text], validators=[Length(max=CAPTION_MAX)])
+    layout = StringField(
+        "Layout", filters=[strip_text], validators=[Length(max=40)],
+        description="Images per row, 1 to 3, e.g. 1-2-2. Empty: one wide image, then pairs.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        post = kwargs.get("obj")
+        # The post's uploads by the addresses the edit form shows them at.
+        self.kept = {}
+        for photo in post.photos if post else ():
+            if photo.file:
+                self.kept[photo.src(external=True)] = self.kept[photo.src()] = photo
+        self.uploads = []
+
+    def validate_photos(self, field):
+        files = [upload for upload in field.data or [] if getattr(upload, "filename", None)]
+        if len(files) > PHOTOS_MAX:
+            raise ValidationError(f"Upload at most {PHOTOS_MAX} images.")
+        for number, upload in enumerate(files, start=1):
+            try:
+                self.uploads.append(process_image(upload.stream))
+            except ImageError as error:
+                raise ValidationError(f"Image {number}: {error}") from error
+
+    def validate_photo_urls(self, field):
+        for line in field.data:
+            error = None if line in self.kept else http_url_error(line)
+            if error:
+                raise ValidationError(f"{line[:80]}: {error}")
+
+    def validate(self, extra_validators=None):
+        self.uploads = []  # filled by validate_photos
+        if not super().validate(extra_validators):
+            return False
+        count = len(self.photo_urls.data) + len(self.uploads)
+        if not PHOTOS_MIN <= count <= PHOTOS_MAX:
+            self.photos.errors.append(f"A photoset has {PHOTOS_MIN} to {PHOTOS_MAX} images; this one has {count}.")
+            return False
+        if len(self.alts.data) > count:
+            self.alts.errors.append(f"There are more alt texts ({len(self.alts.data)}) than images ({count}).")
+            return False
+        try:
+            parse_layout(self.layout.data, count)
+        except ValueError as error:
+            self.layout.errors.append(str(error))
+            return False
+        return True
+
+    def apply_to(self, post):
+        super().apply_to(post)
+        photos = [self.kept.get(line) or Photo(url=line) for line in self.photo_urls.data]
+        photos += [post.photo_from_upload(upload) for upload in self.uploads]
+        alts = self.alts.data + [""] * len(photos)
+        post.photos = [Photo(**{**photo.to_mongo().to_dict(), "alt": alt}) for photo, alt in zip(photos, alts)]
 
 
 class QueueSettingsForm(FlaskForm):

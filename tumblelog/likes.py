@@ -1,4 +1,5 @@
-"""Likes: ``POST /post/<id>/like`` likes or unlikes a post for the signed-in reader.
+"""Likes: ``POST /post/<id>/like`` likes or unlikes a post for the signed-in reader
+(``User.like``/``User.unlike`` do it; the API calls them too).
 
 A like is a ``Like`` document (unique on user + post) and ``Post.like_count`` moves by
 one only when a Like is really inserted or deleted, so a double click or two requests
@@ -14,53 +15,15 @@ that post, until the reader presses its button again (both ways mend it).
 import click
 from flask import Blueprint, redirect, request
 from flask_login import current_user
-from mongoengine import NotUniqueError
 
 from .auth import safe_next
 from .follow import sign_in_first, wanted_state
+from . import models
 from .lookups import visible_post_or_404
 from .models import Like, Post, User
 
 bp = Blueprint("likes", __name__, cli_group="likes")
 bp.cli.help = "Maintain what accounts remember of their likes."
-
-# How many liked posts an account remembers for the like buttons. Every signed-in
-# request loads them with the account: 500 ObjectIds are 8.4 KB of BSON and about
-# 0.2 ms of MongoEngine's time, against a query saved on every page of posts.
-RECENT_LIKES = 500
-
-
-def like(user, post_id):
-    """Like the post; True if this call added the like."""
-    try:
-        Like(user=user, post=post_id).save(force_insert=True)
-    except NotUniqueError:
-        added = False  # liked already, perhaps by a request a moment ago
-    else:
-        Post.objects(id=post_id).update_one(inc__like_count=1)
-        added = True
-    # Either way: a like older than the list comes back into it.
-    remember(user, post_id)
-    return added
-
-
-def unlike(user, post_id):
-    """Take the like back; True if this call removed it."""
-    # Either way, so a list that disagrees with the Like documents mends itself.
-    User.objects(id=user.id).update_one(pull__recent_likes=post_id)
-    if not Like.objects(user=user, post=post_id).delete():
-        return False
-    Post.objects(id=post_id).update_one(dec__like_count=1)
-    return True
-
-
-def remember(user, post_id):
-    """Append ``post_id`` to the reader's ``recent_likes`` unless it is there already,
-    dropping the oldest past ``RECENT_LIKES``: one atomic update, whose ``$ne`` filter
-    keeps two requests at once from adding it twice."""
-    User.objects(id=user.id, recent_likes__ne=post_id).update_one(
-        __raw__={"$push": {"recent_likes": {"$each": [post_id], "$slice": -RECENT_LIKES}}}
-    )
 
 
 def liked_ids(posts):
@@ -80,10 +43,10 @@ def toggle(post_id):
         return sign_in_first(back)
     user = current_user._get_current_object()
     # A bare POST asks the Like documents, not the list: right for older likes too.
-    if wanted_state(lambda: Like.objects(user=user, post=post_id).first() is not None, "like", "unlike"):
-        like(user, post_id)
+    if wanted_state(lambda: user.likes(post_id), "like", "unlike"):
+        user.like(post_id)
     else:
-        unlike(user, post_id)
+        user.unlike(post_id)
     return redirect(f"{back}#post-{post_id}", 303)  # back to the post, not the page top
 
 
@@ -95,7 +58,7 @@ def remember_all():
     readers = Like.objects.distinct("user")  # their ids
     with click.progressbar(readers, label="Remembering likes") as bar:
         for reader in bar:
-            newest = Like.objects(user=reader).order_by("-id").limit(RECENT_LIKES).only("post")
+            newest = Like.objects(user=reader).order_by("-id").limit(models.RECENT_LIKES).only("post")
             ids = [row["post"] for row in newest.as_pymongo()]
             User.objects(id=reader).update_one(set__recent_likes=ids[::-1])
     click.echo(f"Remembered the likes of {len(readers)} readers.")

@@ -1,17 +1,22 @@
-"""Image files in MongoDB GridFS, served from ``/media/<id>``.
+"""Uploaded images and audio in MongoDB GridFS, served from ``/media/<id>``.
 
 GridFS keeps uploads in the database, so every web worker and replica sees the same
 files. Each file records the post it belongs to (``metadata.post``); ``prune`` deletes
 the files a post no longer uses, after an edit, a failed save or a deletion. A file id
-never changes content, so responses may be cached for a year.
+never changes content, so responses may be cached for a year. Files are streamed from
+GridFS and answer HTTP range requests, so an audio player can seek in a long track.
 """
-import gridfs
-import mongomock
-import mongomock.gridfs
-from flask import Blueprint, abort, make_response, request
-from mongoengine.connection import get_db
+import sys
 
-from .images import EXTENSIONS
+import gridfs
+from flask import Blueprint, Response, abort, request
+from mongoengine.connection import get_db
+from werkzeug.wsgi import wrap_file
+
+from . import audio, images
+
+# Only what passed images.process_image or audio.check_audio is ever served.
+EXTENSIONS = {**images.EXTENSIONS, **audio.EXTENSIONS}
 
 bp = Blueprint("media", __name__)
 
@@ -24,7 +29,11 @@ def _database():
     """The app's database; GridFS is taught to accept mongomock's in-memory one."""
     global _mongomock_ready
     database = get_db()
-    if isinstance(database, mongomock.Database) and not _mongomock_ready:
+    # Only the embedded database loads mongomock; a site on a server never imports it.
+    mongomock = sys.modules.get("mongomock")
+    if mongomock and isinstance(database, mongomock.Database) and not _mongomock_ready:
+        import mongomock.gridfs
+
         # gridfs checks isinstance(pymongo.Database); this widens that check, once.
         mongomock.gridfs.enable_gridfs_integration()
         _mongomock_ready = True
@@ -36,7 +45,8 @@ def _fs():
 
 
 def store(encoded, post_id):
-    """Save one encoded image (``images.Encoded``) for ``post_id``; return its id."""
+    """Save one upload for ``post_id`` (``images.Encoded`` or ``audio.AudioUpload``:
+    bytes or a file in ``data``, and its ``content_type``); return its id."""
     return restore(encoded.data, {"post": post_id, "content_type": encoded.content_type})
 
 
@@ -77,18 +87,20 @@ def prune(post_id, keep=()):
 
 @bp.route("/media/<objectid:file_id>")
 def file(file_id):
-    """An uploaded image, with the type we detected and a name we made up."""
+    """An uploaded file, with the type we detected and a name we made up; a ``Range``
+    request gets that part (206), a range past the end 416."""
     try:
         stored = _fs().get(file_id)
     except gridfs.errors.NoFile:
         abort(404)
     content_type = (stored.metadata or {}).get("content_type")
     if content_type not in EXTENSIONS:
-        abort(404)  # only ever serve what passed images.process_image
-    response = make_response(stored.read())
+        abort(404)
+    response = Response(wrap_file(request.environ, stored), direct_passthrough=True)
     response.content_type = content_type
+    response.content_length = stored.length
     response.headers["Cache-Control"] = CACHE_FOREVER
     response.headers["Content-Disposition"] = f'inline; filename="{file_id}.{EXTENSIONS[content_type]}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(str(file_id))
-    return response.make_conditional(request)
+    return response.make_conditional(request, accept_ranges=True, complete_length=stored.length)

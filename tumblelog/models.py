@@ -1,11 +1,18 @@
-"""Documents: users, and the four post types that share one ``post`` collection.
+"""Documents: users, likes, and the post types that share one ``post`` collection.
 
 Posts are polymorphic: ``Post`` holds what every post has (author, tags, comments,
 timestamps) and each subclass adds only its own fields. Lists never dereference the
 author (``author_name`` is copied at save; usernames never change) and never load
 comments (``comment_count`` is kept beside them with ``$inc``).
+
+A post type is declared once, as a ``Post`` subclass naming its ``type``: that makes
+it one of ``POST_TYPES``, which the routes, the new-post tabs, search, feeds, the API
+and its OpenAPI document, and the seed all read. Its form (forms.py) names the class as
+its ``model``; its partials are ``posts/_<type>.html`` and ``feeds/_<type>.html``.
 """
 import functools
+import operator
+import re
 import secrets
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -14,18 +21,19 @@ from bson import ObjectId
 from flask import url_for
 from flask_login import UserMixin
 from markupsafe import Markup
-from mongoengine import CASCADE, LookUpError, ValidationError
+from mongoengine import CASCADE, LookUpError, NotUniqueError, ValidationError
+from mongoengine.queryset.visitor import Q
 
-from .embeds import VideoURLError, embed_url, parse_video_url, thumbnail_url, watch_url
+from . import media
+from .embeds import VideoURLError, embed_url, parse_audio_url, parse_video_url, thumbnail_url, watch_url
 from .extensions import bcrypt, db
 from .keywords import search_terms
 from .markup import render_markdown
 from .publishing import (
-    DRAFT, MAX_QUEUE, PRIVATE, PUBLIC, PUBLISHED, QUEUED, SCHEDULED, STATES, VISIBILITIES, queue_times,
-    slugify,
+    DRAFT, MAX_QUEUE, PRIVATE, PUBLIC, PUBLISHED, QUEUED, SCHEDULED, STATES, VISIBILITIES, as_utc,
+    queue_times, slugify,
 )
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
-from .templating import as_utc
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$"
 TITLE_MAX = 200
@@ -37,6 +45,15 @@ URL_MAX = 2048
 COMMENT_MAX = 2000
 NAME_MAX = 64
 MAX_FOLLOWS = 1000  # per kind: tags, bloggers
+# How many liked posts an account remembers for the like buttons. Every signed-in
+# request loads them with the account: 500 ObjectIds are 8.4 KB of BSON and about
+# 0.2 ms of MongoEngine's time, against a query saved on every page of posts.
+RECENT_LIKES = 500
+DESCRIPTION_MAX = 5000
+CHAT_LINES_MAX = 200
+CHAT_LINE_MAX = 1000
+PHOTOS_MIN = 2
+PHOTOS_MAX = 10
 # Comments a post takes. A document may not pass 16 MB; at this cap a post full of the
 # largest comments (2,000 four-byte characters, 8.3 KB of BSON each) weighs 8.3 MB, plus at
 # most ~1 MB for the post itself: well under, whatever the text. tests/test_bounded.py
@@ -140,6 +157,86 @@ class User(UserMixin, db.Document):
         """Authors manage their own posts; admins manage every post."""
         return self.is_admin or post.author.pk == self.pk
 
+    # --- likes: a Like document per reader and post, the count kept beside it ----------
+
+    def likes(self, post_id):
+        """Whether this reader likes the post (asks the Like documents: older likes too)."""
+        return Like.objects(user=self, post=post_id).first() is not None
+
+    def like(self, post_id):
+        """Like the post; True if this call added the like."""
+        try:
+            Like(user=self, post=post_id).save(force_insert=True)
+        except NotUniqueError:
+            added = False  # liked already, perhaps by a request a moment ago
+        else:
+            Post.objects(id=post_id).update_one(inc__like_count=1)
+            added = True
+        # Either way: a like older than the list comes back into it.
+        self.remember_like(post_id)
+        return added
+
+    def unlike(self, post_id):
+        """Take the like back; True if this call removed it."""
+        # Either way, so a list that disagrees with the Like documents mends itself.
+        User.objects(id=self.id).update_one(pull__recent_likes=post_id)
+        if not Like.objects(user=self, post=post_id).delete():
+            return False
+        Post.objects(id=post_id).update_one(dec__like_count=1)
+        return True
+
+    def remember_like(self, post_id):
+        """Append ``post_id`` to ``recent_likes`` unless it is there already, dropping
+        the oldest past ``RECENT_LIKES``: one atomic update, whose ``$ne`` filter keeps
+        two requests at once from adding it twice."""
+        User.objects(id=self.id, recent_likes__ne=post_id).update_one(
+            __raw__={"$push": {"recent_likes": {"$each": [post_id], "$slice": -RECENT_LIKES}}}
+        )
+
+    # --- following tags and bloggers (microblog's User.follow) ----------------------------
+
+    def follow(self, tag=None, user=None):
+        """Follow a tag or a blogger; False when that list is full (``MAX_FOLLOWS``).
+
+        ``$addToSet`` with the size check in the update's filter, so two requests at
+        once can neither add it twice nor push the list past the cap.
+        """
+        field, value = self._follow_target(tag, user)
+        if value in getattr(self, field):
+            return True
+        has_room = {f"{field}.{MAX_FOLLOWS - 1}": {"$exists": False}}
+        users = User.objects(id=self.id).filter(__raw__=has_room)
+        return bool(users.update_one(**{f"add_to_set__{field}": value}))
+
+    def unfollow(self, tag=None, user=None):
+        """Stop following a tag or a blogger (a ``$pull``: safe to repeat)."""
+        field, value = self._follow_target(tag, user)
+        User.objects(id=self.id).update_one(**{f"pull__{field}": value})
+        return True
+
+    def is_following(self, tag=None, user=None):
+        field, value = self._follow_target(tag, user)
+        return value in getattr(self, field)
+
+    @staticmethod
+    def _follow_target(tag, user):
+        if tag is not None:
+            return "followed_tags", tag
+        return "followed_users", getattr(user, "id", user)
+
+    def followed_posts(self):
+        """Posts with any tag this reader follows or by anyone they follow, or None.
+
+        One ``$or`` of ``tags $in`` and ``author $in``, which MongoDB answers from the
+        two list indexes however many things are followed.
+        """
+        clauses = []
+        if self.followed_tags:
+            clauses.append(Q(tags__in=self.followed_tags))
+        if self.followed_users:
+            clauses.append(Q(author__in=self.followed_users))
+        return Post.listing().filter(functools.reduce(operator.or_, clauses)) if clauses else None
+
 
 class Comment(db.EmbeddedDocument):
     """A reader's plain-text comment, stored inside its post. ``author`` is set when
@@ -152,8 +249,22 @@ class Comment(db.EmbeddedDocument):
     created_at = db.DateTimeField(default=utcnow)
 
 
+# Every post type by name, in the order they were declared (tabs and the seed follow it).
+POST_TYPES = {}
+
+
+def trusted_html(html):
+    """Stored HTML as markup for templates. Trusted because ``render_markdown`` ran it
+    through nh3's allowlist at save; this is the one place stored HTML is trusted."""
+    return Markup(html or "")
+
+
 class Post(db.Document):
     """What every post type has. Query ``Post.objects`` to get all types at once.
+
+    A subclass declares a type: ``type`` (its name in URLs, forms, the API and the
+    stored documents), ``label`` (what readers call it), ``search_fields`` (the text
+    search indexes) and ``api_fields`` (what the API shows, read by ``api_value``).
 
     A post's ``state`` is a draft, queued, scheduled or published; its ``visibility``
     public, unlisted (by link only) or private (its author and admins only). Lists show
@@ -161,7 +272,12 @@ class Post(db.Document):
     come: a queued or scheduled post appears at its time with no worker.
     """
 
-    type = None  # each subclass names itself: blog, image, video or quote
+    type = None
+    label = None
+    search_fields = ()
+    api_fields = ()
+    api_schema = {}  # JSON schemas of api_fields that are not plain text (api/openapi.py)
+    form_class = None  # set by the type's form (forms.PostForm subclasses name their model)
 
     author = db.LazyReferenceField(document_type=User, required=True)
     author_name = db.StringField(required=True)
@@ -203,9 +319,6 @@ class Post(db.Document):
         ],
     }
 
-    search_fields = ()  # the text fields a subclass adds, for search_terms
-    # Where the permalink's slug comes from: the first of these the post has.
-    slug_fields = ("title", "caption", "quote")
     # Route words after /post/<id>/ that a slug must never be (tested against the URL map).
     RESERVED_SLUGS = frozenset({
         "edit", "delete", "comments", "like", "publish", "pin", "reblog", "report", "preview", "new",
@@ -288,6 +401,25 @@ class Post(db.Document):
         except LookUpError:
             return False
         return True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.type:
+            POST_TYPES[cls.type] = cls
+
+    @classmethod
+    def partial(cls, kind="posts"):
+        """The template of this type's body: ``posts`` for pages, ``feeds`` for feeds."""
+        return f"{kind}/_{cls.type}.html"
+
+    @property
+    def headline(self):
+        """What names the post in a page title or a feed: its title, caption or quote."""
+        return getattr(self, "title", None) or getattr(self, "caption", None) or getattr(self, "quote", None)
+
+    def api_value(self, name):
+        """One of ``api_fields`` as JSON; types override it for what is not stored as is."""
+        return getattr(self, name)
 
     # -- the workflow ------------------------------------------------------------------
 
@@ -416,17 +548,48 @@ class Post(db.Document):
 
     @property
     def slug(self):
-        """The permalink's readable part, from the title, caption or quote."""
-        text = next((getattr(self, name, None) for name in self.slug_fields if getattr(self, name, None)), "")
-        return slugify(text, self.RESERVED_SLUGS)
+        """The permalink's readable part, from the headline (title, caption or quote)."""
+        return slugify(self.headline or "", self.RESERVED_SLUGS)
 
     def permalink(self, **kwargs):
         """The post's URL (``url_for`` options in ``kwargs``)."""
         return url_for("blog.show", post_id=self.id, slug=self.slug, **kwargs)
 
     def media_ids(self):
-        """The GridFS files this post shows (none but for uploaded images)."""
+        """The GridFS files this post shows (uploads, their thumbnails)."""
         return []
+
+    def enclosures(self):
+        """``(url, content type)`` of the files a feed entry carries (podcast-style)."""
+        return []
+
+    def store_media(self, upload):
+        """Store an accepted upload (``images.Encoded``, ``audio.AudioUpload``) as one
+        of this post's files; return its id. The files name their post, so a post that
+        has none yet gets its id now."""
+        if self.id is None:
+            self.id = ObjectId()
+        return media.store(upload, self.id)
+
+    def save_with_media(self):
+        """Save, then delete the files the stored post does not show: the old image
+        after an edit replaced it, or a new upload when the save was refused
+        (a ``ValidationError`` still reaches the caller)."""
+        try:
+            return self.save()
+        finally:
+            if self.id is not None:
+                Post.prune_media(self.id)
+
+    def delete_with_media(self):
+        """Delete the post with its comments and its files."""
+        Post.objects(id=self.id).delete()
+        Post.prune_media(self.id)
+
+    @staticmethod
+    def prune_media(post_id):
+        stored = Post.objects(id=post_id).exclude("comments").first()
+        media.prune(post_id, keep=stored.media_ids() if stored else ())
 
     def add_comment(self, comment):
         """Append ``comment`` atomically; return the post's new comment count, or None
@@ -477,11 +640,21 @@ class Post(db.Document):
         )
 
 
+def media_src(url, file_id, thumb_id=None, thumbnail=False, external=False):
+    """Where the browser loads an image from: the upload (its thumbnail when asked and
+    made) or the linked URL."""
+    if not file_id:
+        return url
+    return url_for("media.file", file_id=(thumbnail and thumb_id) or file_id, _external=external)
+
+
 class BlogPost(Post):
     """A text post: a title and a Markdown body, rendered to safe HTML once, on save."""
 
     type = "blog"
+    label = "Text"
     search_fields = ("title", "body")
+    api_fields = ("title", "body", "body_html")
     title = db.StringField(required=True, max_length=TITLE_MAX)
     body = db.StringField(required=True)
     body_html = db.StringField()
@@ -492,9 +665,7 @@ class BlogPost(Post):
 
     @property
     def body_markup(self):
-        """The body as HTML for templates. Trusted because ``render_markdown`` ran it
-        through nh3's allowlist at save; this is the one place stored HTML is trusted."""
-        return Markup(self.body_html or "")
+        return trusted_html(self.body_html)
 
 
 class ImagePost(Post):
@@ -505,7 +676,9 @@ class ImagePost(Post):
     """
 
     type = "image"
+    label = "Image"
     search_fields = ("caption", "alt")
+    api_fields = ("image_url", "caption", "alt")
     image_url = db.StringField(max_length=URL_MAX, default="")
     image_file = db.ObjectIdField()
     thumb_file = db.ObjectIdField()
@@ -528,14 +701,17 @@ class ImagePost(Post):
 
     def attach_upload(self, processed):
         """Store an accepted upload (``images.ProcessedImage``) as this post's image."""
-        from . import media
-
-        if self.id is None:
-            self.id = ObjectId()  # the files name their post before it is saved
-        self.image_file = media.store(processed.image, self.id)
-        self.thumb_file = media.store(processed.thumbnail, self.id) if processed.thumbnail else None
+        self.image_file = self.store_media(processed.image)
+        self.thumb_file = self.store_media(processed.thumbnail) if processed.thumbnail else None
         self.width, self.height = processed.image.width, processed.image.height
         self.image_url = ""
+
+    def api_value(self, name):
+        if name == "alt":
+            return self.alt_text
+        if name == "image_url":  # absolute, even for an upload
+            return media_src(self.image_url, self.image_file, external=True)
+        return super().api_value(name)
 
     @property
     def alt_text(self):
@@ -543,9 +719,7 @@ class ImagePost(Post):
 
     def image_src(self, thumbnail=False):
         """Where the browser loads the image from (the thumbnail when asked and made)."""
-        if not self.image_file:
-            return self.image_url
-        return url_for("media.file", file_id=(thumbnail and self.thumb_file) or self.image_file)
+        return media_src(self.image_url, self.image_file, self.thumb_file, thumbnail)
 
 
 class VideoPost(Post):
@@ -553,7 +727,9 @@ class VideoPost(Post):
     those, never from anything the user typed."""
 
     type = "video"
+    label = "Video"
     search_fields = ("caption",)
+    api_fields = ("video_url", "provider", "video_id", "embed_url", "caption")
     video_url = db.StringField(required=True, max_length=URL_MAX)
     provider = db.StringField(required=True, choices=("youtube", "vimeo"))
     video_id = db.StringField(required=True)
@@ -583,12 +759,299 @@ class QuotePost(Post):
     """A quotation and, optionally, who said it."""
 
     type = "quote"
+    label = "Quote"
     search_fields = ("quote", "source")
+    api_fields = ("quote", "source")
     quote = db.StringField(required=True, max_length=QUOTE_MAX)
     source = db.StringField(max_length=SOURCE_MAX, default="")
 
 
-POST_TYPES = {cls.type: cls for cls in (BlogPost, ImagePost, VideoPost, QuotePost)}
+class LinkPost(Post):
+    """A link to another site: its title, an optional Markdown description and an
+    optional thumbnail upload. Nothing is ever fetched from the URL."""
+
+    type = "link"
+    label = "Link"
+    search_fields = ("title", "description", "host")
+    # Every post's "url" in the API is its permalink, so the link shows as "link_url"
+    # there (it is still "url" in the form and in what the API takes).
+    api_fields = ("link_url", "title", "host", "description", "description_html", "thumbnail_url")
+    url = db.StringField(required=True, max_length=URL_MAX)
+    title = db.StringField(required=True, max_length=TITLE_MAX)
+    description = db.StringField(max_length=DESCRIPTION_MAX, default="")
+    description_html = db.StringField()
+    thumb_file = db.ObjectIdField()
+
+    def clean(self):
+        super().clean()
+        error = http_url_error(self.url or "")
+        if error:
+            raise ValidationError(error, field_name="url")
+        self.description_html = render_markdown(self.description or "")
+
+    @property
+    def host(self):
+        """Where the link leads, shown beside it (``www.`` dropped: readers know it)."""
+        host = urlsplit(self.url or "").hostname or ""
+        return host.removeprefix("www.")
+
+    @property
+    def link_url(self):
+        return self.url
+
+    @property
+    def description_markup(self):
+        return trusted_html(self.description_html)
+
+    @property
+    def thumbnail_url(self):
+        return media_src("", self.thumb_file, external=True)
+
+    def media_ids(self):
+        return [self.thumb_file] if self.thumb_file else []
+
+    def attach_upload(self, processed):
+        """Store an accepted image upload as the link's thumbnail (the small size)."""
+        self.thumb_file = self.store_media(processed.thumbnail or processed.image)
+
+
+class AudioPost(Post):
+    """A track: an uploaded file (GridFS, served with range requests so players can
+    seek) or a SoundCloud / Bandcamp player built from provider + id like a video."""
+
+    type = "audio"
+    label = "Audio"
+    search_fields = ("track", "artist")
+    api_fields = ("track", "artist", "audio_url", "provider", "audio_id", "embed_url", "file_url", "cover_url")
+    track = db.StringField(max_length=TITLE_MAX, default="")
+    artist = db.StringField(max_length=NAME_MAX * 2, default="")
+    audio_url = db.StringField(max_length=URL_MAX, default="")
+    provider = db.StringField(choices=("soundcloud", "bandcamp"))
+    audio_id = db.StringField()
+    audio_file = db.ObjectIdField()
+    audio_type = db.StringField()  # the content type found from the file's bytes
+    cover_file = db.ObjectIdField()
+
+    def clean(self):
+        super().clean()
+        if self.audio_file:
+            self.audio_url, self.provider, self.audio_id = "", None, None
+            return
+        try:
+            self.provider, self.audio_id = parse_audio_url(self.audio_url or "")
+        except VideoURLError as error:
+            raise ValidationError(str(error), field_name="audio_url") from error
+
+    def attach_audio(self, upload):
+        self.audio_file = self.store_media(upload)
+        self.audio_type = upload.content_type
+        self.audio_url = ""
+
+    def attach_upload(self, processed):
+        """Store an accepted image upload as the cover."""
+        self.cover_file = self.store_media(processed.thumbnail or processed.image)
+
+    def media_ids(self):
+        return [file_id for file_id in (self.audio_file, self.cover_file) if file_id]
+
+    def enclosures(self):
+        return [(self.file_url, self.audio_type)] if self.audio_file else []
+
+    @property
+    def embed_url(self):
+        return embed_url(self.provider, self.audio_id) if self.provider else ""
+
+    @property
+    def file_url(self):
+        return media_src("", self.audio_file, external=True)
+
+    @property
+    def cover_url(self):
+        return media_src("", self.cover_file, external=True)
+
+    @property
+    def title(self):
+        """"Track — Artist", for headings and feed titles."""
+        return " — ".join(part for part in (self.track, self.artist) if part)
+
+
+class ChatLine(db.EmbeddedDocument):
+    """One line of a chat; ``speaker`` is empty for a line nobody is named for."""
+
+    speaker = db.StringField(max_length=NAME_MAX, default="")
+    line = db.StringField(required=True, max_length=CHAT_LINE_MAX)
+
+    def __str__(self):
+        return f"{self.speaker}: {self.line}" if self.speaker else self.line
+
+
+# "Name: words" — a name of up to NAME_MAX characters before the first colon that is
+# followed by a space (so "https://…" or "10:30" never make a speaker).
+_SPEAKER = re.compile(rf"^([^:\n]{{1,{NAME_MAX}}}):(?:\s+|$)(.*)$")
+
+
+def parse_dialogue(text):
+    """``Name: words`` lines (blank ones skipped) as ChatLines; ValueError if too many
+    or too long."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if len(lines) > CHAT_LINES_MAX:
+        raise ValueError(f"A chat can have at most {CHAT_LINES_MAX} lines.")
+    dialogue = []
+    for line in lines:
+        match = _SPEAKER.match(line)
+        speaker, words = (match[1].strip(), match[2].strip()) if match else ("", line)
+        if not words:
+            speaker, words = "", line  # "Name:" alone is a line, not a speaker saying nothing
+        if len(words) > CHAT_LINE_MAX:
+            raise ValueError(f"A chat line can have at most {CHAT_LINE_MAX} characters.")
+        dialogue.append(ChatLine(speaker=speaker, line=words))
+    return dialogue
+
+
+class ChatPost(Post):
+    """A dialogue, one speaker and line at a time, with an optional title."""
+
+    type = "chat"
+    label = "Chat"
+    search_fields = ("title", "dialogue_text")
+    api_fields = ("title", "dialogue")
+    api_schema = {
+        "dialogue": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"speaker": {"type": "string"}, "line": {"type": "string"}},
+                "required": ["speaker", "line"],
+            },
+        },
+    }
+    title = db.StringField(max_length=TITLE_MAX, default="")
+    dialogue = db.EmbeddedDocumentListField(document_type=ChatLine, max_length=CHAT_LINES_MAX)
+
+    def clean(self):
+        super().clean()
+        if not self.dialogue:
+            raise ValidationError("Write at least one line.", field_name="dialogue")
+
+    @property
+    def dialogue_text(self):
+        return "\n".join(str(line) for line in self.dialogue)
+
+    def api_value(self, name):
+        if name == "dialogue":
+            return [{"speaker": line.speaker, "line": line.line} for line in self.dialogue]
+        return super().api_value(name)
+
+
+class Photo(db.EmbeddedDocument):
+    """One image of a photoset: an upload (with its thumbnail) or a link, and its alt."""
+
+    url = db.StringField(max_length=URL_MAX, default="")
+    file = db.ObjectIdField()
+    thumb = db.ObjectIdField()
+    width = db.IntField(min_value=1)
+    height = db.IntField(min_value=1)
+    alt = db.StringField(max_length=ALT_MAX, default="")
+
+    def src(self, thumbnail=False, external=False):
+        return media_src(self.url, self.file, self.thumb, thumbnail, external)
+
+
+def parse_layout(text, count):
+    """Row sizes from ``"1-2-3"``: each row 1–3 images, summing to ``count``.
+    Empty text is the default layout (one wide image, then pairs). ValueError if wrong."""
+    text = (text or "").strip()
+    if not text:
+        return ([1] if count % 2 else []) + [2] * (count // 2)
+    if not re.fullmatch(r"[1-3](?:-[1-3]){0,9}", text):
+        raise ValueError("Write the images per row as numbers 1–3 joined by dashes, e.g. 1-2-2.")
+    rows = [int(size) for size in text.split("-")]
+    if sum(rows) != count:
+        raise ValueError(f"The rows add up to {sum(rows)} images, but the set has {count}.")
+    return rows
+
+
+class PhotosetPost(Post):
+    """2–10 images, each with its own alt text, in rows of 1–3 (``layout``) under one
+    caption. List pages show thumbnails; the permalink the full images."""
+
+    type = "photoset"
+    label = "Photoset"
+    search_fields = ("caption", "alts_text")
+    api_fields = ("photos", "caption", "layout")
+    api_schema = {
+        "photos": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "url": {"type": "string"}, "alt": {"type": "string"},
+                    "width": {"type": ["integer", "null"]}, "height": {"type": ["integer", "null"]},
+                },
+                "required": ["url", "alt", "width", "height"],
+            },
+        },
+    }
+    photos = db.EmbeddedDocumentListField(document_type=Photo, max_length=PHOTOS_MAX)
+    caption = db.StringField(max_length=CAPTION_MAX, default="")
+    layout = db.StringField(max_length=40, default="")
+
+    def clean(self):
+        super().clean()
+        if not PHOTOS_MIN <= len(self.photos) <= PHOTOS_MAX:
+            raise ValidationError(f"A photoset has {PHOTOS_MIN} to {PHOTOS_MAX} images.", field_name="photos")
+        for photo in self.photos:
+            error = None if photo.file else http_url_error(photo.url or "")
+            if error:
+                raise ValidationError(error, field_name="photo_urls")
+        try:
+            self.layout = "-".join(map(str, parse_layout(self.layout, len(self.photos))))
+        except ValueError as error:
+            raise ValidationError(str(error), field_name="layout") from error
+
+    @property
+    def photo_urls(self):
+        """Every image's address, uploads' on this blog: what the edit form shows, one a
+        line, so reordering the lines reorders the set."""
+        return [photo.src(external=True) for photo in self.photos]
+
+    @property
+    def alts(self):
+        return [photo.alt for photo in self.photos]
+
+    @property
+    def alts_text(self):
+        return "\n".join(photo.alt for photo in self.photos)
+
+    def rows(self):
+        """The photos row by row, as the layout says (each paired with its number)."""
+        numbered = list(enumerate(self.photos, start=1))
+        rows, start = [], 0
+        for size in parse_layout(self.layout, len(numbered)):
+            rows.append(numbered[start:start + size])
+            start += size
+        return rows
+
+    def alt_text(self, number):
+        """Photo ``number``'s alt, or where it sits in the set when it has none."""
+        return self.photos[number - 1].alt or f"Photo {number} of {len(self.photos)}"
+
+    def media_ids(self):
+        return [file_id for photo in self.photos for file_id in (photo.file, photo.thumb) if file_id]
+
+    def photo_from_upload(self, processed):
+        """A Photo for an accepted image upload, stored as this post's."""
+        image = processed.image
+        thumb = self.store_media(processed.thumbnail) if processed.thumbnail else None
+        return Photo(file=self.store_media(image), thumb=thumb, width=image.width, height=image.height)
+
+    def api_value(self, name):
+        if name == "photos":
+            return [
+                {"url": photo.src(external=True), "alt": photo.alt, "width": photo.width, "height": photo.height}
+                for photo in self.photos
+            ]
+        return super().api_value(name)
 
 
 class Like(db.Document):

@@ -24,6 +24,11 @@ SCHEDULE_AHEAD = timedelta(days=366 * 5)  # further ahead is a typo, not a plan
 SLUG_MAX = 60
 
 
+def as_utc(value):
+    """Stored datetimes come back aware (tz_aware=True); treat naive ones as UTC too."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def queue_times(count, now, per_day, start_hour, end_hour, utc_offset):
     """The next ``count`` times after ``now`` (aware, UTC) at which queued posts go out.
 

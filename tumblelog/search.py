@@ -1,7 +1,7 @@
 """Search: ``/search?q=...`` with optional ``type=`` and ``tag=`` filters.
 
-Every word of the query must appear in the post's title, body, caption, quote, source
-or tags, ignoring case and accents (``keywords.py``). The query is ``search_terms
+Every word of the query must appear in the post's text (the ``search_fields`` its type
+declares: a title, a body, a caption, a chat's lines…) or tags, ignoring case and accents (``keywords.py``). The query is ``search_terms
 $all [...]`` on a multikey index: no ``$regex``, no ``$text``, so user text is only
 ever compared as whole values. Results are newest first.
 """

@@ -1,19 +1,38 @@
-"""Demo content: bloggers, posts of all four types, tags with a long tail, comments.
+"""Demo content: bloggers, posts of every type, tags with a long tail, comments.
 
 Used by ``flask --app tumblelog seed``, by ``run.py`` on the embedded database, and by
 the benchmark. Posts go in through the models' validation, in batches.
 """
+import io
+import math
 import random
 import secrets
+import struct
+import wave
+from dataclasses import dataclass
 from datetime import timedelta
-
-import io
 
 from PIL import Image, ImageDraw, ImageOps
 
 from . import media
+from .audio import check_audio
 from .images import process_image
-from .models import BlogPost, Comment, ImagePost, Post, QuotePost, User, VideoPost, utcnow
+from .models import (
+    AudioPost,
+    BlogPost,
+    ChatPost,
+    Comment,
+    ImagePost,
+    LinkPost,
+    Photo,
+    PhotosetPost,
+    Post,
+    QuotePost,
+    User,
+    VideoPost,
+    parse_dialogue,
+    utcnow,
+)
 
 AUTHORS = ("ada", "grace", "linus", "margaret", "dennis", "barbara")
 READERS = ("sam", "priya", "jonas", "mei", "tomás", "amara", "olek", "ruth")
@@ -129,29 +148,118 @@ def ensure_user(username, password=None, is_admin=False):
     return user
 
 
-KINDS = ("blog", "image", "video", "quote")
+LINKS = (
+    ("https://www.mongodb.com/docs/manual/data-modeling/", "Data modelling in MongoDB",
+     "The page I send everyone who asks *how should I shape my documents?*"),
+    ("https://flask.palletsprojects.com/en/stable/patterns/", "Patterns for Flask", "Small, **boring**, useful."),
+    ("https://en.wikipedia.org/wiki/Tumblelog", "Tumblelog", "Where the word comes from."),
+)
+TRACKS = (("Morning Tone", "The Seed Quartet"), ("Night Bus", "Grace & the Compilers"), ("A440", "Tuning Fork"))
+SOUNDCLOUD = ("https://soundcloud.com/forss/flickermood", "https://soundcloud.com/user-123/late-night-jazz")
+CHATS = (
+    ("Pair programming", "Ada: Did you run the tests?\nLinus: They pass on my machine.\nAda: Then let us make them pass on the server."),
+    ("Overheard at the café", "Barista: Same as always?\nGrace: Surprise me.\n(a long pause)\nBarista: One flat white."),
+)
+
+# One function per post type that makes demo content for it; a type without one is
+# left out of the demo (the seed names no type itself).
+DEMOS = {}
 
 
-def make_post(rng, author, created_at, pictures, kind=None):
-    """One unsaved post by ``author``, of type ``kind`` or of a random type; image
-    posts show one of ``pictures``."""
+def demo(post_type):
+    def register(make):
+        DEMOS[post_type.type] = make
+        return make
+    return register
+
+
+@demo(BlogPost)
+def demo_blog(rng, tags, media):
+    return BlogPost(
+        title=rng.choice(TITLES).format(tag=tags[0]), body="\n\n".join(rng.sample(PARAGRAPHS, k=rng.randint(2, 4)))
+    )
+
+
+@demo(ImagePost)
+def demo_image(rng, tags, media):
+    image_file, thumb_file, width, height = rng.choice(media.pictures)
+    return ImagePost(image_file=image_file, thumb_file=thumb_file, width=width, height=height, caption=rng.choice(CAPTIONS))
+
+
+@demo(VideoPost)
+def demo_video(rng, tags, media):
+    return VideoPost(video_url=rng.choice(VIDEOS), caption=rng.choice(CAPTIONS))
+
+
+@demo(QuotePost)
+def demo_quote(rng, tags, media):
+    quote, source = rng.choice(QUOTES)
+    return QuotePost(quote=quote, source=source)
+
+
+@demo(LinkPost)
+def demo_link(rng, tags, media):
+    url, title, description = rng.choice(LINKS)
+    return LinkPost(url=url, title=title, description=description)
+
+
+@demo(AudioPost)
+def demo_audio(rng, tags, media):
+    track, artist = rng.choice(TRACKS)
+    if rng.random() < 0.5:
+        return AudioPost(track=track, artist=artist, audio_url=rng.choice(SOUNDCLOUD))
+    return AudioPost(track=track, artist=artist, audio_file=media.tone, audio_type="audio/wav")
+
+
+@demo(ChatPost)
+def demo_chat(rng, tags, media):
+    title, text = rng.choice(CHATS)
+    return ChatPost(title=title, dialogue=parse_dialogue(text))
+
+
+@demo(PhotosetPost)
+def demo_photoset(rng, tags, media):
+    chosen = rng.sample(media.pictures, k=rng.randint(2, 3))
+    photos = [
+        Photo(file=image_file, thumb=thumb_file, width=width, height=height, alt=f"Generated hills, picture {n}")
+        for n, (image_file, thumb_file, width, height) in enumerate(chosen, start=1)
+    ]
+    return PhotosetPost(photos=photos, caption=rng.choice(CAPTIONS))
+
+
+def tone_wav(seconds=2, rate=8000, pitch=440):
+    """A short sine tone as WAV bytes: demo audio needs no network either."""
+    frames = bytearray()
+    for i in range(seconds * rate):
+        frames += struct.pack("<h", int(8000 * math.sin(2 * math.pi * pitch * i / rate)))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes(bytes(frames))
+    return out.getvalue()
+
+
+@dataclass
+class DemoMedia:
+    """Files every demo post shares (they belong to no post, so ``prune`` keeps them)."""
+
+    pictures: list
+    tone: object
+
+
+def demo_media(rng):
+    pictures = [store_picture(rng) for _ in range(DEMO_PICTURES)]
+    tone = media.store(check_audio(io.BytesIO(tone_wav())), None)
+    return DemoMedia(pictures, tone)
+
+
+def make_post(rng, author, created_at, media, kind=None):
+    """One unsaved post by ``author``, of type ``kind`` or of a random type, its
+    files from ``media`` (``DemoMedia``)."""
     tags = pick_tags(rng)
-    kind = kind or rng.choice(("blog", "blog", "image", "video", "quote"))
-    if kind == "blog":
-        post = BlogPost(
-            title=rng.choice(TITLES).format(tag=tags[0]),
-            body="\n\n".join(rng.sample(PARAGRAPHS, k=rng.randint(2, 4))),
-        )
-    elif kind == "image":
-        image_file, thumb_file, width, height = rng.choice(pictures)
-        post = ImagePost(
-            image_file=image_file, thumb_file=thumb_file, width=width, height=height, caption=rng.choice(CAPTIONS)
-        )
-    elif kind == "video":
-        post = VideoPost(video_url=rng.choice(VIDEOS), caption=rng.choice(CAPTIONS))
-    else:
-        quote, source = rng.choice(QUOTES)
-        post = QuotePost(quote=quote, source=source)
+    post = DEMOS[kind or rng.choice(list(DEMOS))](rng, tags, media)
     post.author = author
     post.author_name = author.username
     post.tags = tags
@@ -175,7 +283,8 @@ def seed_posts(count, progress=None, rng=None, batch_size=200):
     """
     rng = rng or random.Random()
     authors = [ensure_user(name) for name in AUTHORS]
-    pictures = [store_picture(rng) for _ in range(DEMO_PICTURES)]
+    files = demo_media(rng)
+    kinds = list(DEMOS)
     now = utcnow()
     span = timedelta(days=90).total_seconds()
     inserted = 0
@@ -183,10 +292,10 @@ def seed_posts(count, progress=None, rng=None, batch_size=200):
         batch = []
         for number in range(inserted, inserted + min(batch_size, count - inserted)):
             created_at = now - timedelta(seconds=rng.uniform(0, span))
-            # One of each type first, so even a small demo shows all four.
-            kind = KINDS[number] if number < len(KINDS) else None
-            post = make_post(rng, rng.choice(authors), created_at, pictures, kind)
-            post.validate()  # runs clean(): tags normalised, Markdown rendered, video parsed
+            # One of each type first, so even a small demo shows every type.
+            kind = kinds[number] if number < len(kinds) else None
+            post = make_post(rng, rng.choice(authors), created_at, files, kind)
+            post.validate()  # runs clean(): tags normalised, Markdown rendered, links parsed
             batch.append(post)
         Post.objects.insert(batch, load_bulk=False)
         inserted += len(batch)

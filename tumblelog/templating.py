@@ -1,17 +1,13 @@
-"""What templates need beyond Jinja: dates, post-type labels, page links."""
+"""What templates need beyond Jinja: dates, the post types, page links."""
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from flask import request, url_for
 
+from .models import POST_TYPES
 from .paging import PAGING_ARGS
+from .publishing import as_utc
 
-POST_TYPE_LABELS = {"blog": "Text", "image": "Image", "video": "Video", "quote": "Quote"}
-
-
-def as_utc(value):
-    """Stored datetimes come back aware (tz_aware=True); treat naive ones as UTC too."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def human_date(value):
@@ -45,5 +41,5 @@ def register(app):
     app.jinja_env.filters["human_date"] = human_date
     app.jinja_env.filters["iso_datetime"] = iso_datetime
     app.jinja_env.globals["list_url"] = list_url
-    app.jinja_env.globals["POST_TYPE_LABELS"] = POST_TYPE_LABELS
+    app.jinja_env.globals["POST_TYPES"] = POST_TYPES
     app.jinja_env.globals["now"] = lambda: datetime.now(timezone.utc)

@@ -25,6 +25,7 @@ from werkzeug.middleware.shared_data import SharedDataMiddleware
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from conftest import make_app
+from tumblelog.embeds import PLAYER_ORIGINS
 
 from .media import write_landscape
 
@@ -47,7 +48,8 @@ MISSING_CHROMIUM = (
 )
 HERE = Path(__file__).parent
 SCREENSHOTS = HERE.parents[1] / "artifacts" / "screenshots"
-VIDEO_HOSTS = ("https://www.youtube-nocookie.com/", "https://player.vimeo.com/")
+# Every player the site may frame (video and audio) is answered by a stand-in.
+VIDEO_HOSTS = tuple(origin + "/" for origin in PLAYER_ORIGINS)
 VIDEO_STAND_IN = (
     "<!doctype html><title>Video</title>"
     "<body style='margin:0;display:grid;place-items:center;height:100vh;"

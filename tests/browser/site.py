@@ -5,7 +5,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from factories import PASSWORD, make_post, make_user
-from tumblelog.models import Comment, utcnow
+from tumblelog.models import Comment, Photo, parse_dialogue, utcnow
 
 PHOTO = "/test-media/landscape.jpg"  # served by the live server (see conftest)
 
@@ -46,7 +46,7 @@ def write_post(page, post_type, fields, files=None):
 
 def seed_posts(live_server):
     """One post of each type by two bloggers, a few hours and days apart, newest first:
-    image, text, quote, video. Returns {type: post}."""
+    image, text, quote, video, link, audio, chat, photoset. Returns {type: post}."""
     with live_server.app.app_context():
         return _seed_posts(live_server)
 
@@ -77,6 +77,23 @@ def _seed_posts(live_server):
         "video": make_post(
             "video", grace, tags=["music"], created_at=now - timedelta(days=4),
             video_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ", caption="A song for a long drive.",
+        ),
+        "link": make_post(
+            "link", ada, tags=["reading"], created_at=now - timedelta(days=5),
+            url="https://www.example.org/essays/on-slowness", title="On slowness, an essay",
+            description="Long, and worth **every** minute.",
+        ),
+        "audio": make_post(
+            "audio", grace, tags=["music"], created_at=now - timedelta(days=6),
+            audio_url="https://soundcloud.com/forss/flickermood", track="Flickermood", artist="Forss",
+        ),
+        "chat": make_post(
+            "chat", ada, tags=["writing"], created_at=now - timedelta(days=7), title="Editing",
+            dialogue=parse_dialogue("Ada: Is the draft done?\nGrace: Almost. One more sentence.\n(a long pause)"),
+        ),
+        "photoset": make_post(
+            "photoset", grace, tags=["photos"], created_at=now - timedelta(days=8), caption="Two evenings",
+            photos=[Photo(url=live_server(PHOTO), alt=f"Hills at dusk, evening {n}") for n in (1, 2)], layout="2",
         ),
     }
     for name, body in (("ada", "Lovely light."), ("grace", "Thank you! It was a good evening.")):

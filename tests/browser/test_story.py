@@ -103,3 +103,56 @@ def test_a_blogger_drafts_queues_and_publishes(page, live_server):
     expect(page.locator("article.post--quote blockquote")).to_contain_text("Well begun")
     page.goto("/queue")
     expect(page.locator(".queue__item")).to_have_count(0)
+
+
+def test_a_blogger_posts_a_link_a_track_a_chat_and_a_photoset(page, live_server, media_dir, tmp_path):
+    sign_up(page, "lin")
+    write_post(
+        page, "link",
+        {"Link": "https://example.org/essays/slowness", "Title": "On slowness", "Description": "Worth *every* minute."},
+    )
+    title = page.locator("article.post--link .link__title a")
+    expect(title).to_have_attribute("href", "https://example.org/essays/slowness")
+    assert "nofollow" in title.get_attribute("rel")
+    expect(page.locator("article.post--link .link__host")).to_have_text("example.org")
+
+    write_post(
+        page, "audio", {"Track": "A440", "Artist": "Tuning Fork"},
+        files={"Upload audio": write_tone(tmp_path / "tone.wav")},
+    )
+    player = page.locator("article.post--audio audio[controls]")
+    # The browser reads the file's header (a range request) and knows how long it is.
+    page.wait_for_function("audio => audio.duration > 0.9", arg=player.element_handle())
+
+    write_post(page, "chat", {"Title": "Standup", "Dialogue": "Lin: Tests pass.\nAda: Ship it.\n(applause)"})
+    lines = page.locator("article.post--chat ol.chat > li")
+    expect(lines).to_have_count(3)
+    expect(lines.first.locator(".chat__speaker")).to_have_text("Lin:")
+
+    photo = media_dir / "landscape.jpg"
+    write_post(
+        page, "photoset", {"Alt texts": "Hills at dusk\nThe same hills, later", "Layout": "2"},
+        files={"Upload images": [photo, photo]},
+    )
+    images = page.locator("article.post--photoset img")
+    expect(images).to_have_count(2)
+    assert [images.nth(n).get_attribute("alt") for n in range(2)] == ["Hills at dusk", "The same hills, later"]
+
+    page.goto("/user/lin")
+    assert post_types(page) == ["photoset", "chat", "audio", "link"]
+
+
+def write_tone(path, seconds=1, rate=8000):
+    """A one-second 440 Hz WAV file."""
+    import math
+    import struct
+    import wave
+
+    with wave.open(str(path), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes(b"".join(
+            struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(seconds * rate)
+        ))
+    return path

@@ -1,8 +1,7 @@
 """Likes through the API: the token's user likes a post, or takes the like back."""
 from flask import g, jsonify, request
 
-from ..likes import like, unlike
-from ..models import Like, Post
+from ..models import Post
 from . import ApiError, bp, json_object
 from .comments import post_or_404
 from .tokens import token_required
@@ -12,7 +11,7 @@ def wanted(post_id):
     """``{"liked": true|false}`` sets the state (a retried request does no harm); an
     empty body toggles it, as the HTML like button does."""
     if not request.content_length:
-        return Like.objects(user=g.api_user, post=post_id).first() is None
+        return not g.api_user.likes(post_id)
     data = json_object()
     if set(data) != {"liked"} or not isinstance(data["liked"], bool):
         raise ApiError(400, "Send {\"liked\": true} or {\"liked\": false}, or no body to toggle.",
@@ -26,7 +25,7 @@ def toggle_like(post_id):
     """Like or unlike a post; answer whether it is liked now and its like count."""
     post_or_404(post_id, "id")
     liked = wanted(post_id)
-    (like if liked else unlike)(g.api_user, post_id)
+    (g.api_user.like if liked else g.api_user.unlike)(post_id)
     post = Post.objects(id=post_id).only("like_count").first()
     if post is None:
         raise ApiError(404, "There is no post with that id.")

@@ -6,7 +6,9 @@ responses against it.
 """
 from flask import jsonify
 
-from ..models import ALT_MAX, CAPTION_MAX, COMMENT_MAX, QUOTE_MAX, SOURCE_MAX, TITLE_MAX, URL_MAX, USERNAME_PATTERN
+from wtforms.validators import DataRequired, Length
+
+from ..models import COMMENT_MAX, POST_TYPES, USERNAME_PATTERN
 from ..publishing import FORM_STATES, LOCAL_TIME_MAX, MAX_UTC_OFFSET, STATES, VISIBILITIES
 from . import bp
 from .posts import DEFAULT_LIMIT, MAX_LIMIT
@@ -96,29 +98,44 @@ PUBLISHING_INPUT = {
     "visibility": string(enum=list(VISIBILITIES), description="unlisted: by link only; private: you only"),
 }
 
-# What each type adds to a post (output) and what its form takes (input).
-TYPE_OUTPUT = {
-    "blog": {"title": string(), "body": string(description="Markdown"), "body_html": string(description="Sanitised HTML")},
-    "image": {
-        "image_url": string(format="uri", description="The linked image, or the uploaded one on this site"),
-        "caption": string(), "alt": string(),
-    },
-    "video": {
-        "video_url": URL, "provider": string(enum=["youtube", "vimeo"]), "video_id": string(),
-        "embed_url": URL, "caption": string(),
-    },
-    "quote": {"quote": string(), "source": string()},
-}
-TYPE_INPUT = {
-    "blog": ({"title": string(minLength=1, maxLength=TITLE_MAX), "body": string(minLength=1)}, ["title", "body"]),
-    "image": ({"image_url": string(format="uri", maxLength=URL_MAX), "caption": string(maxLength=CAPTION_MAX),
-               "alt": string(maxLength=ALT_MAX, description="Alt text; the caption if left empty")},
-              ["image_url"]),
-    "video": ({"video_url": string(format="uri", description="A YouTube or Vimeo page URL", maxLength=URL_MAX),
-               "caption": string(maxLength=CAPTION_MAX)}, ["video_url"]),
-    "quote": ({"quote": string(minLength=1, maxLength=QUOTE_MAX), "source": string(maxLength=SOURCE_MAX)},
-              ["quote"]),
-}
+def output_schema(post_type):
+    """What a type adds to a post in responses: its ``api_fields``, each described by
+    the type's ``api_schema`` or else as text (``choices`` as an enum, with "" when the
+    field may be unset: the API shows an unset field as "")."""
+    properties = {}
+    for name in post_type.api_fields:
+        field = post_type._fields.get(name)
+        if name in post_type.api_schema:
+            schema = post_type.api_schema[name]
+        elif field is not None and field.choices:
+            schema = string(enum=[*field.choices, *([] if field.required else [""])])
+        else:
+            schema = string()
+        properties[name] = schema
+    return properties
+
+
+def input_schema(post_type):
+    """What a type's form takes as JSON: its text fields, with the form's own length
+    limits; the fields it requires are required."""
+    form = post_type.form_class(meta={"csrf": False}, formdata=None)
+    properties, required = {}, []
+    for field in form.text_fields():
+        if field is form.tags:
+            continue
+        schema = string(description=str(field.description or field.label.text))
+        for validator in field.validators:
+            if isinstance(validator, Length) and validator.max >= 0:
+                schema["maxLength"] = validator.max
+            if isinstance(validator, DataRequired):
+                schema["minLength"] = 1
+                required.append(field.name)
+        properties[field.name] = schema
+    return properties, required
+
+
+def schema_name(post_type, prefix=""):
+    return f"{prefix}{post_type.type.title()}Post"
 
 
 def schemas():
@@ -139,7 +156,7 @@ def schemas():
         }),
         "NewComment": obj({"body": string(minLength=1, maxLength=COMMENT_MAX)}, additionalProperties=False),
         "PostBase": obj({
-            "id": string(), "type": string(enum=list(TYPE_OUTPUT)), "author": string(),
+            "id": string(), "type": string(enum=list(POST_TYPES)), "author": string(),
             "created_at": TIMESTAMP, "updated_at": TIMESTAMP, "tags": {"type": "array", "items": string()},
             "comment_count": {"type": "integer", "minimum": 0}, "like_count": {"type": "integer", "minimum": 0},
             "url": URL, "state": string(enum=list(STATES)), "visibility": string(enum=list(VISIBILITIES)),
@@ -147,7 +164,7 @@ def schemas():
                              "description": "When it went or goes live; null for a draft"},
             "slug": string(description="The readable end of its permalink (may be empty)"),
         }),
-        "Post": {"oneOf": [ref(f"{name.title()}Post") for name in TYPE_OUTPUT]},
+        "Post": {"oneOf": [ref(schema_name(post_type)) for post_type in POST_TYPES.values()]},
         "PostWithComments": {
             "allOf": [ref("Post"), obj({
                 "comments": {"type": "array", "items": ref("Comment"), "description": "The first page."},
@@ -159,11 +176,11 @@ def schemas():
             "next_cursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page."},
             "next": {"type": ["string", "null"], "description": "The next page's path, or null on the last."},
         }),
-        "NewPost": {"oneOf": [ref(f"New{name.title()}Post") for name in TYPE_INPUT]},
+        "NewPost": {"oneOf": [ref(schema_name(post_type, "New")) for post_type in POST_TYPES.values()]},
         "PostChanges": {
             "type": "object",
             "description": "Any fields of the post's own type (see NewPost); `type`, if sent, must not change.",
-            "properties": {"type": string(enum=list(TYPE_INPUT)), "tags": TAGS_INPUT, **PUBLISHING_INPUT},
+            "properties": {"type": string(enum=list(POST_TYPES)), "tags": TAGS_INPUT, **PUBLISHING_INPUT},
             "additionalProperties": string(),
         },
         "LikeState": obj({"liked": {"type": "boolean"}}, additionalProperties=False),
@@ -171,11 +188,11 @@ def schemas():
         "TagList": obj({"tags": {"type": "array", "items": obj({"tag": string(), "count": {"type": "integer"}})}}),
         "User": obj({"username": string(), "created_at": TIMESTAMP, "post_count": {"type": "integer"}, "url": URL}),
     }
-    for name, fields in TYPE_OUTPUT.items():
-        own = obj({"type": {"const": name}, **fields})
-        out[f"{name.title()}Post"] = {"allOf": [ref("PostBase"), own]}
-    for name, (fields, required) in TYPE_INPUT.items():
-        out[f"New{name.title()}Post"] = obj(
+    for name, post_type in POST_TYPES.items():
+        own = obj({"type": {"const": name}, **output_schema(post_type)})
+        out[schema_name(post_type)] = {"allOf": [ref("PostBase"), own]}
+        fields, required = input_schema(post_type)
+        out[schema_name(post_type, "New")] = obj(
             {"type": {"const": name}, **fields, "tags": TAGS_INPUT, **PUBLISHING_INPUT}, ["type", *required],
             additionalProperties=False,
         )
@@ -204,7 +221,7 @@ def paths():
                 "parameters": [
                     {"name": "state", "in": "query", "schema": string(enum=["published", "draft", "queued", "scheduled"]),
                      "description": "Anything but published needs your token and lists only your posts."},
-                    {"name": "type", "in": "query", "schema": string(enum=list(TYPE_OUTPUT))},
+                    {"name": "type", "in": "query", "schema": string(enum=list(POST_TYPES))},
                     {"name": "tag", "in": "query", "schema": string()},
                     {"name": "author", "in": "query", "schema": string(), "description": "A username."},
                     LIMIT,

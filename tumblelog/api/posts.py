@@ -1,15 +1,13 @@
 """Posts: list (filtered, keyset-paged), read, create, change and delete.
 
-Post bodies go through the same form classes as the HTML pages (``POST_FORMS``), so
-each post type's rules are written once; the API only adds the JSON shape checks.
+Post bodies go through the same form classes as the HTML pages (each type's
+``form_class``), so each post type's rules are written once; the API only adds the
+JSON shape checks. Uploads are for the HTML forms: the API takes the text fields.
 """
 from flask import g, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
-from wtforms import FileField
 
-from ..blog import remove_post, save_post
 from ..paging import decode_cursor, encode_cursor, newer_than, older_than
-from ..forms import POST_FORMS
 from ..models import POST_TYPES, Post, User, utcnow
 from ..publishing import DRAFT, PUBLISHED, QUEUED, SCHEDULED
 from ..tags import TagError, parse_tags
@@ -106,10 +104,9 @@ def list_posts():
 def validated_form(post_type, data, post=None):
     """The post form of ``post_type`` filled from JSON ``data`` (for a change, over the
     saved ``post``) and validated; a form with errors becomes a 400 naming its fields."""
-    form_class = POST_FORMS[post_type]
+    form_class = POST_TYPES[post_type].form_class
     blank = form_class(meta={"csrf": False}, formdata=None)
-    # JSON carries text: a file upload field (if a form has one) is for the HTML side.
-    allowed = {field.name for field in blank.content_fields() if not isinstance(field, FileField)}
+    allowed = {field.name for field in blank.text_fields()}
     allowed |= set(blank.PUBLISHING_FIELDS)
     check_fields(data, allowed | {"type"}, lists=("tags",))
     tags = data.pop("tags", "")
@@ -136,7 +133,7 @@ def writable_post(post_id):
 
 def stored(post, form, status):
     """Save ``post``; the model's last word on a field is a 400 like the form's."""
-    if not save_post(post, form):
+    if not form.save(post):
         raise_form_errors(form)
     headers = {"Location": url_for("api.get_post", post_id=post.id)}
     return jsonify(post_dict(post)), status, headers
@@ -173,8 +170,9 @@ def update_post(post_id):
     data = json_object()
     if data.get("type", post.type) != post.type:
         raise ApiError(400, "A post's type cannot change.", {"type": [f"This post is a {post.type} post."]})
-    saved = POST_FORMS[post.type](obj=post, meta={"csrf": False}, formdata=None)
-    current = {field.name: field.data or "" for field in saved.content_fields() if not isinstance(field, FileField)}
+    saved = post.form_class(obj=post, meta={"csrf": False}, formdata=None)
+    # Each field's text as the edit form shows it (``_value``: lists one item a line).
+    current = {field.name: field._value() for field in saved.text_fields()}
     form = validated_form(post.type, {**current, **data}, post)
     form.apply_to(post)
     post.updated_at = utcnow()
@@ -185,5 +183,5 @@ def update_post(post_id):
 @token_required
 def delete_post(post_id):
     """Delete a post and its comments (its author or an admin)."""
-    remove_post(writable_post(post_id).id)
+    writable_post(post_id).delete_with_media()
     return "", 204

@@ -1,21 +1,7 @@
 """Posts, comments and users as JSON: one shape for each, used by every endpoint."""
 from datetime import timezone
-from urllib.parse import urljoin
 
-from flask import request, url_for
-
-COMMON_FIELDS = (
-    "id", "type", "author", "created_at", "updated_at", "tags", "comment_count", "like_count", "url",
-    "state", "visibility", "published_at", "slug",
-)
-
-# Each type's own fields, read from the post by ``field_value``.
-TYPE_FIELDS = {
-    "blog": ("title", "body", "body_html"),
-    "image": ("image_url", "caption", "alt"),
-    "video": ("video_url", "provider", "video_id", "embed_url", "caption"),
-    "quote": ("quote", "source"),
-}
+from flask import url_for
 
 
 def iso(moment):
@@ -42,18 +28,10 @@ def post_dict(post):
         "published_at": iso(post.published_at) if post.published_at else None,
         "slug": post.slug,
     }
-    for name in TYPE_FIELDS[post.type]:
-        data[name] = field_value(post, name) or ""
+    for name in post.api_fields:  # each type's own, as its class declares them
+        value = post.api_value(name)
+        data[name] = "" if value is None else value
     return data
-
-
-def field_value(post, name):
-    """One of a post type's own fields; the image's URL is absolute even for an upload."""
-    if name == "alt":
-        return post.alt_text
-    if name == "image_url":
-        return urljoin(request.host_url, post.image_src())
-    return getattr(post, name)
 
 
 def comment_dict(comment):
