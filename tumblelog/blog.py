@@ -19,6 +19,7 @@ from .forms import CommentForm, form_status
 from .lookups import tag_or_404, visible_post_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
 from .paging import CommentPage, page_number, page_of, paging_args
+from .publishing import DRAFT, post_status
 from .ratelimit import TOO_MANY_COMMENTS, config_limit
 from .spam import is_spam
 
@@ -186,11 +187,9 @@ def create(post_type):
 
 def published_message(post):
     """What the flash says after saving a new post in its state."""
-    if post.state == "draft":
+    if post.state == DRAFT:
         return "Saved as a draft."
-    if post.is_live():
-        return "Posted."
-    return f"{'Queued' if post.state == 'queued' else 'Scheduled'} for {post.published_at:%Y-%m-%d %H:%M} UTC."
+    return "Posted." if post.is_live() else f"{post_status(post)}."
 
 
 def editable_post(post_id):

@@ -29,6 +29,16 @@ def as_utc(value):
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def post_status(post):
+    """What an author reads beside a post that is not (yet) public: "Draft",
+    "Queued for 2026-12-24 09:30 UTC", "Unlisted"..."""
+    if post.state == DRAFT:
+        return "Draft"
+    if not post.is_live():
+        return f"{'Queued' if post.state == QUEUED else 'Scheduled'} for {post.published_at:%Y-%m-%d %H:%M} UTC"
+    return {UNLISTED: "Unlisted", PRIVATE: "Private"}.get(post.visibility, "")
+
+
 def queue_times(count, now, per_day, start_hour, end_hour, utc_offset):
     """The next ``count`` times after ``now`` (aware, UTC) at which queued posts go out.
 

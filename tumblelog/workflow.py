@@ -12,20 +12,12 @@ from .blog import editable_post
 from .forms import QueueSettingsForm, form_status
 from .models import Post, QueueSettings, User
 from .paging import Page, page_number
-from .publishing import MAX_QUEUE, PRIVATE, QUEUED, UNLISTED
+from .publishing import MAX_QUEUE, QUEUED, post_status
 
 bp = Blueprint("workflow", __name__)
 
 
-@bp.app_template_global()
-def post_status(post):
-    """What an author reads beside a post that is not (yet) public: "Draft",
-    "Queued for 2026-12-24 09:30 UTC", "Unlisted"..."""
-    if post.state == "draft":
-        return "Draft"
-    if not post.is_live():
-        return f"{'Queued' if post.state == QUEUED else 'Scheduled'} for {post.published_at:%Y-%m-%d %H:%M} UTC"
-    return {UNLISTED: "Unlisted", PRIVATE: "Private"}.get(post.visibility, "")
+bp.add_app_template_global(post_status)
 
 
 @bp.route("/drafts")
