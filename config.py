@@ -17,6 +17,12 @@ def whole_number(name, default):
     return int(raw)
 
 
+def host_names(name):
+    """The comma-separated host names in the environment variable ``name``, as a list,
+    or None when it is unset or empty."""
+    return [host.strip().lower() for host in os.environ.get(name, "").split(",") if host.strip()] or None
+
+
 class Config:
     PRODUCTION = False
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -41,20 +47,38 @@ class Config:
     # X-Forwarded-Proto then give the client's address and scheme; never trust more
     # hops than there are, or clients could forge their address.
     TRUSTED_PROXIES = whole_number("TRUSTED_PROXIES", 0)
+    # The host names the site answers for (Flask checks the Host header against them and
+    # answers 400 otherwise): the Host header lands in feed ids and in the API's links.
+    # Unset: any host, which only development allows. ".example.com" admits subdomains.
+    TRUSTED_HOSTS = host_names("TRUSTED_HOSTS")
+    # Strict-Transport-Security's max-age (0: not sent); production sends a year.
+    HSTS_SECONDS = 0
     # Abuse limits (see tumblelog/ratelimit.py). Counts live in MongoDB when there is
     # one, so every worker and replica shares them; RATELIMIT_STORAGE_URI overrides.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or MONGODB_URI or "memory://"
+    # Each counts one action however it comes, by the HTML form or the API.
+    RATELIMIT_SIGN_IN = "30 per minute"  # every sign-in and token request per address (bcrypt)
     RATELIMIT_LOGIN = "10 per minute; 100 per day"  # failed sign-ins per address
-    RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 50 per day"  # failed sign-ins per account
+    # Failed sign-ins per account; over it, only addresses that failed too are refused.
+    RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 50 per day"
     RATELIMIT_REGISTER = "10 per hour"  # sign-up attempts per address
-    RATELIMIT_COMMENT = "5 per minute; 100 per day"  # comments per address
+    # The rest count per address and, separately, per account.
+    RATELIMIT_COMMENT = "5 per minute; 100 per day"  # comments
+    RATELIMIT_POST = "30 per minute; 500 per day"  # new, changed, deleted posts; deleted comments
+    RATELIMIT_UPLOAD = "10 per minute; 100 per day"  # requests carrying a file (decoding costs)
+    RATELIMIT_LIKE = "60 per minute; 1000 per day"  # likes and unlikes
+    RATELIMIT_FOLLOW = "30 per minute; 500 per day"  # follows and unfollows
+    RATELIMIT_PREVIEW = "120 per minute"  # Markdown previews (the editor sends one per pause)
     RATELIMIT_API = "300 per minute"  # every API request, per address
     RATELIMIT_API_TOKEN = "120 per minute"  # API requests carrying a token, per token
     # Uploads are capped at 10 MB; a bigger request gets the 413 page.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     # A comment sent sooner than this after its form was shown is a bot's (spam.py).
     COMMENT_MIN_SECONDS = 3
+    # ...and a form older than this is refused the same way (its token is single-use, and
+    # spent tokens are remembered for this long).
+    COMMENT_FORM_MAX_AGE = 7 * 24 * 3600
 
 
 class DevelopmentConfig(Config):
@@ -65,6 +89,7 @@ class ProductionConfig(Config):
     PRODUCTION = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = 365 * 24 * 3600
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig}

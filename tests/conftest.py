@@ -32,6 +32,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_LOGIN = RATELIMIT_LOGIN_ACCOUNT = RATELIMIT_REGISTER = RATELIMIT_COMMENT = "10000 per hour"
     RATELIMIT_API = RATELIMIT_API_TOKEN = "10000 per hour"
+    RATELIMIT_SIGN_IN = RATELIMIT_POST = RATELIMIT_UPLOAD = RATELIMIT_LIKE = "10000 per hour"
+    RATELIMIT_FOLLOW = RATELIMIT_PREVIEW = "10000 per hour"
     # Tests post comments straight away; the spam tests set a minimum themselves.
     COMMENT_MIN_SECONDS = 0
 

@@ -1,9 +1,12 @@
 """Abuse limits: rate limits on sign-in, sign-up and comments; comment spam traps;
 and moderators deleting comments."""
+import io
+
 import pytest
 
 from conftest import AuthActions, page
-from factories import PASSWORD, make_post, make_user
+from api_helpers import basic
+from factories import PASSWORD, image_bytes, make_post, make_user
 from tumblelog import spam
 from tumblelog.models import Comment, Post, User
 
@@ -53,10 +56,71 @@ def test_failed_sign_ins_are_limited_per_address(limited):
 
 def test_failed_sign_ins_are_limited_per_account_across_addresses(limited):
     app = limited("LOGIN_ACCOUNT")
-    statuses = [login(client_at(app, f"198.51.100.{i}"), username).status_code
-                for i, username in enumerate(("alice", "ALICE", "alice"))]
-    assert statuses == [422, 422, 429]
-    assert login(client_at(app, "198.51.100.9"), "bob").status_code == 422
+    guessers = [client_at(app, f"198.51.100.{i}") for i in range(3)]
+    assert [login(guesser, name).status_code for guesser, name in zip(guessers, ("alice", "ALICE"))] == [422, 422]
+    # The account is over its count: every address that failed against it waits...
+    assert_slow_down_page(login(guessers[0]), "Too many sign-in attempts")
+    # ...even with the right password: a guesser cannot tell when it was right...
+    assert login(guessers[1], password=PASSWORD).status_code == 429
+    # ...and a new address gets one try before it waits too.
+    assert [login(guessers[2]).status_code, login(guessers[2]).status_code] == [422, 429]
+    assert login(guessers[0], "bob").status_code == 422  # another account, from the same address
+
+
+def test_guessing_never_locks_the_owner_out(limited):
+    """Five wrong passwords a minute used to lock the account, its owner included, for
+    a day; now only the addresses that guessed are refused."""
+    app = limited("LOGIN_ACCOUNT")
+    for i in range(3):
+        login(client_at(app, f"198.51.100.{i}"))
+    assert login(client_at(app, "198.51.100.0"), password=PASSWORD).status_code == 429
+    owner = client_at(app, "203.0.113.50")
+    assert login(owner, password=PASSWORD).status_code == 303
+
+
+def test_an_admin_unlocks_an_account_and_an_address(limited):
+    app = limited("LOGIN", "LOGIN_ACCOUNT")
+    owner = client_at(app, "203.0.113.7")
+    for _ in range(2):
+        login(owner)  # mistyped, twice
+    assert login(owner, password=PASSWORD).status_code == 429
+    result = app.test_cli_runner().invoke(args=["limits", "unlock", "ALICE", "203.0.113.7"])
+    assert result.exit_code == 0, result.output
+    assert "alice" in result.output
+    assert login(owner, password=PASSWORD).status_code == 303
+
+
+def test_the_limiter_reset_command_forgets_every_count(limited):
+    app = limited("LOGIN")
+    client = client_at(app, "203.0.113.1")
+    for _ in range(2):
+        login(client)
+    assert login(client).status_code == 429
+    result = app.test_cli_runner().invoke(args=["limits", "reset"])
+    assert result.exit_code == 0, result.output
+    assert login(client).status_code == 422
+
+
+def test_every_sign_in_counts_per_address_right_passwords_too(app_factory):
+    """Each sign-in costs a bcrypt hash: a stream of them is limited even when they succeed."""
+    app = app_factory(RATELIMIT_SIGN_IN="2 per minute")
+    with app.app_context():
+        make_user("alice")
+    client = client_at(app, "203.0.113.1")
+    assert login(client, password=PASSWORD).status_code == 303
+    client.post("/auth/logout")
+    assert client.post("/api/v1/tokens", headers=basic("alice")).status_code == 201
+    assert login(client, password=PASSWORD).status_code == 429
+    assert login(client_at(app, "203.0.113.2"), password=PASSWORD).status_code == 303
+
+
+def test_the_form_and_the_api_share_one_count_of_failed_sign_ins(limited):
+    app = limited("LOGIN", "LOGIN_ACCOUNT")
+    client = client_at(app, "203.0.113.1")
+    assert login(client, "bob").status_code == 422
+    assert client.post("/api/v1/tokens", headers=basic("carol", "guess")).status_code == 401
+    assert login(client, "dave").status_code == 429
+    assert client.post("/api/v1/tokens", headers=basic("erin", "guess")).status_code == 429
 
 
 def test_successful_sign_ins_do_not_count(limited):
@@ -102,6 +166,78 @@ def test_over_the_limit_api_clients_get_json(limited):
     response = client.post("/auth/login", data={"username": "x", "password": "y"}, headers={"Accept": "application/json"})
     assert response.status_code == 429
     assert response.json["error"]["status"] == 429
+
+
+def write(client, action, post_id):
+    """One write of ``action`` as the signed-in reader of ``client``: (response, what a
+    successful one answers)."""
+    if action == "like":
+        return client.post(f"/post/{post_id}/like", data={"action": "like"}), 303
+    if action == "follow":
+        return client.post("/tag/python/follow", data={"action": "follow"}), 303
+    if action == "post":
+        return client.post("/post/new/quote", data={"quote": "Again."}), 303
+    if action == "upload":
+        data = {"image": (io.BytesIO(image_bytes()), "cat.png"), "alt": "A cat"}
+        return client.post("/post/new/image", data=data, content_type="multipart/form-data"), 303
+    if action == "preview":
+        return client.post("/post/preview", data={"body": "*hi*"}), 200
+    if action == "queue":
+        return client.post("/queue/shuffle"), 303
+    raise AssertionError(action)
+
+
+WRITES = {"like": "LIKE", "follow": "FOLLOW", "post": "POST", "upload": "UPLOAD", "preview": "PREVIEW", "queue": "POST"}
+
+
+@pytest.mark.parametrize("action", WRITES)
+def test_every_write_is_limited_per_account_and_per_address(app_factory, action):
+    app = app_factory(**{f"RATELIMIT_{WRITES[action]}": "2 per minute"})
+    with app.app_context():
+        post = make_post("quote", author=make_user("alice"))
+        make_user("bob")
+    alice = client_at(app, "203.0.113.1")
+    AuthActions(alice).login("alice", PASSWORD)
+    for _ in range(2):
+        response, ok = write(alice, action, post.id)
+        assert response.status_code == ok
+    assert write(alice, action, post.id)[0].status_code == 429
+    # The same account from another address: the account's count.
+    alice.environ_base["REMOTE_ADDR"] = "203.0.113.2"
+    assert write(alice, action, post.id)[0].status_code == 429
+    # Another account from the first address: the address's count.
+    bob = client_at(app, "203.0.113.1")
+    AuthActions(bob).login("bob", PASSWORD)
+    assert write(bob, action, post.id)[0].status_code == 429
+    # Someone else, somewhere else, is not held back.
+    carol = client_at(app, "203.0.113.3")
+    AuthActions(carol).register("carol")
+    response, ok = write(carol, action, post.id)
+    assert response.status_code == ok
+
+
+def test_a_post_without_a_file_does_not_count_as_an_upload(app_factory):
+    app = app_factory(RATELIMIT_UPLOAD="1 per minute")
+    client = client_at(app, "203.0.113.1")
+    AuthActions(client).register("alice")
+    for _ in range(3):
+        assert write(client, "post", None)[0].status_code == 303
+    assert write(client, "upload", None)[0].status_code == 303
+    assert write(client, "upload", None)[0].status_code == 429
+
+
+def test_likes_by_form_and_by_api_share_one_count(app_factory):
+    app = app_factory(RATELIMIT_LIKE="2 per minute")
+    with app.app_context():
+        alice = make_user("alice")
+        posts = [make_post("quote", author=alice) for _ in range(3)]
+    client = client_at(app, "203.0.113.1")
+    AuthActions(client).login("alice", PASSWORD)
+    token = client.post("/api/v1/tokens", headers=basic("alice")).json["token"]
+    assert write(client, "like", posts[0].id)[0].status_code == 303
+    api_like = client.post(f"/api/v1/posts/{posts[1].id}/like", headers={"Authorization": f"Bearer {token}"})
+    assert api_like.status_code == 200
+    assert write(client, "like", posts[2].id)[0].status_code == 429
 
 
 # --- Comment spam traps ---------------------------------------------------------------
@@ -253,3 +389,22 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_limit(app_factory):
 
     assert [login_from("203.0.113.1") for _ in range(3)] == [422, 422, 429]
     assert login_from("203.0.113.2") == 422
+
+
+def test_a_comment_form_posts_one_comment(spam_app):
+    client = spam_app.test_client()
+    data = {**comment_form(client, spam_app.post), "name": "Sam", "body": "Nice."}
+    spam_app.clock["now"] += 20
+    first = client.post(f"/post/{spam_app.post.id}/comments", data=data)
+    replay = client.post(f"/post/{spam_app.post.id}/comments", data={**data, "body": "Buy now"})
+    # The replay gets what the first got, and posts nothing.
+    assert first.status_code == replay.status_code == 303
+    assert posted(spam_app) == ["Nice."]
+
+
+def test_a_comment_form_too_old_to_have_been_remembered_is_refused(spam_app):
+    client = spam_app.test_client()
+    data = {**comment_form(client, spam_app.post), "name": "Sam", "body": "Nice."}
+    spam_app.clock["now"] += spam_app.config["COMMENT_FORM_MAX_AGE"] + 1
+    assert client.post(f"/post/{spam_app.post.id}/comments", data=data).status_code == 303
+    assert posted(spam_app) == []

@@ -49,14 +49,16 @@ def test_requests_per_token_from_any_address(limited):
     assert api.client.get(f"{API}/posts", headers=bearer(token)).status_code == 429
 
 
-def test_wrong_passwords_for_a_token_are_limited_per_account(limited):
+def test_wrong_passwords_for_a_token_are_limited_per_account_and_address(limited):
     api = limited(RATELIMIT_LOGIN_ACCOUNT="2 per minute")
     make_user("alice")
-    for address in (ADDRESS, OTHER_ADDRESS):
-        response = api.client.post(f"{API}/tokens", headers=basic("alice", "guess"), **from_address(address))
+    for username in ("alice", "ALICE"):
+        response = api.client.post(f"{API}/tokens", headers=basic(username, "guess"), **from_address(ADDRESS))
         assert response.status_code == 401
-    # Now even the right password waits: the guesser cannot tell when it was right.
-    assert_too_many(api.client.post(f"{API}/tokens", headers=basic("ALICE")))
+    # Now even the right password waits there: a guesser cannot tell when it was right.
+    # Its owner, elsewhere, is not locked out.
+    assert_too_many(api.client.post(f"{API}/tokens", headers=basic("ALICE"), **from_address(ADDRESS)))
+    assert api.client.post(f"{API}/tokens", headers=basic("alice"), **from_address(OTHER_ADDRESS)).status_code == 201
     assert api.client.post(f"{API}/tokens", headers=basic("bob")).status_code == 401  # others unaffected
 
 
@@ -74,3 +76,13 @@ def test_comments_share_the_sites_comment_limit(limited):
     for body in ("One.", "Two."):
         assert api.post(f"/posts/{post.id}/comments", json={"body": body}).status_code == 201
     assert_too_many(api.post(f"/posts/{post.id}/comments", json={"body": "Three."}))
+
+
+def test_a_comment_by_form_and_one_by_the_api_are_two_of_one_count(limited):
+    api = limited(RATELIMIT_COMMENT="2 per minute")
+    post = make_post("quote")
+    api.token_for("alice")
+    assert api.client.post(f"/post/{post.id}/comments", data={"name": "Sam", "body": "By form."}).status_code == 303
+    assert api.post(f"/posts/{post.id}/comments", json={"body": "By API."}).status_code == 201
+    assert_too_many(api.post(f"/posts/{post.id}/comments", json={"body": "Three."}))
+    assert api.client.post(f"/post/{post.id}/comments", data={"name": "Sam", "body": "Four."}).status_code == 429

@@ -8,7 +8,7 @@ from bson import ObjectId
 from api_helpers import API, ApiClient, api  # noqa: F401  (api is a fixture)
 from conftest import page
 from factories import SAMPLE_FIELDS, image_bytes, make_post, make_user
-from tumblelog.models import POST_TYPES, Post
+from tumblelog.models import POST_TYPES, Post, User
 
 EXPECTED = {
     "blog": {"title": "Hello world", "body": "Some *Markdown* text.", "body_html": "<p>Some <em>Markdown</em> text.</p>\n"},
@@ -127,6 +127,8 @@ def test_markdown_is_sanitised_as_on_the_html_side(alice):
         (new("quote", source="s" * 301), "source"),
         (new("quote", tags="a, b/c"), "tags"),
         (new("quote", tags=[f"t{i}" for i in range(21)]), "tags"),
+        (new("quote", tags="," * 100_000), "tags"),
+        (new("quote", tags=[""] * 30_000), "tags"),
     ],
 )
 def test_invalid_post_is_refused_naming_the_field(alice, body, field):
@@ -160,6 +162,51 @@ def test_malformed_bodies_get_json_errors(alice, data, content_type, status):
     assert response.status_code == status
     assert response.json["error"]["status"] == status
     assert Post.objects.count() == 0
+
+
+LONE = "\\ud800"  # as JSON writes it: half of a UTF-16 pair, not a character
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/posts", '{"type": "quote", "quote": "half a pair: %s"}' % LONE),
+        ("/posts", '{"type": "quote", "quote": "q", "tags": ["ok", "%s"]}' % LONE),
+        ("/posts", '{"type": "quote", "quote": "q", "%s": "x"}' % LONE),
+        ("/posts/{id}", '{"source": "%s"}' % "\\udfff"),
+        ("/posts/{id}/comments", '{"body": "hi %s"}' % LONE),
+        ("/posts/{id}/like", '{"liked%s": true}' % LONE),
+    ],
+    ids=["post text", "tag", "key", "change", "comment", "like"],
+)
+def test_lone_surrogates_are_refused_and_nothing_is_stored(client, alice, path, body):
+    post = make_post("quote", author=User.by_username("alice"))
+    send = alice.patch if path == "/posts/{id}" else alice.post
+    response = send(path.format(id=post.id), data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "surrogate" in response.json["error"]["message"]
+    assert Post.objects.count() == 1
+    stored = Post.objects.get(id=post.id)
+    assert (stored.comment_count, stored.like_count, stored.source) == (0, 0, post.source)
+    assert client.get(f"/post/{post.id}", follow_redirects=True).status_code == 200
+
+
+def test_a_whole_surrogate_pair_is_a_character(alice):
+    response = alice.post("/posts", data='{"type": "quote", "quote": "snake \\ud83d\\udc0d"}',
+                          content_type="application/json")
+    assert response.status_code == 201
+    assert response.json["quote"] == "snake \U0001f40d"
+
+
+def test_forms_cannot_carry_a_surrogate(client):
+    """Werkzeug decodes form data as UTF-8 and keeps what is not as it came, so the
+    comment form never stores half a pair."""
+    post = make_post("quote")
+    client.post(f"/post/{post.id}/comments", data=b"name=Sam&body=half+%ED%A0%80",
+                content_type="application/x-www-form-urlencoded")
+    [comment] = Post.objects.get(id=post.id).comments
+    assert comment.body.startswith("half ") and "\ud800" not in comment.body
+    assert client.get(f"/post/{post.id}", follow_redirects=True).status_code == 200
 
 
 # --- permissions ------------------------------------------------------------

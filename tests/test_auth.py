@@ -121,6 +121,33 @@ def test_a_bad_sign_up_field_is_explained_next_to_it(client, field, value, messa
     assert User.objects.count() == 0
 
 
+def test_a_removed_accounts_name_is_never_given_out_again(client, auth):
+    from factories import make_post
+
+    old = make_user("alice")
+    make_post("quote", author=old)
+    old.retire_name()  # what removing an account does first
+    old.delete()
+    response = auth.register("ALICE", email="new@example.com")
+    assert response.status_code == 422
+    assert any("taken" in error for error in field_errors(page(response))["username"])
+    assert User.objects.count() == 0
+
+
+def test_retiring_a_name_twice_is_harmless(app):
+    user = make_user("alice")
+    user.retire_name()
+    user.retire_name()
+    assert User.name_is_claimed("Alice")
+
+
+@pytest.mark.parametrize("name", ["admin", "Moderator", "guest", "tumblelog"])
+def test_reserved_names_cannot_be_registered(client, auth, name):
+    response = auth.register(name)
+    assert response.status_code == 422
+    assert User.objects.count() == 0
+
+
 def test_a_username_is_taken_whatever_its_case(client, auth):
     auth.register("Alice")
     assert signed_in_name(client.get("/")) == "Alice"

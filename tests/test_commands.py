@@ -15,7 +15,7 @@ from mongoengine.connection import disconnect_all
 
 import tumblelog.seed
 from conftest import make_app, page
-from factories import backup_zip
+from factories import backup_zip, make_user
 from tumblelog.models import POST_TYPES, BlogPost, Post, User
 
 PASSWORD = "a fine long password"
@@ -101,6 +101,17 @@ def test_a_taken_username_is_refused_in_any_case(runner, second):
     assert second in result.output
     assert [user.username for user in User.objects] == ["bob"]
     assert User.objects.get().check_password(PASSWORD)
+
+
+def test_a_removed_accounts_name_is_refused_and_a_reserved_one_allowed(runner):
+    make_user("gone").retire_name()
+    User.objects(username_key="gone").delete()
+
+    result = runner.invoke(args=["create-user", "Gone", "--password", PASSWORD])
+    assert result.exit_code != 0
+    assert "removed account" in result.output
+    # Reserved names keep guests and sign-ups off them; the operator may still use one.
+    assert runner.invoke(args=["create-user", "admin", "--admin", "--password", PASSWORD]).exit_code == 0
 
 
 def test_a_taken_email_is_refused(runner):
@@ -241,7 +252,7 @@ def test_the_command_list_names_both_commands(runner):
 
 def test_every_command_group_explains_itself(app, runner):
     groups = [command for command in app.cli.commands.values() if isinstance(command, click.Group)]
-    assert {"search", "likes"} <= {group.name for group in groups}
+    assert {"search", "likes", "limits"} <= {group.name for group in groups}
     for group in groups:
         assert group.help, f"flask {group.name} has no help text"
         assert one_line(group.help) in one_line(runner.invoke(args=[group.name, "--help"]).output)

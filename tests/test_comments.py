@@ -2,8 +2,8 @@
 import pytest
 
 from conftest import page, textarea_value
-from factories import make_post
-from tumblelog.models import Comment, Post
+from factories import make_post, make_user
+from tumblelog.models import Comment, Post, User
 
 
 def comments_on(client, post):
@@ -115,3 +115,36 @@ def test_lists_do_not_load_comments(client):
     assert listed.comments == []
     assert listed.comment_count == 1
     assert page(client.get("/")).select_one(".post__comments").get_text() == "1 comment"
+
+
+# --- Guests and the names of accounts ----------------------------------------------------
+
+
+def test_a_guests_comment_is_marked_as_a_guests(client, auth):
+    post = make_post("quote")
+    client.post(f"/post/{post.id}/comments", data={"name": "Sam", "body": "Passing by."})
+    auth.register("bob")
+    client.post(f"/post/{post.id}/comments", data={"body": "Signed in."})
+    html = page(client.get(f"/post/{post.id}", follow_redirects=True))
+    badges = [(li.select_one(".comment__meta strong").get_text(), [b.get_text() for b in li.select(".badge")])
+              for li in html.select("li.comment")]
+    assert badges == [("Sam", ["guest"]), ("bob", [])]
+
+
+@pytest.mark.parametrize("name", ["alice", "ALICE", "  Alice ", "admin", "Moderator", "gone"])
+def test_a_guest_cannot_sign_with_an_accounts_name(client, name):
+    post = make_post("quote")  # by alice
+    make_user("gone").retire_name()  # an account since removed
+    User.objects(username_key="gone").delete()
+    response = client.post(f"/post/{post.id}/comments", data={"name": name, "body": "I am them."})
+    assert response.status_code == 422
+    assert "is the name of an account here" in page(response).select_one("#name-error").get_text()
+    assert Post.objects.get(id=post.id).comment_count == 0
+
+
+def test_a_signed_in_reader_may_send_any_name_field(client, auth):
+    """Only a guest's name is shown; a signed-in reader's comment carries their account."""
+    post = make_post("quote")
+    auth.register("bob")
+    assert client.post(f"/post/{post.id}/comments", data={"name": "alice", "body": "Hi."}).status_code == 303
+    assert comments_on(client, post) == [("bob", "Hi.")]

@@ -78,7 +78,9 @@ def test_production_without_a_database_refuses_to_start(empty):
 
 def test_production_starts_with_a_secret_key_and_a_database_uri():
     app = Flask(__name__)
-    app.config.from_object(config_class(ProductionConfig, SECRET_KEY="k" * 64, MONGODB_URI=UNREACHABLE_URI))
+    app.config.from_object(
+        config_class(ProductionConfig, SECRET_KEY="k" * 64, MONGODB_URI=UNREACHABLE_URI, TRUSTED_HOSTS=["blog.example"])
+    )
 
     check_config(app)  # no error
 
@@ -178,7 +180,7 @@ def test_a_site_on_a_server_never_imports_mongomock():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "TUMBLELOG_CONFIG": "production", "SECRET_KEY": "s" * 32,
+    env = {**os.environ, "TUMBLELOG_CONFIG": "production", "SECRET_KEY": "s" * 32, "TRUSTED_HOSTS": "localhost",
            "MONGODB_URI": f"mongodb://127.0.0.1:{port}/tumblelog"}
     with FakeMongo(port):
         done = subprocess.run([sys.executable, "-c", WITHOUT_MONGOMOCK], env=env, capture_output=True, text=True,
@@ -252,6 +254,7 @@ def production_app():
             MONGODB_URI=None,
             MONGODB_SETTINGS=database_settings(unused_name()),
             BCRYPT_LOG_ROUNDS=4,
+            TRUSTED_HOSTS=["blog.example", "localhost"],
         )
     )
     yield app
@@ -332,3 +335,43 @@ def test_run_py_without_a_database_brings_demo_content_and_says_so(run_module, c
     front = page(client.get("/"))
     assert front.select_one(".site-nav__user").get_text(strip=True) == run_module.DEMO_USER
     assert len(front.select("article.post")) == 10
+
+
+# --- host names and HTTPS in production -------------------------------------------------
+
+
+def test_production_without_trusted_hosts_refuses_to_start():
+    production = config_class(ProductionConfig, SECRET_KEY="k" * 64, MONGODB_URI=UNREACHABLE_URI, TRUSTED_HOSTS=None)
+    with pytest.raises(RuntimeError, match="TRUSTED_HOSTS=blog.example.com"):
+        create_app(production)
+
+
+@pytest.mark.parametrize(
+    "raw, hosts",
+    [("", None), (" , ", None), ("blog.example", ["blog.example"]), ("Blog.Example, localhost ,", ["blog.example", "localhost"])],
+)
+def test_trusted_hosts_reads_a_comma_separated_list(monkeypatch, raw, hosts):
+    from config import host_names
+
+    monkeypatch.setenv("TRUSTED_HOSTS", raw)
+    assert host_names("TRUSTED_HOSTS") == hosts
+
+
+@pytest.mark.parametrize("path", ["/", "/feed.atom", "/api/v1/posts", "/auth/login"])
+def test_production_refuses_hosts_it_was_not_told(production_app, path):
+    client = production_app.test_client()
+    assert client.get(path, headers={"Host": "evil.example"}).status_code == 400
+    response = client.get(path, headers={"Host": "blog.example"})
+    assert response.status_code == 200
+    assert "evil.example" not in response.get_data(as_text=True)
+
+
+def test_production_sends_hsts(production_app):
+    response = production_app.test_client().get("/", base_url="https://blog.example")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_development_answers_any_host_and_sends_no_hsts(client):
+    response = client.get("/", headers={"Host": "127.0.0.1:5000"})
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" not in response.headers

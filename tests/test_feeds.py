@@ -8,7 +8,7 @@ from bson import ObjectId
 
 from conftest import page
 from factories import make_post, make_user
-from tumblelog.models import utcnow
+from tumblelog.models import User, utcnow
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -172,6 +172,35 @@ def test_if_modified_since_gets_304(client):
     make_post("quote")
     last_modified = client.get("/feed.atom").headers["Last-Modified"]
     assert client.get("/feed.atom", headers={"If-Modified-Since": last_modified}).status_code == 304
+
+
+def an_hour_old(*posts):
+    for post in posts:
+        post.created_at = post.published_at = post.updated_at = utcnow() - timedelta(hours=1, minutes=len(posts) - posts.index(post))
+        post.save()
+    return posts
+
+
+@pytest.mark.parametrize("url", ["/feed.atom", "/user/alice/feed.atom", "/tag/python/feed.atom"])
+def test_a_deleted_post_changes_last_modified_and_the_etag(client, auth, url):
+    auth.register("alice")
+    alice = User.by_username("alice")
+    older, newest = an_hour_old(make_post("quote", author=alice, tags=["python"]), make_post("quote", author=alice, tags=["python"]))
+    first = client.get(url)
+    client.post(f"/post/{newest.id}/delete")
+    by_date = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert by_date.status_code == 200
+    assert entry_ids(parse(by_date)) == [permalink(older)]
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_the_etag_varies_with_the_host_the_links_are_built_on(client):
+    make_post("quote")
+    first = client.get("/feed.atom", headers={"Host": "blog.example"})
+    other = client.get("/feed.atom", headers={"Host": "other.example", "If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200
+    assert other.headers["ETag"] != first.headers["ETag"]
+    assert "blog.example" not in other.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from api_helpers import basic, bearer
 from bench.meter import METER
 from conftest import AuthActions, page
 from factories import PASSWORD, make_post, make_user
@@ -100,16 +101,47 @@ def test_unknown_posts_are_404(client, auth, post_id):
     assert client.post(f"/post/{post_id}/like").status_code == 404
 
 
-def test_deleting_a_post_deletes_its_likes(client, auth, post):
+def test_deleting_a_post_deletes_its_likes_and_unlists_it(client, auth, post):
     auth.register("reader")
     client.post(f"/post/{post.id}/like")
     mine = make_post("quote", author=make_user("writer"))
     client.post(f"/post/{mine.id}/like")
-    Post.objects(id=post.id).delete()
+    author = AuthActions(client.application.test_client())
+    author.login("bob", PASSWORD)
+    assert author.client.post(f"/post/{post.id}/delete").status_code == 303
     assert [like.post.pk for like in Like.objects] == [mine.id]
-    # The account may still name the deleted post; no page lists it, so no button shows it.
+    assert remembered() == [mine.id]
     assert pressed(client) == {str(mine.id): True}
     assert client.post(f"/post/{post.id}/like", data={"action": "like"}).status_code == 404
+
+
+def test_a_like_that_lands_after_the_delete_undoes_itself(app, post):
+    """The like request found the post, then the author deleted it before the like was
+    written: the like must not outlive the post, in the Likes or in the reader's list."""
+    reader = make_user("reader")
+    Post.objects(id=post.id).delete()  # the delete wins the race
+    assert reader.like(post.id) is False
+    assert Like.objects.count() == 0
+    assert remembered() == []
+
+
+def test_a_like_written_before_the_delete_is_cleaned_up_with_the_post(client, post):
+    readers = [make_user(f"reader{i}") for i in range(3)]
+    for reader in readers:
+        reader.like(post.id)
+    author = AuthActions(client)
+    author.login("bob", PASSWORD)
+    author.client.post(f"/post/{post.id}/delete")
+    assert Like.objects.count() == 0
+    assert [remembered(reader.username) for reader in readers] == [[], [], []]
+
+
+def test_a_post_deleted_through_the_api_leaves_no_likes(client, post):
+    reader = make_user("reader")
+    reader.like(post.id)
+    token = client.post("/api/v1/tokens", headers=basic("bob")).json["token"]
+    assert client.delete(f"/api/v1/posts/{post.id}", headers=bearer(token)).status_code == 204
+    assert Like.objects.count() == 0 and remembered() == []
 
 
 def test_a_like_is_kept_on_the_account_and_pages_show_it_with_no_query(client, auth, post):

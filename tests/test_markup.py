@@ -149,3 +149,70 @@ def test_hostile_markdown_is_neutralised(markdown):
 def test_url_scheme_helper_reads_urls_like_a_browser(url, scheme):
     # The hostile-payload test is only as good as this helper.
     assert url_scheme(url) == scheme
+
+
+# --- The rendering budget --------------------------------------------------------------
+# Timing itself is measured by `python -m bench.markdown` (see the README); these tests
+# run on a fake clock, so they hold on any machine, loaded or not.
+
+# Text that markdown-it renders slowly, by ~60 µs a character: seconds at the length cap.
+PATHOLOGICAL = ["[!", "![a", "[", "*_", "_a", "[](", "- a\n", "|a|\n|-|\n"]
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """A clock that moves one millisecond each time the budget looks at it."""
+    from tumblelog import markup
+
+    reads = []
+
+    def clock():
+        reads.append(1)
+        return len(reads) / 1000
+
+    monkeypatch.setattr(markup, "clock", clock)
+    return reads
+
+
+@pytest.mark.parametrize("unit", PATHOLOGICAL)
+def test_pathological_text_at_the_length_cap_is_stopped_by_the_budget(fake_clock, unit):
+    from tumblelog.markup import CHECK_EVERY, MAX_MARKDOWN_LENGTH, RENDER_BUDGET_SECONDS, MarkdownTooComplex
+
+    text = (unit * MAX_MARKDOWN_LENGTH)[:MAX_MARKDOWN_LENGTH]
+    with pytest.raises(MarkdownTooComplex, match="too complex"):
+        render_markdown(text)
+    # Stopped when the budget ran out, having looked at the clock every CHECK_EVERY steps.
+    assert len(fake_clock) == RENDER_BUDGET_SECONDS * 1000 + 2
+    assert CHECK_EVERY <= 64
+
+
+def test_ordinary_text_renders_within_the_budget(fake_clock):
+    assert render_markdown("Some *text* with a [link](https://example.com).\n\n- a\n- b") .startswith("<p>Some")
+    assert len(fake_clock) < 10
+
+
+@pytest.fixture
+def slow_clock(monkeypatch):
+    """A clock on which every render runs out of budget."""
+    from tumblelog import markup
+
+    ticks = iter(range(0, 10**9, 10))
+    monkeypatch.setattr(markup, "clock", lambda: next(ticks))
+
+
+def test_a_post_over_the_budget_is_refused_on_the_form(client, auth, slow_clock):
+    auth.register()
+    from conftest import page
+    from tumblelog.models import Post
+
+    response = client.post("/post/new/blog", data={"title": "t", "body": "[!" * 100})
+    assert response.status_code == 422
+    assert "too complex" in page(response).select_one("#body-error").get_text()
+    assert Post.objects.count() == 0
+
+
+def test_a_preview_over_the_budget_says_why(client, auth, slow_clock):
+    auth.register()
+    response = client.post("/post/preview", data={"body": "[!" * 100})
+    assert response.status_code == 422
+    assert "too complex" in response.json["error"]["message"]

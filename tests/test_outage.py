@@ -179,6 +179,7 @@ def test_the_app_starts_without_a_database():
 
     class Production(ProductionConfig):
         SECRET_KEY = "s" * 64
+        TRUSTED_HOSTS = ["localhost"]
         MONGODB_URI = settings["host"]
         MONGODB_SERVER_SELECTION_TIMEOUT_MS = settings["serverSelectionTimeoutMS"]
 
@@ -334,3 +335,17 @@ def test_a_body_over_the_size_limit_still_gets_the_503_page(app_factory):
     with database_down():
         response = site.post(f"/post/{post.id}/comments", data={"name": "Ann", "body": "x" * 500})
     assert_unavailable_page(response)
+
+
+def test_signing_in_while_the_database_and_its_rate_limit_counts_are_down_keeps_the_form():
+    """The limits count in MongoDB too (RATELIMIT_STORAGE_URI defaults to MONGODB_URI):
+    the sign-in's failed-attempt count must not turn the "Not saved" page into a 500."""
+    settings = unreachable_settings()
+    app = make_app(MONGODB_SETTINGS=settings, RATELIMIT_STORAGE_URI=settings["host"] + "?serverSelectionTimeoutMS=100")
+    try:
+        response = app.test_client().post("/auth/login", data={"username": "alice", "password": "hunter2 secret"})
+    finally:
+        disconnect_all()
+    assert response.status_code == 503
+    _, fields = kept_form(response)
+    assert fields == {"username": "alice", "password": ""}

@@ -131,6 +131,7 @@ def test_unknown_post_type_is_404(client, alice, post_type):
         ("quote", {"quote": "q", "tags": ",".join(f"t{i}" for i in range(21))}, "tags", "20"),
         ("quote", {"quote": "q", "tags": "x" * 65}, "tags", "64"),
         ("quote", {"quote": "q", "tags": "a/b"}, "tags", ""),
+        ("quote", {"quote": "q", "tags": "," * 2_000_000}, "tags", "characters"),
     ],
 )
 def test_invalid_post_shows_the_error_next_to_its_field(client, alice, post_type, fields, field, message):

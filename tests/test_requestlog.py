@@ -67,3 +67,25 @@ def test_log_level_comes_from_the_configuration(app_factory, capsys):
 def test_an_unknown_log_level_is_refused(app_factory):
     with pytest.raises(RuntimeError, match="LOG_LEVEL='LOUD' is not one of: DEBUG, INFO"):
         app_factory(LOG_LEVEL="loud")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/x%0a2026-11-29 12:00:00,000 INFO tumblelog.requests [forged] GET /admin 200 1.0ms",
+        "/x%0d%0aforged",
+        "/x%1b[2Jcleared",
+        "/x%e2%80%a8forged",  # U+2028, a line separator to some log viewers
+    ],
+)
+def test_a_request_path_cannot_write_a_line_of_its_own(client, capsys, path):
+    client.get(path)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].split()[5] == "GET" and lines[0].split()[-2] == "404"
+    assert "\x1b" not in lines[0] and "\u2028" not in lines[0]
+
+
+def test_a_backslash_in_a_path_is_escaped_so_escapes_cannot_be_faked(client, capsys):
+    client.get("/x\\n")
+    assert "GET /x\\\\n 404" in capsys.readouterr().err

@@ -297,7 +297,7 @@ THREE_MB = "x" * 3_000_000
         ("/post/new/quote", {"quote": HUGE}, 422),
         ("/post/new/quote", {"quote": "q", "source": HUGE}, 422),
         ("/post/new/quote", {"quote": "q", "tags": HUGE}, 422),
-        ("/post/new/quote", {"quote": "q", "tags": ",".join(["t"] * 50_000)}, 303),  # one tag, repeated
+        ("/post/new/quote", {"quote": "q", "tags": ",".join(["t"] * 50_000)}, 422),  # one tag, repeated
         ("/post/new/quote", {"quote": "q", "tags": ",".join(f"t{i}" for i in range(20_000))}, 422),
         ("/post/{post}/comments", {"name": "n", "body": HUGE}, 422),
         ("/post/{post}/comments", {"name": HUGE, "body": "b"}, 422),
@@ -662,3 +662,26 @@ def test_session_protection_is_on():
     from tumblelog.extensions import login_manager
 
     assert login_manager.session_protection in ("basic", "strong")
+
+
+# --- Caching of signed-in pages ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/dashboard", "/following", "/post/new/blog", "/user/alice", "/search?q=x"])
+def test_signed_in_pages_are_never_stored_by_caches(client, auth, path):
+    auth.register()
+    assert client.get(path).headers["Cache-Control"] == "private, no-store"
+
+
+def test_signing_in_itself_is_not_stored(client, auth):
+    auth.register()
+    auth.logout()
+    assert auth.login().headers["Cache-Control"] == "private, no-store"
+
+
+def test_signed_out_pages_and_shared_resources_keep_their_caching(client, auth):
+    assert "Cache-Control" not in client.get("/").headers
+    auth.register()
+    assert client.get("/feed.atom").headers["Cache-Control"] == "public, max-age=60"
+    static = page(client.get("/")).select_one("link[rel=stylesheet]")["href"]
+    assert "private" not in client.get(static).headers["Cache-Control"]

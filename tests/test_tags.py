@@ -1,6 +1,6 @@
 import pytest
 
-from tumblelog.tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, normalize_tag, parse_tags
+from tumblelog.tags import MAX_TAG_ITEMS, MAX_TAG_LENGTH, MAX_TAGS, MAX_TAGS_TEXT, TagError, normalize_tag, parse_tags
 
 CAFE_NFC = "caf\u00e9"
 CAFE_NFD = "cafe\u0301"
@@ -143,3 +143,40 @@ def test_parse_tags_rejects_forbidden_shapes(tag):
 def test_parse_tags_rejects_non_text(value):
     with pytest.raises(TagError):
         parse_tags(value)
+
+
+# --- Bounded work, whatever is sent ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "," * 10_000_000,  # ten megabytes of empty items
+        ", " * (MAX_TAGS_TEXT // 2 + 1),
+        "a" * (MAX_TAGS_TEXT + 1),
+        [""] * 1_000_000,
+        ["python"] * 1_000_000,  # one tag, repeated
+    ],
+    ids=["10 MB of commas", "empty items past the text cap", "one long word", "a million empty", "a million repeats"],
+)
+def test_parse_tags_refuses_floods_of_items(value):
+    with pytest.raises(TagError):
+        parse_tags(value)
+
+
+def test_parse_tags_stops_reading_after_its_item_cap():
+    pulled = []
+
+    def endless():
+        while len(pulled) < 10 * MAX_TAG_ITEMS:
+            pulled.append(1)
+            yield ""
+
+    with pytest.raises(TagError):
+        parse_tags(endless())
+    assert len(pulled) == MAX_TAG_ITEMS + 1
+
+
+def test_parse_tags_takes_the_longest_list_a_person_could_mean():
+    tags = [f"{i:02d}" + "x" * (MAX_TAG_LENGTH - 2) for i in range(MAX_TAGS)]
+    assert parse_tags(", ".join(tags)) == tags

@@ -3,7 +3,7 @@ GridFS and served from /media/<id>; a post's files go when the post goes."""
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from conftest import page
 from factories import image_bytes, make_post
@@ -162,6 +162,29 @@ def test_overlong_animations_are_refused(client, alice, monkeypatch, limit):
     response = upload(client, animated_gif(3))
     assert response.status_code == 422
     assert "too long or too large" in page(response).select_one("#image-error").get_text()
+
+
+def tiny_gif_on_a_huge_canvas(frames=6, side=4000):
+    """A GIF of a few hundred bytes: ``frames`` one-pixel frames on a ``side``² canvas,
+    which re-encoding would paint in full, frame by frame (~4 s of CPU for these)."""
+    out = bytearray(b"GIF89a" + side.to_bytes(2, "little") * 2 + bytes([0xF0, 0, 0, 0, 0, 0, 255, 255, 255]))
+    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    for i in range(frames):
+        out += bytes([0x21, 0xF9, 4, 0x08, 1, 0, 0, 0])  # 10 ms, restore to background
+        out += b"\x2c" + i.to_bytes(2, "little") + bytes(2) + (1).to_bytes(2, "little") * 2 + b"\x00"
+        out += bytes([2, 2, 0x4C, 0x01, 0])  # one pixel of LZW data
+    return bytes(out + b"\x3b")
+
+
+def test_a_tiny_animation_on_a_huge_canvas_is_refused_before_decoding(client, alice, monkeypatch):
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self) or ImageFile.Image.Image.load(self))
+    data = tiny_gif_on_a_huge_canvas()
+    assert len(data) < 500
+    response = upload(client, data)
+    assert response.status_code == 422
+    assert "too long or too large" in page(response).select_one("#image-error").get_text()
+    assert decoded == []
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,11 @@ def check_config(app):
             "MONGODB_URI is not set. Production needs a real MongoDB, e.g.\n"
             "  MONGODB_URI=mongodb://localhost:27017/tumblelog"
         )
+    if production and not app.config.get("TRUSTED_HOSTS"):
+        raise RuntimeError(
+            "TRUSTED_HOSTS is not set. Production answers only the host names it is told, e.g.\n"
+            "  TRUSTED_HOSTS=blog.example.com,localhost"
+        )
 
 
 def warn_on_first_request(app, message):

@@ -9,7 +9,7 @@ from mongoengine import NotUniqueError, Q
 from .extensions import limiter, login_manager
 from .forms import LoginForm, RegisterForm, form_status
 from .models import User
-from .ratelimit import TOO_MANY_SIGN_INS, TOO_MANY_SIGN_UPS, config_limit, failed, login_username
+from .ratelimit import TOO_MANY_SIGN_UPS, config_limit, sign_in_limits
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -83,16 +83,7 @@ def register():
 
 
 @bp.route("/login", methods=("GET", "POST"))
-@limiter.limit(
-    config_limit("RATELIMIT_LOGIN"), methods=["POST"], deduct_when=failed, error_message=TOO_MANY_SIGN_INS
-)
-@limiter.limit(
-    config_limit("RATELIMIT_LOGIN_ACCOUNT"),
-    key_func=login_username,
-    methods=["POST"],
-    deduct_when=failed,
-    error_message=TOO_MANY_SIGN_INS,
-)
+@sign_in_limits
 def login():
     """Sign in; ``?next=`` is followed only to pages of this site."""
     if current_user.is_authenticated:

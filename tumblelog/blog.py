@@ -14,13 +14,12 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from .auth import find_user
-from .extensions import limiter
 from .forms import CommentForm, form_status
 from .lookups import tag_or_404, visible_post_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
 from .paging import CommentPage, page_number, page_of, paging_args
 from .publishing import DRAFT, post_status
-from .ratelimit import TOO_MANY_COMMENTS, config_limit
+from .ratelimit import TOO_MANY_COMMENTS, action_limit, sends_no_file
 from .spam import is_spam
 
 bp = Blueprint("blog", __name__)
@@ -114,7 +113,7 @@ def comment_url(post, comment, count=None):
 
 
 @bp.route("/post/<objectid:post_id>/comments", methods=("POST",))
-@limiter.limit(config_limit("RATELIMIT_COMMENT"), error_message=TOO_MANY_COMMENTS)
+@action_limit("comment", "RATELIMIT_COMMENT", TOO_MANY_COMMENTS)
 def comment(post_id):
     """Add a comment. Signed-in readers comment as themselves; others give a name.
     A full post answers 409 with the typed text given back."""
@@ -171,7 +170,14 @@ def post_form(post_type, post=None):
     return post_type.form_class(obj=post)
 
 
+# Uploads: decoding and re-encoding media is the costliest thing a request can ask.
+upload_limit = action_limit("upload", "RATELIMIT_UPLOAD", methods=["POST"], exempt_when=sends_no_file)
+post_limit = action_limit("post", "RATELIMIT_POST", methods=["POST"])
+
+
 @bp.route("/post/new/<posttype:post_type>", methods=("GET", "POST"))
+@post_limit
+@upload_limit
 @login_required
 def create(post_type):
     """Write a new post of one type; land on it when saved."""
@@ -201,6 +207,8 @@ def editable_post(post_id):
 
 
 @bp.route("/post/<objectid:post_id>/edit", methods=("GET", "POST"))
+@post_limit
+@upload_limit
 @login_required
 def edit(post_id):
     """Change a post (its author or an admin). Comments are untouched: only the
@@ -217,6 +225,7 @@ def edit(post_id):
 
 
 @bp.route("/post/<objectid:post_id>/delete", methods=("POST",))
+@post_limit
 @login_required
 def delete(post_id):
     """Delete a post and its comments (its author or an admin)."""
@@ -226,6 +235,7 @@ def delete(post_id):
 
 
 @bp.route("/post/<objectid:post_id>/comments/<objectid:comment_id>/delete", methods=("POST",))
+@post_limit
 @login_required
 def delete_comment(post_id, comment_id):
     """Delete one comment (the post's author or an admin). Atomic: a comment posted at

@@ -1,5 +1,6 @@
 """Command-line tools: ``flask --app tumblelog create-user``, ``seed``, ``export`` and
-``import``, ``posts upgrade``; blueprints add their own groups (``search``, ``likes``).
+``import``, ``posts upgrade`` and ``posts publish-due``, and ``limits unlock`` /
+``limits reset`` for rate limits; blueprints add their own groups (``search``, ``likes``).
 
 Every command, whoever declares it, answers an unreachable database with one line
 that says what to check, and exit status 1 (``fail_clearly``).
@@ -16,8 +17,10 @@ from pymongo.errors import ConnectionFailure
 
 from .backup import KINDS, BackupError, opened_backup, restore_site
 from .export import export
+from .extensions import limiter
 from .forms import PASSWORD_MIN
 from .models import USERNAME_PATTERN, Post, User
+from .ratelimit import clear_sign_in_locks
 from .seed import seed_posts
 
 
@@ -47,6 +50,8 @@ def create_user(username, admin, email, password):
         )
     if len(password) < PASSWORD_MIN:
         raise click.BadParameter(f"use at least {PASSWORD_MIN} characters.", param_hint="--password")
+    if User.name_is_taken(username):
+        raise click.ClickException(f"The username {username!r} is taken, or was a removed account's.")
     user = User(username=username, email=email.lower() if email else None, is_admin=admin)
     user.set_password(password)
     try:
@@ -66,6 +71,34 @@ def seed(count):
     with click.progressbar(length=count, label="Seeding posts") as bar:
         seed_posts(count, progress=bar.update)
     click.echo(f"Added {count} posts.")
+
+
+@click.group("limits")
+def limits():
+    """Rate limits: let someone in again after failed sign-ins, or forget every count.
+
+    (Flask-Limiter's own ``flask limiter`` group lists the limits of each route.)
+    """
+
+
+@limits.command("unlock")
+@with_appcontext
+@click.argument("username")
+@click.argument("address", required=False)
+def unlock(username, address):
+    """Let USERNAME sign in again after failed attempts (from ADDRESS, an IP address,
+    too: the addresses that failed stay refused otherwise)."""
+    clear_sign_in_locks(username, address)
+    where = f", and those from {address}" if address else ""
+    click.echo(f"Cleared the failed sign-ins of {username.lower()}{where}.")
+
+
+@limits.command("reset")
+@with_appcontext
+def reset_limits():
+    """Forget every rate-limit count (all actions, accounts and addresses)."""
+    limiter.reset()
+    click.echo("Every rate-limit count is cleared.")
 
 
 @click.command("import")
@@ -144,6 +177,9 @@ def publish_due():
 
 def register(app):
     """Add the commands; call after the blueprints, so their groups are wrapped too."""
+    # Not "limiter": Flask-Limiter installs a group of that name as a Flask plugin,
+    # which the command line finds before the app (and its commands) is even loaded.
+    app.cli.add_command(limits)
     app.cli.add_command(create_user)
     app.cli.add_command(seed)
     app.cli.add_command(export)

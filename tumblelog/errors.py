@@ -1,7 +1,7 @@
 """Error pages in the site's layout, and JSON errors for API clients."""
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -63,6 +63,12 @@ def register(app):
         return render_error(
             400, "This form has expired or was sent from another site. Go back, reload the page and send it again."
         )
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # A Host header not in TRUSTED_HOSTS: Flask refused it before routing, so there is
+        # no URL adapter and the site's layout (full of url_for) cannot be drawn.
+        return "This site does not answer for that host name.", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(InternalServerError)
     def internal_error(error):

@@ -12,18 +12,18 @@ import re
 import xml.etree.ElementTree as ET
 from urllib.parse import urljoin
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.http import is_resource_modified
 
 from .lookups import tag_or_404, user_or_404
-from .models import Post, utcnow
+from .models import Post, SiteState, utcnow
 from .publishing import as_utc
 
 bp = Blueprint("feeds", __name__)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 20
-FEED_FORMAT = "1"  # part of the ETag: change it when entries are built differently
+FEED_FORMAT = "2"  # part of the ETag: change it when entries are built differently
 TITLE_LENGTH = 80
 
 # Characters XML 1.0 cannot carry at all, not even escaped (most C0 controls,
@@ -70,7 +70,10 @@ def add_entry(feed, post):
     add(author, "uri", url_for("blog.user", username=post.author_name, _external=True))
     for tag in post.tags:
         add(entry, "category", term=tag, scheme=url_for("blog.index", _external=True) + "tag/")
-    add(entry, "content", render_template(post.partial("feeds"), post=post), type="html")
+    # Straight from the Jinja environment: render_template's context processors would
+    # load the signed-in reader's account, a query a feed (the same for all) never needs.
+    content = current_app.jinja_env.get_template(post.partial("feeds")).render(post=post)
+    add(entry, "content", content, type="html")
 
 
 def build_feed(posts, title, page_url, self_url):
@@ -90,11 +93,16 @@ def build_feed(posts, title, page_url, self_url):
 def feed_response(query, title, page_endpoint, **view_args):
     """The newest ``FEED_SIZE`` posts of ``query`` as a feed, or 304 when unchanged."""
     posts = list(query.limit(FEED_SIZE))
-    # The feed changes when an entry is added, edited or deleted: all show in the
-    # (id, updated_at) pairs of the entries.
-    version = "|".join([FEED_FORMAT, title] + [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts])
+    # The feed changes when an entry is added or edited (the entries' ids and times), when
+    # a post is deleted (the site's stamp: the entries that remain may all be older than
+    # a reader's copy), and with the host name its links are built on. All of it goes
+    # into the ETag and Last-Modified, so neither answers 304 for a body that changed.
+    removed = SiteState.posts_removed_at()
+    stamps = [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts]
+    version = "|".join([FEED_FORMAT, request.host_url, title, rfc3339(removed) if removed else "-", *stamps])
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
-    last_modified = max((post.changed_at for post in posts), default=None)
+    moments = [post.changed_at for post in posts] + ([as_utc(removed)] if removed else [])
+    last_modified = max(moments, default=None)
     if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
         response = Response(status=304)
     else:

@@ -12,6 +12,7 @@ from .auth import safe_next
 from .lookups import tag_or_404, user_or_404
 from .models import MAX_FOLLOWS, User
 from .paging import Page, page_of
+from .ratelimit import action_limit
 
 bp = Blueprint("follow", __name__)
 
@@ -50,7 +51,11 @@ def toggle(target, page_url, name):
     return redirect(back, 303)
 
 
+follow_limit = action_limit("follow", "RATELIMIT_FOLLOW")
+
+
 @bp.route("/tag/<tag>/follow", methods=("POST",))
+@follow_limit
 def follow_tag(tag):
     """Follow or unfollow a tag (the same URL toggles)."""
     tag = tag_or_404(tag)
@@ -58,6 +63,7 @@ def follow_tag(tag):
 
 
 @bp.route("/user/<username>/follow", methods=("POST",))
+@follow_limit
 def follow_user(username):
     """Follow or unfollow a blogger (the same URL toggles)."""
     author = user_or_404(username)

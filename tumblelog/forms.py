@@ -4,6 +4,7 @@ Post forms validate with the same functions the models use (``parse_tags``,
 ``parse_video_url``, ``http_url_error``), so a rule is written once; the form's part
 is to say what is wrong next to the field.
 """
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from mongoengine import ValidationError as ModelValidationError
@@ -114,7 +115,7 @@ class RegisterForm(FlaskForm):
     )
 
     def validate_username(self, field):
-        if User.by_username(field.data):
+        if User.name_is_claimed(field.data):
             raise ValidationError("That username is taken.")
 
     def validate_email(self, field):
@@ -138,6 +139,13 @@ class CommentForm(FlaskForm):
     # Spam traps (see spam.py): a field only bots fill in, and when the form was shown.
     website = StringField("Leave this field empty", validators=[Length(max=NAME_MAX)])
     rendered = HiddenField(default=form_time_token)
+
+    def validate_name(self, field):
+        # Only a guest's name is shown; a signed-in reader comments as their account.
+        if current_user.is_anonymous and User.name_is_claimed(field.data):
+            raise ValidationError(
+                f"“{field.data}” is the name of an account here. Sign in to comment as them, or use another name."
+            )
 
 
 class TagListField(StringField):
@@ -288,6 +296,8 @@ class PostForm(PublishingForm):
             post.save_with_media()
         except ModelValidationError as error:
             for field_name, field_error in (error.errors or {error.field_name or "tags": error.message}).items():
+                # A refusal from clean() comes under "__all__"; it names its field itself.
+                field_name = getattr(field_error, "field_name", None) or field_name
                 field = self[field_name] if field_name in self else self.tags
                 field.errors.append(str(getattr(field_error, "message", field_error)))
             return False

@@ -21,6 +21,7 @@ from .follow import sign_in_first, wanted_state
 from . import models
 from .lookups import visible_post_or_404
 from .models import Like, Post, User
+from .ratelimit import action_limit
 
 bp = Blueprint("likes", __name__, cli_group="likes")
 bp.cli.help = "Maintain what accounts remember of their likes."
@@ -35,6 +36,7 @@ def liked_ids(posts):
 
 
 @bp.route("/post/<objectid:post_id>/like", methods=("POST",))
+@action_limit("like", "RATELIMIT_LIKE")
 def toggle(post_id):
     """Like or unlike (the same URL toggles; the button says which it means)."""
     post = visible_post_or_404(post_id, exclude=("comments",))  # none for a draft

@@ -21,14 +21,14 @@ from bson import ObjectId
 from flask import url_for
 from flask_login import UserMixin
 from markupsafe import Markup
-from mongoengine import CASCADE, LookUpError, NotUniqueError, ValidationError
+from mongoengine import LookUpError, NotUniqueError, ValidationError
 from mongoengine.queryset.visitor import Q
 
 from . import media
 from .embeds import VideoURLError, embed_url, parse_audio_url, parse_video_url, thumbnail_url, watch_url
 from .extensions import bcrypt, db
 from .keywords import search_terms
-from .markup import render_markdown
+from .markup import MarkdownTooComplex, render_markdown
 from .publishing import (
     DRAFT, MAX_QUEUE, PRIVATE, PUBLIC, PUBLISHED, QUEUED, SCHEDULED, STATES, VISIBILITIES, as_utc,
     queue_times, slugify,
@@ -45,6 +45,11 @@ URL_MAX = 2048
 COMMENT_MAX = 2000
 NAME_MAX = 64
 MAX_FOLLOWS = 1000  # per kind: tags, bloggers
+# Names that would pass for the site's own voice: nobody registers them through the form
+# and no guest signs a comment with them (an operator may still create-user one).
+RESERVED_NAMES = frozenset({
+    "admin", "administrator", "anonymous", "guest", "moderator", "root", "staff", "support", "system", "tumblelog",
+})
 # How many liked posts an account remembers for the like buttons. Every signed-in
 # request loads them with the account: 500 ObjectIds are 8.4 KB of BSON and about
 # 0.2 ms of MongoEngine's time, against a query saved on every page of posts.
@@ -153,6 +158,29 @@ class User(UserMixin, db.Document):
             return None
         return user if user.check_password(password) else None
 
+    @classmethod
+    def name_is_taken(cls, name):
+        """True when ``name`` (in any case) is an account's or a removed account's."""
+        key = name.strip().lower()
+        return (
+            cls.objects(username_key=key).only("id").first() is not None
+            or RetiredName.objects(name_key=key).first() is not None
+        )
+
+    @classmethod
+    def name_is_claimed(cls, name):
+        """True when ``name`` is taken or reserved: no one may register it through the
+        form and no guest may sign a comment with it."""
+        return name.strip().lower() in RESERVED_NAMES or cls.name_is_taken(name)
+
+    def retire_name(self):
+        """Keep this account's name from ever being registered again. Call it before
+        the account is deleted: a new account of the same name would otherwise take
+        over the old one's page (``/user/<name>`` finds posts by name), its links and
+        its signed comments. While the account exists its own unique index holds the
+        name, and from this call on the retired name's index does."""
+        RetiredName.objects(name_key=self.username_key).update_one(set_on_insert__retired_at=utcnow(), upsert=True)
+
     def can_edit(self, post):
         """Authors manage their own posts; admins manage every post."""
         return self.is_admin or post.author.pk == self.pk
@@ -164,16 +192,29 @@ class User(UserMixin, db.Document):
         return Like.objects(user=self, post=post_id).first() is not None
 
     def like(self, post_id):
-        """Like the post; True if this call added the like."""
+        """Like the post; True if this call added the like, False if it was liked
+        already or has just been deleted.
+
+        Race-safe against ``Like.forget_post``: the Like and the list entry are written
+        first, and only then is the post asked whether it still exists. If it does, its
+        deletion (and so its clean-up) comes later and finds them; if not, this call
+        undoes itself.
+        """
         try:
             Like(user=self, post=post_id).save(force_insert=True)
         except NotUniqueError:
             added = False  # liked already, perhaps by a request a moment ago
         else:
-            Post.objects(id=post_id).update_one(inc__like_count=1)
             added = True
         # Either way: a like older than the list comes back into it.
         self.remember_like(post_id)
+        if added:
+            exists = bool(Post.objects(id=post_id).update_one(inc__like_count=1))
+        else:
+            exists = Post.objects(id=post_id).only("id").first() is not None
+        if not exists:
+            Like.forget_post(post_id, users=[self.id])
+            return False
         return added
 
     def unlike(self, post_id):
@@ -238,9 +279,41 @@ class User(UserMixin, db.Document):
         return Post.listing().filter(functools.reduce(operator.or_, clauses)) if clauses else None
 
 
+class RetiredName(db.Document):
+    """The name of a removed account (``User.retire_name``), kept so it is never given
+    out again; the primary key makes it unique."""
+
+    name_key = db.StringField(primary_key=True)
+    retired_at = db.DateTimeField(default=utcnow)
+
+    meta = {"collection": "retired_name"}
+
+
+class SpentFormToken(db.Document):
+    """A comment form's token that has posted its comment (spam.py): the primary key
+    makes each token good for one comment. MongoDB's TTL monitor removes the record once
+    the token is too old to be accepted anyway."""
+
+    nonce = db.StringField(primary_key=True)
+    expires_at = db.DateTimeField(required=True)
+
+    meta = {"collection": "spent_form_token", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+
+    @classmethod
+    def spend(cls, nonce, expires_at):
+        """Mark the token spent; False if it already was."""
+        try:
+            cls(nonce=nonce, expires_at=expires_at).save(force_insert=True)
+        except NotUniqueError:
+            return False
+        return True
+
+
 class Comment(db.EmbeddedDocument):
     """A reader's plain-text comment, stored inside its post. ``author`` is set when
-    the commenter was signed in; ``author_name`` is what readers see either way."""
+    the commenter was signed in; ``author_name`` is what readers see either way. A
+    comment without ``author`` is a guest's, shown as one, under a name no account
+    has (``User.name_is_claimed``)."""
 
     id = db.ObjectIdField(default=ObjectId, required=True)
     author_name = db.StringField(required=True, max_length=NAME_MAX)
@@ -582,8 +655,11 @@ class Post(db.Document):
                 Post.prune_media(self.id)
 
     def delete_with_media(self):
-        """Delete the post with its comments and its files."""
+        """Delete the post with its comments, its likes and its files; feeds learn
+        that a post went away (``SiteState``)."""
         Post.objects(id=self.id).delete()
+        SiteState.post_removed()
+        Like.forget_post(self.id)
         Post.prune_media(self.id)
 
     @staticmethod
@@ -661,7 +737,10 @@ class BlogPost(Post):
 
     def clean(self):
         super().clean()
-        self.body_html = render_markdown(self.body or "")
+        try:
+            self.body_html = render_markdown(self.body or "")
+        except MarkdownTooComplex as error:
+            raise ValidationError(str(error), field_name="body") from error
 
     @property
     def body_markup(self):
@@ -1054,17 +1133,56 @@ class PhotosetPost(Post):
         return super().api_value(name)
 
 
+class SiteState(db.Document):
+    """Facts about the whole site that no post carries. ``posts_removed_at``: when a
+    post last went away, which feeds need: a deleted post leaves no ``updated_at``
+    behind for their ``Last-Modified`` to move to."""
+
+    key = db.StringField(primary_key=True)
+    changed_at = db.DateTimeField(required=True)
+
+    meta = {"collection": "site_state"}
+
+    POSTS_REMOVED = "posts_removed"
+
+    @classmethod
+    def post_removed(cls):
+        """Note that a post went away just now (one upsert; no read first)."""
+        cls.objects(key=cls.POSTS_REMOVED).update_one(set__changed_at=utcnow(), upsert=True)
+
+    @classmethod
+    def posts_removed_at(cls):
+        """When a post last went away, or None if none ever did."""
+        state = cls.objects(key=cls.POSTS_REMOVED).first()
+        return state.changed_at if state else None
+
+
 class Like(db.Document):
     """One reader's like of one post. The unique index makes a second like by the same
     reader fail, so double clicks and races never count twice; ``Post.like_count``
     moves by one only when a Like is really inserted or deleted. Deleting a post
-    deletes its likes (CASCADE)."""
+    deletes its likes afterwards (``forget_post``), not by a delete rule: that would
+    remove them before anyone could ask which readers' lists name the post."""
 
     user = db.LazyReferenceField(document_type=User, required=True)
-    post = db.LazyReferenceField(document_type=Post, required=True, reverse_delete_rule=CASCADE)
+    post = db.LazyReferenceField(document_type=Post, required=True)
     created_at = db.DateTimeField(default=utcnow)
 
     meta = {
         "collection": "like",
         "indexes": [{"fields": ["user", "post"], "unique": True}, {"fields": ["post"]}],
     }
+
+    FORGET_BATCH = 1000  # readers per round trip when a deleted post's likes are removed
+
+    @classmethod
+    def forget_post(cls, post_id, users=None):
+        """Remove a deleted post's likes and take it out of its likers' ``recent_likes``
+        (all of them, or those in ``users``). Called after the post is gone, in batches,
+        so a much-liked post costs a few round trips, not one per like."""
+        likes = cls.objects(post=post_id)
+        if users is not None:
+            likes = likes.filter(user__in=users)
+        while batch := [row["user"] for row in likes.only("user").limit(cls.FORGET_BATCH).as_pymongo()]:
+            User.objects(id__in=batch).update(pull__recent_likes=post_id)
+            cls.objects(post=post_id, user__in=batch).delete()

@@ -23,6 +23,26 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 log = logging.getLogger("tumblelog.requests")
 
+# What could end a log line early or forge another: C0 and C1 controls (newlines, escape
+# sequences for terminals), DEL, Unicode's line and paragraph separators, and the
+# backslash itself, so that an escape in the output always means one was made here.
+_UNSAFE_IN_LOG = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\\\\]")
+
+
+def escape_log_text(text):
+    """``text`` with every character that could break or forge a log line written as a
+    Python-style escape (a newline becomes ``\\n``)."""
+    return _UNSAFE_IN_LOG.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+class EscapingFormatter(logging.Formatter):
+    """Escapes each record's message (its arguments come from requests: a path with
+    ``%0a`` in it must not start a new line). Tracebacks, added after, stay readable."""
+
+    def formatMessage(self, record):
+        record.message = escape_log_text(record.message)
+        return super().formatMessage(record)
+
 
 class RequestIdFilter(logging.Filter):
     """Stamp every record with the current request's id ("-" outside a request)."""
@@ -57,7 +77,7 @@ def configure_logging(app):
     logger.setLevel(name)
     if not any(isinstance(handler, StderrHandler) for handler in logger.handlers):
         handler = StderrHandler()
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(EscapingFormatter(FORMAT))
         handler.addFilter(RequestIdFilter())
         logger.addHandler(handler)
 

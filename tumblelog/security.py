@@ -5,6 +5,8 @@ if some markup slipped through, the browser runs no inline script, loads no plug
 frames only the two video players, and sends forms only to this site. Templates keep
 to it by carrying no inline ``<script>``, ``style`` attribute or ``on*`` handler.
 """
+from flask import current_app, session
+
 from .embeds import PLAYER_ORIGINS
 
 CSP = "; ".join(
@@ -35,6 +37,14 @@ HEADERS = {
 def set_security_headers(response):
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config["HSTS_SECONDS"]:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}")
+    # A signed-in reader's page shows their name, follows and likes: no shared cache may
+    # keep it, nor the browser's disk. (``_user_id`` is where Flask-Login keeps the id;
+    # read from the session, no query.) Responses that chose their own caching, such as
+    # static files and feeds, which are the same for everyone, keep it.
+    if session.get("_user_id") and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -9,6 +9,11 @@ from collections.abc import Iterable
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 64
+# Bounds on what parse_tags reads at all, so its work is bounded whatever it is sent:
+# room for MAX_TAGS full tags with ", " between them, and as many items (empty ones and
+# repeats included) as a person could mean.
+MAX_TAGS_TEXT = MAX_TAGS * (MAX_TAG_LENGTH + 2)
+MAX_TAG_ITEMS = 4 * MAX_TAGS
 ALLOWED_PUNCTUATION = "-_.+&'"
 
 # Letters of any script, combining marks (needed by many scripts, e.g.
@@ -47,14 +52,22 @@ def parse_tags(value: str | Iterable[str]) -> list[str]:
     ``value`` is the form's comma-separated text or a list of tags. Raise
     :class:`TagError` when a tag is not allowed or there are too many.
     """
-    items = value.split(",") if isinstance(value, str) else value
+    if isinstance(value, str):
+        if len(value) > MAX_TAGS_TEXT:
+            raise TagError(f"Tags can have at most {MAX_TAGS_TEXT:,} characters in all.")
+        items = value.split(",")
+    else:
+        items = value
     try:
         items = iter(items)
     except TypeError:
         raise TagError("Tags must be text, separated by commas.") from None
 
     tags = {}  # a dict keeps first-seen order and finds duplicates fast
-    for item in items:
+    for count, item in enumerate(items, 1):
+        # Counted as read: empty items and repeats cost time too.
+        if count > MAX_TAG_ITEMS:
+            raise TagError(f"Use at most {MAX_TAGS} tags.")
         if not isinstance(item, str):
             raise TagError("Tags must be text, separated by commas.")
         tag = normalize_tag(item)

@@ -1,14 +1,15 @@
 """The blogger's workflow: ``/drafts``, ``/queue`` (with its settings, reordering and
 shuffle), "Publish now" and pinning a post to the top of one's blog page.
 
-Only the author sees these pages; they list the signed-in user's own posts.
+Only the author sees these pages; they list the signed-in user's own posts. Every
+change here counts against the blogger's post-writing limit (``RATELIMIT_POST``).
 """
 import random
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .blog import editable_post
+from .blog import editable_post, post_limit
 from .forms import QueueSettingsForm, form_status
 from .models import Post, QueueSettings, User
 from .paging import Page, page_number
@@ -56,6 +57,7 @@ def render_queue(form):
 
 
 @bp.route("/queue/settings", methods=("POST",))
+@post_limit
 @login_required
 def queue_settings():
     """Change how many posts go out a day and when; the queue's times follow."""
@@ -74,6 +76,7 @@ def queue_settings():
 
 
 @bp.route("/queue/<objectid:post_id>/move", methods=("POST",))
+@post_limit
 @login_required
 def move(post_id):
     """Move a queued post one place ``direction=up`` (sooner) or ``down`` (later)."""
@@ -89,6 +92,7 @@ def move(post_id):
 
 
 @bp.route("/queue/shuffle", methods=("POST",))
+@post_limit
 @login_required
 def shuffle():
     """Put the queue in a random order (its slots stay where they were)."""
@@ -100,6 +104,7 @@ def shuffle():
 
 
 @bp.route("/post/<objectid:post_id>/publish", methods=("POST",))
+@post_limit
 @login_required
 def publish(post_id):
     """Publish a draft, queued or scheduled post now."""
@@ -111,6 +116,7 @@ def publish(post_id):
 
 
 @bp.route("/post/<objectid:post_id>/pin", methods=("POST",))
+@post_limit
 @login_required
 def pin(post_id):
     """Pin a published public post to the top of its author's blog page, or unpin it."""

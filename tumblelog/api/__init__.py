@@ -5,6 +5,7 @@ session cookie is never read here, so the blueprint is exempt from CSRF: a forge
 cross-site request carries no Authorization header and is refused with 401.
 """
 import json
+import re
 
 from flask import Blueprint, request
 
@@ -15,6 +16,10 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 MAX_BODY = 128 * 1024  # a long Markdown post with room to spare; larger bodies get 413
+# JSON's "\ud800" escapes decode to lone UTF-16 surrogates: not text, and unencodable as
+# UTF-8, so BSON and every page showing them would fail. (Forms cannot carry them:
+# Werkzeug decodes form data as UTF-8 and replaces what is not.)
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ApiError(Exception):
@@ -50,7 +55,26 @@ def json_object():
         raise ApiError(400, "The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be a JSON object.")
+    if has_surrogate(data):
+        raise ApiError(400, "The body contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text.")
     return data
+
+
+def has_surrogate(value):
+    """True if any string in the decoded JSON ``value`` (keys too) has a lone surrogate.
+    A loop, not recursion: the document may be nested as deep as the parser allowed."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def check_fields(data, allowed, lists=()):

@@ -2,10 +2,9 @@
 from flask import g, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from ..extensions import limiter
 from ..forms import CommentForm
 from ..models import MAX_COMMENTS, Comment, CommentsClosed, Post
-from ..ratelimit import TOO_MANY_COMMENTS, config_limit
+from ..ratelimit import TOO_MANY_COMMENTS, action_limit
 from . import ApiError, bp, check_fields, json_object
 from .posts import limit_arg
 from .serialise import comment_dict
@@ -55,8 +54,8 @@ def list_comments(post_id):
 
 
 @bp.route("/posts/<objectid:post_id>/comments", methods=("POST",))
-# The site's comment limit, per address, whichever way the comment comes in.
-@limiter.limit(config_limit("RATELIMIT_COMMENT"), override_defaults=False, error_message=TOO_MANY_COMMENTS)
+# The site's comment counters: one count whichever way the comment comes in.
+@action_limit("comment", "RATELIMIT_COMMENT", TOO_MANY_COMMENTS)
 @token_required
 def add_comment(post_id):
     """Comment as the token's user: ``{"body": "…"}``, checked by the HTML comment form."""

@@ -2,6 +2,7 @@
 from flask import g, jsonify, request
 
 from ..models import Post
+from ..ratelimit import action_limit
 from . import ApiError, bp, json_object
 from .comments import post_or_404
 from .tokens import token_required
@@ -20,6 +21,7 @@ def wanted(post_id):
 
 
 @bp.route("/posts/<objectid:post_id>/like", methods=("POST",))
+@action_limit("like", "RATELIMIT_LIKE")
 @token_required
 def toggle_like(post_id):
     """Like or unlike a post; answer whether it is liked now and its like count."""

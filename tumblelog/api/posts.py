@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from ..paging import decode_cursor, encode_cursor, newer_than, older_than
 from ..models import POST_TYPES, Post, User, utcnow
 from ..publishing import DRAFT, PUBLISHED, QUEUED, SCHEDULED
+from ..ratelimit import action_limit
 from ..tags import TagError, parse_tags
 from . import ApiError, bp, check_fields, json_object
 from . import comments as thread  # a module: it imports this one too
@@ -140,6 +141,7 @@ def stored(post, form, status):
 
 
 @bp.route("/posts", methods=("POST",))
+@action_limit("post", "RATELIMIT_POST")
 @token_required
 def create_post():
     """Create a post of ``type`` with that type's fields, as on the HTML form."""
@@ -163,6 +165,7 @@ def get_post(post_id):
 
 
 @bp.route("/posts/<objectid:post_id>", methods=("PATCH",))
+@action_limit("post", "RATELIMIT_POST")
 @token_required
 def update_post(post_id):
     """Change some fields of a post (its author or an admin); the rest stay."""
@@ -180,6 +183,7 @@ def update_post(post_id):
 
 
 @bp.route("/posts/<objectid:post_id>", methods=("DELETE",))
+@action_limit("post", "RATELIMIT_POST")
 @token_required
 def delete_post(post_id):
     """Delete a post and its comments (its author or an admin)."""

@@ -12,10 +12,10 @@ from functools import wraps
 from flask import current_app, g, jsonify, request
 from flask_login import AnonymousUserMixin
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import PASSWORD_MAX
 from ..models import User, utcnow
-from ..ratelimit import TOO_MANY_SIGN_INS, account_key, config_limit
+from ..ratelimit import sign_in_limits
 from . import ApiError, bp
 from .serialise import iso
 
@@ -68,19 +68,27 @@ def bearer_token():
     return token
 
 
-def token_user():
-    """``(token document, user)`` of the request's live bearer token, or ``(None, None)``."""
-    token = bearer_token()
-    doc = ApiToken.find(token) if token else None
-    user = User.objects(id=doc.user.pk).first() if doc else None
-    return (doc, user) if user else (None, None)
+def current_token():
+    """The live token document this request carries, or None; looked up once a request
+    (the rate limits' key asks for it before ``token_required`` does)."""
+    if "api_token_doc" not in g:
+        token = bearer_token()
+        g.api_token_doc = ApiToken.find(token) if token else None
+    return g.api_token_doc
+
+
+def token_user_id():
+    """The id of the account whose token this request carries, or None."""
+    doc = current_token()
+    return str(doc.user.pk) if doc else None
 
 
 def api_reader():
     """Who is reading: the token's user when a live token is sent (to see their own
     drafts and private posts), else an anonymous reader. Reads need no token."""
     if "api_user" not in g:
-        g.api_token, g.api_user = token_user()
+        doc = current_token()
+        g.api_token, g.api_user = doc, (User.objects(id=doc.user.pk).first() if doc else None)
     return g.api_user or AnonymousUserMixin()
 
 
@@ -93,7 +101,8 @@ def token_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        doc, user = token_user()
+        doc = current_token()
+        user = User.objects(id=doc.user.pk).first() if doc else None
         if user is None:
             raise ApiError(401, "Send a valid token: Authorization: Bearer <token>.", headers=BEARER_CHALLENGE)
         g.api_token, g.api_user = doc, user
@@ -118,27 +127,13 @@ def token_key():
     return "token:" + ApiToken.hash(bearer_token() or "")
 
 
-def basic_username():
-    """The account a token request is aimed at, case-folded like sign-in's key."""
-    credentials = request.authorization
-    return account_key(credentials.username if credentials else None)
-
-
-def refused(response):
-    return response.status_code == 401
-
-
 def token_body(token, doc):
     return {"token": token, "expires_at": iso(doc.expires_at)}
 
 
 @bp.route("/tokens", methods=("POST",))
-# Wrong passwords count as failed sign-ins do, per address and per account, so the
-# API is no way around the sign-in page's limits on guessing.
-@limiter.limit(config_limit("RATELIMIT_LOGIN"), deduct_when=refused, override_defaults=False,
-               error_message=TOO_MANY_SIGN_INS)
-@limiter.limit(config_limit("RATELIMIT_LOGIN_ACCOUNT"), key_func=basic_username, deduct_when=refused,
-               override_defaults=False, error_message=TOO_MANY_SIGN_INS)
+# The sign-in form's own counters: the API is no way around its limits on guessing.
+@sign_in_limits
 def create_token():
     """Trade a username and password (HTTP Basic) for a token, shown this once."""
     user = basic_user()
