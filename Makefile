@@ -6,12 +6,13 @@ VENV = .venv
 VENV_PYTHON = $(VENV)/bin/python
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+LIGHTHOUSE_ARGS ?=
 
 # Exits non-zero, quietly, unless the interpreter it runs on is Python >= 3.11.
 PY_OK = -c 'import sys; sys.exit(sys.version_info < (3, 11))'
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-server bench lock clean
+.PHONY: help run test test-server bench lighthouse lock clean
 
 help:
 	@echo 'tumblelog: make targets'
@@ -23,10 +24,12 @@ help:
 	@echo '                    Python >= 3.13) that it starts on a free port and stops after'
 	@echo '  make bench        seed 2,000 posts and time every page against a bare Flask route; prints a'
 	@echo '                    markdown table (BENCH_ARGS="--posts 20000" or "--http"; MONGODB_URI=... for a real server)'
+	@echo '  make lighthouse   Lighthouse scores of the main pages, mobile and desktop (needs npm and'
+	@echo '                    Chromium; LIGHTHOUSE_ARGS="--only desktop --pages 2")'
 	@echo '  make lock         regenerate requirements.lock (hashes; the Docker image installs it) from requirements.txt'
 	@echo '  make clean        remove $(VENV) and the Python and pytest caches'
 	@echo 'run first creates $(VENV) with $$(PYTHON) (now: $(PYTHON); needs >= 3.11) and installs what running'
-	@echo 'needs (requirements.txt); test, bench and lock add the tools (requirements-dev.txt). Each installs'
+	@echo 'needs (requirements.txt); test, bench, lighthouse and lock add the tools (requirements-dev.txt). Each installs'
 	@echo 'again only when its file changes.'
 
 # $(VENV) itself, with a Python >= 3.11 (checked again if it already exists).
@@ -78,6 +81,9 @@ test-server: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(VENV_PYTHON) -m bench $(BENCH_ARGS)
+
+lighthouse: $(VENV)/.installed-dev
+	$(VENV_PYTHON) -m bench.lighthouse $(LIGHTHOUSE_ARGS)
 
 # The Docker image's Python (Dockerfile's FROM) and platform; uv records this command in
 # the file's header. tests/test_deploy.py fails when requirements.txt and the lock disagree.

@@ -79,6 +79,24 @@ class Config:
     # ...and a form older than this is refused the same way (its token is single-use, and
     # spent tokens are remembered for this long).
     COMMENT_FORM_MAX_AGE = 7 * 24 * 3600
+    # What search engines and link previews say about the site (pages that have their
+    # own description, a post or a tag, say more).
+    SITE_DESCRIPTION = "Words, pictures, sounds and links from the people who write here."
+    # The sitemap protocol's limit per file; past it /sitemap.xml becomes an index.
+    SITEMAP_MAX_URLS = 50_000
+    SITEMAP_CACHE_SECONDS = 300  # a new post reaches the sitemap within five minutes
+    # The Snowball stemmer search uses, at save and at query time (keywords.py). After
+    # changing it, run `flask --app tumblelog search reindex`.
+    SEARCH_LANGUAGE = "english"
+    # Flask-Compress: brotli for browsers that take it, gzip for the rest. Streamed
+    # responses (static files) are compressed as they stream, which gzip cannot do here.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
+    COMPRESS_MIMETYPES = [
+        "text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
+        "application/json", "application/feed+json", "application/atom+xml", "application/xml",
+        "image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon",
+    ]
 
 
 class DevelopmentConfig(Config):
@@ -87,6 +105,8 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     PRODUCTION = True
+    # Links built for other sites (canonical, sitemap, feeds) on the configured host.
+    PREFERRED_URL_SCHEME = "https"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS_SECONDS = 365 * 24 * 3600

@@ -62,7 +62,8 @@ def conditions(filter_):
         elif key.startswith("$"):
             pairs.append((key, "other"))  # $text, $where, $expr: no index shape we declare
         elif isinstance(value, dict) and any(k.startswith("$") for k in value):
-            operators = set(value)
+            # An $elemMatch beside $all only filters what the $all lookup found.
+            operators = set(value) - ({"$elemMatch"} if "$all" in value else set())
             # $all on an array field is a point lookup of one value, then a filter; the
             # server scans each value of an $in (up to 200) and merges them in sort order.
             if operators <= {"$eq", "$all", "$in"}:

@@ -111,7 +111,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(app):
             )
             def check(case):
                 ran.append(operation.label)
-                case.call_and_validate(headers=headers_for(operation), checks=CHECKS)
+                # schemathesis asks for compression as requests does, but its WSGI
+                # transport hands the body over undecoded: ask for it plain.
+                headers = {**headers_for(operation), "Accept-Encoding": "identity"}
+                case.call_and_validate(headers=headers, checks=CHECKS)
 
             check()
 

@@ -65,6 +65,13 @@ def test_bad_states_are_400_naming_the_field(alice, fields, field):
     assert Post.objects.count() == 0
 
 
+def test_patch_refuses_an_unknown_state(alice):
+    post_id = alice.post("/posts", json=new(state="draft")).json["id"]
+    response = alice.patch(f"/posts/{post_id}", json={"state": "someday"})
+    assert response.status_code == 400 and "state" in response.json["error"]["fields"]
+    assert Post.objects.get(id=post_id).state == "draft"
+
+
 def test_patch_changes_state_and_visibility(alice):
     post_id = alice.post("/posts", json=new(state="draft")).json["id"]
     assert alice.patch(f"/posts/{post_id}", json={"source": "PEP 20"}).json["state"] == "draft"  # kept

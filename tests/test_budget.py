@@ -39,6 +39,11 @@ PAGES = [
     ("dashboard", lambda blog: "/dashboard", 3),
     ("search", lambda blog: "/search?q=python", 3),
     ("site feed", lambda blog: "/feed.atom", 2),
+    ("site JSON feed", lambda blog: "/feed.json", 2),
+    ("search, last word begun", lambda blog: "/search?q=python+flas", 3),
+    ("oEmbed", lambda blog: f"/oembed?url=http://localhost/post/{blog.discussion.id}", 1),
+    # Built with three queries, however many posts, then kept for SITEMAP_CACHE_SECONDS.
+    ("sitemap", lambda blog: "/sitemap.xml", 0),
     ("API post list", lambda blog: "/api/v1/posts", 2),
     # The blogger's own pages: the account, then one query (a reader is sent to sign in).
     ("drafts", lambda blog: "/drafts", 2),
@@ -174,6 +179,8 @@ NEWEST = [("created_at", -1), ("_id", -1)]
         ({"tags": "python", "created_at": {"$lte": 5}, "$or": [{"created_at": {"$lt": 5}}, {"_id": {"$lt": 3}}]}, NEWEST),
         ({"tags": {"$all": ["python", "flask"]}}, NEWEST),
         ({"tags": {"$in": ["python", "flask"]}}, NEWEST),  # one scan per tag, merged
+        # the last search word as a prefix, filtering what the $all lookup finds
+        ({"tags": {"$all": ["python"], "$elemMatch": {"$gte": "fla", "$lt": "flb"}}}, NEWEST),
         ({"$or": [{"tags": {"$in": ["a"]}}, {"_id": {"$in": [1, 2]}}]}, None),
         ({"_id": 7}, None),
         ({"_id": 7, "comment_count": {"$gt": 3}}, NEWEST),  # one document, whatever else
@@ -208,6 +215,7 @@ def test_index_check_knows_every_collection_has_an_id_index(filter_, served):
         ({"tags": "python", "comment_count": {"$gt": 3}}, NEWEST),  # a filter off the index
         ({"tags": {"$regex": "^py"}}, None),
         ({"tags": {"$nin": ["a", "b"]}}, NEWEST),  # every other value: a scan of the index
+        ({"tags": {"$elemMatch": {"$gte": "a", "$lt": "b"}}}, NEWEST),  # a range, then a sort in memory
         ({"$or": [{"tags": "a"}, {"comment_count": 3}]}, NEWEST),
         ({"$or": [{"tags": "a"}, {"author_name": "b"}]}, None),
         ({"created_at": {"$lte": 5}, "$or": [{"tags": "a"}, {"author_name": "b"}]}, NEWEST),

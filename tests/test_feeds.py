@@ -1,13 +1,19 @@
-"""Atom feeds: the whole blog, a tag, a blogger; conditional GET; feed links."""
+"""Atom and JSON feeds: the whole blog, a tag, a blogger; conditional GET; feed links."""
+import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
 
+import jsonschema_rs
 import pytest
 from bs4 import BeautifulSoup
 from bson import ObjectId
 
 from conftest import page
 from factories import make_post, make_user
+from tumblelog.feeds import rfc3339
 from tumblelog.models import User, utcnow
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -218,3 +224,91 @@ def test_list_pages_advertise_and_link_their_feed(client, auth, url, feed):
     html = page(client.get(url))
     assert html.select_one("head link[rel=alternate][type='application/atom+xml']")["href"] == feed
     assert html.select_one("a.feed-link")["href"] == feed
+
+
+# JSON Feed 1.1 beside every Atom feed
+
+JSON_FEED_SCHEMA = jsonschema_rs.validator_for(
+    json.loads((Path(__file__).parent / "schemas" / "jsonfeed-1.1.json").read_text()), validate_formats=True
+)
+
+
+def parse_json(response):
+    """The JSON feed; fails the test unless it validates against the JSON Feed 1.1 schema."""
+    assert response.status_code == 200
+    assert response.mimetype == "application/feed+json"
+    feed = json.loads(response.data)
+    errors = [str(error) for error in JSON_FEED_SCHEMA.iter_errors(feed)]
+    assert errors == []
+    return feed
+
+
+@pytest.mark.parametrize("path", ["/feed", "/tag/python/feed", "/user/alice/feed"])
+def test_every_atom_feed_has_a_json_twin_with_the_same_entries(client, path):
+    posts = [make_post(post_type, tags=["python"]) for post_type in ("blog", "image", "video", "quote")]
+    atom = parse(client.get(f"{path}.atom"))
+    feed = parse_json(client.get(f"{path}.json"))
+    assert [item["id"] for item in feed["items"]] == entry_ids(atom) == [permalink(p) for p in reversed(posts)]
+    assert feed["feed_url"] == f"http://localhost{path}.json"
+    assert feed["home_page_url"] == atom.find(f"{ATOM}link[@rel='alternate']").get("href")
+
+
+def test_a_json_feed_item_carries_what_a_reader_shows(client):
+    post = make_post("image", image_url="https://img.example/cat.jpg", caption="A <cat>", tags=["cats"])
+    (item,) = parse_json(client.get("/feed.json"))["items"]
+    assert item["title"] == "A <cat>"
+    assert item["url"] == permalink(post)
+    assert item["image"] == "https://img.example/cat.jpg"
+    assert item["tags"] == ["cats"]
+    assert item["authors"] == [{"name": "alice", "url": "http://localhost/user/alice"}]
+    assert BeautifulSoup(item["content_html"], "html.parser").select_one("img")["alt"] == "A <cat>"
+    assert item["date_published"] == rfc3339(post.created_at)
+
+
+def test_hostile_text_stays_text_in_the_json_feed(client):
+    make_post("quote", quote='<script>alert(1)</script>"\u2028', source="\x00")
+    (item,) = parse_json(client.get("/feed.json"))["items"]
+    assert BeautifulSoup(item["content_html"], "html.parser").select("script") == []
+
+
+def test_the_json_feed_answers_conditional_requests_apart_from_the_atom_feed(client):
+    make_post("quote")
+    atom, json_feed = client.get("/feed.atom"), client.get("/feed.json")
+    assert atom.headers["ETag"] != json_feed.headers["ETag"]
+    again = client.get("/feed.json", headers={"If-None-Match": json_feed.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "url, status, location",
+    [("/tag/Python/feed.json", 301, "/tag/python/feed.json"), ("/user/BOB/feed.json", 301, "/user/bob/feed.json"),
+     ("/user/nobody/feed.json", 404, None)],
+)
+def test_odd_json_feed_urls(client, url, status, location):
+    make_user("bob")
+    response = client.get(url)
+    assert (response.status_code, response.headers.get("Location")) == (status, location)
+
+
+@pytest.mark.parametrize("url, feed", [("/", "/feed.json"), ("/tag/python", "/tag/python/feed.json")])
+def test_list_pages_advertise_their_json_feed(client, url, feed):
+    html = page(client.get(url))
+    assert html.select_one("head link[rel=alternate][type='application/feed+json']")["href"] == feed
+
+
+def test_the_atom_feed_has_what_rfc_4287_requires(client):
+    """No validator for Atom installs from a package registry: the RFC's musts, checked."""
+    for post_type in ("blog", "image", "video", "quote"):
+        make_post(post_type, tags=["python"])
+    root = parse(client.get("/feed.atom"))
+    rfc3339_date = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+    for element in [root, *entries(root)]:
+        assert urlsplit(element.findtext(f"{ATOM}id")).scheme == "http"
+        assert element.findtext(f"{ATOM}title")
+        assert rfc3339_date.fullmatch(element.findtext(f"{ATOM}updated"))
+        assert len(element.findall(f"{ATOM}link[@rel='alternate']")) == 1
+    for entry in entries(root):
+        assert entry.find(f"{ATOM}author/{ATOM}name") is not None
+        assert rfc3339_date.fullmatch(entry.findtext(f"{ATOM}published"))
+        assert entry.find(f"{ATOM}content").get("type") == "html"
+    assert root.find(f"{ATOM}link[@rel='self']").get("type") == "application/atom+xml"

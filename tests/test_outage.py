@@ -137,12 +137,15 @@ def test_api_clients_get_json_503(site):
 
 
 def sample_arguments(rule):
-    """Values that match ``rule``'s URL parts: an ObjectId where it wants one."""
+    """Values that match ``rule``'s URL parts: an ObjectId where it wants one, and the
+    rule's own defaults (``/feed.json`` is ``site_feed`` with ``kind="json"``)."""
     samples = {"post_type": "blog", "tag": "python", "username": "alice"}
+    defaults = rule.defaults or {}
     # Rule keeps its converters in a private mapping; there is no public one.
     return {
-        name: str(ObjectId()) if isinstance(rule._converters.get(name), ObjectIdConverter)
-        else samples.get(name, "1")
+        name: defaults.get(name) or (
+            str(ObjectId()) if isinstance(rule._converters.get(name), ObjectIdConverter) else samples.get(name, "1")
+        )
         for name in rule.arguments
     }
 

@@ -64,10 +64,16 @@ def test_image_post_shows_image_with_caption_as_alt(client, alice):
         ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871"),
     ],
 )
-def test_video_post_embeds_a_player_built_by_the_server(client, alice, url, player):
+def test_video_post_shows_a_facade_for_a_player_built_by_the_server(client, alice, url, player):
+    """Nothing is loaded from the video's site until the reader clicks: the facade links
+    to the video there, and carries the player URL the site's script swaps in."""
     response = client.post("/post/new/video", data={"video_url": url, "caption": "Watch"})
-    iframes = article(client.get(response.headers["Location"])).select("iframe")
-    assert [frame["src"] for frame in iframes] == [player]
+    post = article(client.get(response.headers["Location"]))
+    assert post.select("iframe, img") == []
+    (facade,) = post.select("a.video-facade")
+    assert facade["data-player"] == player
+    assert facade["href"] in ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://vimeo.com/76979871")
+    assert facade.get_text(" ", strip=True).startswith("Play “Watch” on ")
 
 
 def test_quote_post_is_a_blockquote_with_its_source(client, alice):

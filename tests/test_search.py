@@ -4,7 +4,7 @@ import pytest
 from conftest import page
 from factories import make_post
 from roundtrips import round_trips
-from tumblelog.keywords import fold, query_terms, search_terms
+from tumblelog.keywords import fold, parse_query, search_terms, stem
 from tumblelog.models import Post
 
 
@@ -136,7 +136,64 @@ def test_fold_removes_case_and_accents():
 def test_search_terms_are_distinct_and_bounded():
     assert search_terms("a b a", "B c") == ["a", "b", "c"]
     assert search_terms("x" * 100) == ["x" * 40]
-    assert len(query_terms(" ".join(f"w{i}" for i in range(50)))) == 10
+    assert search_terms("Walking guides") == ["walking", "walk", "guides", "guid"]
+    assert len(parse_query(" ".join(f"w{i}" for i in range(50))).words) == 10
+
+
+# Stemming: any form of a word finds the others.
+
+
+@pytest.mark.parametrize(
+    "text, query",
+    [
+        ("A guide to the hills", "guides"),
+        ("Three guides to the hills", "guide"),
+        ("We walk every day", "walking"),
+        ("Walking, walked, walks", "walk"),
+        ("Happiness is a warm dog", "happy dogs"),
+        ("Running the numbers", "runs numbered"),
+    ],
+)
+def test_any_form_of_a_word_finds_the_others(client, text, query):
+    post = make_post("quote", quote=text)
+    make_post("quote", quote="Something else entirely")
+    assert found(client, query) == [str(post.id)]
+
+
+def test_posts_and_queries_stem_the_same_way():
+    assert stem("walking") == stem("walks") == stem("walked") == stem("walk") == "walk"
+    assert set(parse_query("Walking, GUIDES.").stems) == {stem("walking"), stem("guides")}
+
+
+def test_the_last_word_may_be_unfinished_after_another_word(client):
+    walking = make_post("quote", quote="Dog walking at dawn")
+    make_post("quote", quote="Dog wallpaper")
+    assert found(client, "dog walki") == [str(walking.id)]
+    assert found(client, "dog walki ") == []  # a space says the word is finished
+    assert found(client, "dog wa") == []  # too short to be a beginning
+    assert found(client, "walki") == []  # a lone word is matched whole: see keywords.py
+
+
+@pytest.mark.parametrize("query", ["dog \U0010ffff", "dog " + "z" * 60, "dog \u0000x", "dog ½"])
+def test_odd_last_words_are_safe(client, query):
+    make_post("quote", quote="Dog walking")
+    assert client.get("/search", query_string={"q": query}).status_code == 200
+
+
+def test_a_site_language_stems_its_own_words(app_factory):
+    app = app_factory(SEARCH_LANGUAGE="german")
+    client = app.test_client()
+    with app.app_context():
+        post = make_post("quote", quote="Die Häuser am Fluss")
+    assert found(client, "haus") == [str(post.id)]
+
+
+def test_reindex_stems_posts_saved_before_stemming(client, runner):
+    post = make_post("quote", quote="Walking guides")
+    Post.objects(id=post.id).update_one(set__search_terms=["walking", "guides"])
+    assert found(client, "walk") == []
+    runner.invoke(args=["search", "reindex"])
+    assert found(client, "walk guide") == [str(post.id)]
 
 
 def test_reindex_command_fills_missing_terms(client, runner):

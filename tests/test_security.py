@@ -45,6 +45,8 @@ def assert_inert(html):
                 assert not squeezed.startswith(("javascript:", "data:", "vbscript:")), (tag.name, value)
     for frame in html.find_all(["iframe", "frame"]):
         assert urlsplit(frame["src"]).hostname in PLAYER_HOSTS, frame["src"]
+    for facade in html.select("[data-player]"):  # the script makes a frame of it on a click
+        assert urlsplit(facade["data-player"]).hostname in PLAYER_HOSTS, facade["data-player"]
 
 
 @pytest.fixture
@@ -145,10 +147,12 @@ def test_embed_allowlist_cannot_be_bypassed(client, alice, url):
         return
     html = page(client.get(response.headers["Location"]))
     assert_inert(html)
-    (frame,) = html.select("article iframe")
+    (facade,) = html.select("article a.video-facade")
     assert re.fullmatch(
-        r"https://www\.youtube-nocookie\.com/embed/[A-Za-z0-9_-]{11}|https://player\.vimeo\.com/video/[0-9]+", frame["src"]
+        r"https://www\.youtube-nocookie\.com/embed/[A-Za-z0-9_-]{11}|https://player\.vimeo\.com/video/[0-9]+",
+        facade["data-player"],
     )
+    assert re.fullmatch(r"https://www\.youtube\.com/watch\?v=[A-Za-z0-9_-]{11}|https://vimeo\.com/[0-9]+", facade["href"])
 
 
 def test_markdown_cannot_smuggle_an_iframe(client, alice):

@@ -31,6 +31,13 @@ def shown_image(client, response, list_page=False):
     return html.select_one("article.post--image img")
 
 
+def webp_sources(client, response):
+    """The WebP copies the permalink of the post ``response`` redirected to offers."""
+    html = page(client.get(response.headers["Location"]))
+    srcset = html.select_one("article.post--image picture source[type='image/webp']")["srcset"]
+    return [candidate.split()[0] for candidate in srcset.split(", ")]
+
+
 def stored_files(app):
     from mongoengine.connection import get_db
 
@@ -212,13 +219,14 @@ def test_an_image_or_a_link_is_required_and_an_upload_wins(client, alice):
 
 
 def test_deleting_a_post_deletes_its_files(app, client, alice):
-    response = upload(client, image_bytes(size=(2000, 1000)))  # an image and a thumbnail
+    response = upload(client, image_bytes(size=(2000, 1000)))  # an image, a thumbnail, two WebP copies
     post = ImagePost.objects.get()
     sources = [shown_image(client, response)["src"], shown_image(client, response, list_page=True)["src"]]
-    assert stored_files(app) == 2 and len(set(sources)) == 2
+    sources += webp_sources(client, response)
+    assert stored_files(app) == 4 and len(set(sources)) == 4
     assert client.post(f"/post/{post.id}/delete").status_code == 303
     assert stored_files(app) == 0
-    assert [client.get(src).status_code for src in sources] == [404, 404]
+    assert [client.get(src).status_code for src in sources] == [404] * 4
 
 
 def test_replacing_an_upload_deletes_the_old_file_and_editing_text_keeps_it(app, client, alice):
@@ -239,7 +247,7 @@ def test_replacing_an_upload_deletes_the_old_file_and_editing_text_keeps_it(app,
     assert new != old
     assert client.get(old).status_code == 404
     assert client.get(new).content_type == "image/gif"
-    assert stored_files(app) == 1
+    assert stored_files(app) == 2  # the GIF and its WebP copy
     client.post(f"/post/{post.id}/edit", data={"image_url": "https://img.example/cat.jpg"})
     assert shown_image(client, response)["src"] == "https://img.example/cat.jpg"
     assert stored_files(app) == 0

@@ -15,7 +15,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from config import config_from_environment
 
 from . import ratelimit, requestlog
-from .extensions import bcrypt, csrf, db, limiter, login_manager
+from .extensions import bcrypt, compress, csrf, db, limiter, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +144,11 @@ def create_app(config_class=None):
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(app.config))
     limiter.init_app(app)
+    compress.init_app(app)
 
     from . import (
-        api, assets, auth, blog, commands, errors, feeds, follow, health, likes, media, outage,
-        preview, search, security, templating, toptags, workflow,
+        api, assets, auth, blog, commands, discovery, errors, feeds, follow, health, likes, media,
+        oembed, outage, preview, search, security, templating, toptags, urls, workflow,
     )
 
     app.register_blueprint(auth.bp)
@@ -161,6 +162,8 @@ def create_app(config_class=None):
     app.register_blueprint(preview.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(workflow.bp)
+    app.register_blueprint(discovery.bp)
+    app.register_blueprint(oembed.bp)
     errors.register(app)
     outage.register(app)
     commands.register(app)
@@ -171,4 +174,5 @@ def create_app(config_class=None):
     likes.register(app)
     toptags.register(app)
     assets.register(app)
+    urls.register(app)
     return app

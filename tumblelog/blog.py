@@ -74,7 +74,7 @@ def user(username):
         if page is None:
             abort(404)
     return render_template(
-        "blog/list.html", page=page, heading=f"Posts by {username}", author=author, pinned=pinned
+        "blog/list.html", page=page, heading=f"Posts by {username}", author=author, blogger=username, pinned=pinned
     )
 
 

@@ -8,7 +8,8 @@ nothing a user typed ever reaches an embed.
 import re
 from urllib.parse import parse_qs, urlsplit
 
-PROVIDERS = ("YouTube", "Vimeo")
+PROVIDER_NAMES = {"youtube": "YouTube", "vimeo": "Vimeo"}
+PROVIDERS = tuple(PROVIDER_NAMES.values())
 AUDIO_PROVIDERS = ("SoundCloud", "Bandcamp")
 MAX_URL_LENGTH = 2048
 
@@ -71,6 +72,7 @@ _WATCH_URLS = {
 }
 # Vimeo thumbnails need a call to their API, so they have none here.
 _THUMBNAIL_URLS = {"youtube": "https://i.ytimg.com/vi/{}/hqdefault.jpg"}
+THUMBNAIL_SIZE = (480, 360)  # YouTube's "hqdefault", letterboxed to 4:3
 
 
 class VideoURLError(ValueError):

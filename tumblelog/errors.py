@@ -1,6 +1,7 @@
 """Error pages in the site's layout, and JSON errors for API clients."""
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 MESSAGES = {
@@ -11,6 +12,7 @@ MESSAGES = {
     413: ("Too large", "What you sent is larger than this blog accepts."),
     429: ("Slow down", "Too many requests; please wait a moment and try again."),
     500: ("Something went wrong", "The error is logged. Please try again in a moment."),
+    501: ("Not offered", "This blog does not offer that."),
     503: ("Back soon", "The blog cannot reach its database right now. Please try again shortly."),
 }
 
@@ -49,7 +51,14 @@ def register(app):
     def handle_http(error):
         # abort(404) carries Werkzeug's generic text; show ours unless a view said more.
         custom = error.description if error.description != type(error).description else None
-        body, status = render_error(error.code, custom)
+        try:
+            body, status = render_error(error.code, custom)
+        except ConnectionFailure as lost:
+            # The page loads the signed-in reader: with the database gone, say that instead
+            # (a view that 404s before any query, such as /oembed, gets here).
+            from .outage import database_unavailable
+
+            return database_unavailable(lost)
         # A 405 must say which methods the URL does take.
         allowed = getattr(error, "valid_methods", None)
         return body, status, {"Allow": ", ".join(allowed)} if allowed else {}

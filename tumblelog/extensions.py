@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to an app in ``create_app``."""
 from flask_bcrypt import Bcrypt
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mongoengine import MongoEngine
@@ -9,6 +10,7 @@ from .ratelimit import client_ip
 
 db = MongoEngine()
 bcrypt = Bcrypt()
+compress = Compress()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

@@ -1,30 +1,36 @@
-"""Atom 1.0 feeds (RFC 4287): the whole blog, one tag, one blogger.
+"""Feeds of the whole blog, one tag and one blogger, each as Atom 1.0 (RFC 4287) and as
+JSON Feed 1.1 (https://jsonfeed.org/version/1.1), from the same query.
 
-The XML is built with ``xml.etree.ElementTree``, which escapes every value; an entry's
-content is HTML rendered by the same autoescaping templates as the site (a text
-post's stored, sanitised Markdown HTML; everything else escaped), so feed readers
-get no more than a browser would. Feed readers poll: each feed carries an ``ETag``
-and ``Last-Modified`` taken from its entries, and a matching conditional request is
-answered ``304`` without building the XML.
+The XML is built with ``xml.etree.ElementTree``, which escapes every value, and the JSON
+with ``json``; an entry's content is HTML rendered by the same autoescaping templates as
+the site (a text post's stored, sanitised Markdown HTML; everything else escaped), so
+feed readers get no more than a browser would. Feed readers poll: each feed carries an
+``ETag`` and ``Last-Modified`` taken from its entries, and a matching conditional
+request is answered ``304`` without building the document. Every URL in a feed is
+built from the configured host (``urls.external_url``).
 """
 import hashlib
+import json
 import re
 import xml.etree.ElementTree as ET
-from urllib.parse import urljoin
 
-from flask import Blueprint, Response, current_app, redirect, request, url_for
-from werkzeug.http import is_resource_modified
+from flask import Blueprint, current_app, redirect, request, url_for
 
+from .cache import conditional_response
 from .lookups import tag_or_404, user_or_404
 from .models import Post, SiteState, utcnow
 from .publishing import as_utc
+from .urls import external_url, external_url_for, site_root
 
 bp = Blueprint("feeds", __name__)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 FEED_SIZE = 20
 FEED_FORMAT = "2"  # part of the ETag: change it when entries are built differently
-TITLE_LENGTH = 80
+FEED_MAX_AGE = 60  # readers may reuse a feed for a minute, then must ask again
+# Each feed is served in both formats: the route's ``kind`` picks one.
+KINDS = {"atom": "application/atom+xml", "json": "application/feed+json"}
 
 # Characters XML 1.0 cannot carry at all, not even escaped (most C0 controls,
 # surrogates, U+FFFE/FFFF). A post could contain them; the feed must still parse.
@@ -47,42 +53,45 @@ def rfc3339(value):
     return as_utc(value).isoformat(timespec="seconds")
 
 
-def entry_title(post):
-    """The start of the post's headline; else its type."""
-    text = " ".join((post.headline or "").split())
-    if not text:
-        return f"{post.label} post"
-    return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rstrip() + "…"
+def permalink(post):
+    return external_url(post.permalink())
+
+
+def author_url(post):
+    return external_url_for("blog.user", username=post.author_name)
+
+
+def content_html(post):
+    # Straight from the Jinja environment: render_template's context processors would
+    # load the signed-in reader's account, a query a feed (the same for all) never needs.
+    return current_app.jinja_env.get_template(post.partial("feeds")).render(post=post)
 
 
 def add_entry(feed, post):
-    permalink = post.permalink(_external=True)
+    link = permalink(post)
     entry = add(feed, "entry")
-    add(entry, "id", permalink)
-    add(entry, "title", entry_title(post), type="text")
-    add(entry, "link", rel="alternate", type="text/html", href=permalink)
+    add(entry, "id", link)
+    add(entry, "title", post.headline, type="text")
+    add(entry, "link", rel="alternate", type="text/html", href=link)
     for href, content_type in post.enclosures():
         add(entry, "link", rel="enclosure", type=content_type, href=href)
     add(entry, "published", rfc3339(post.published_at))
     add(entry, "updated", rfc3339(post.updated_at))
     author = add(entry, "author")
     add(author, "name", post.author_name)
-    add(author, "uri", url_for("blog.user", username=post.author_name, _external=True))
+    add(author, "uri", author_url(post))
     for tag in post.tags:
-        add(entry, "category", term=tag, scheme=url_for("blog.index", _external=True) + "tag/")
-    # Straight from the Jinja environment: render_template's context processors would
-    # load the signed-in reader's account, a query a feed (the same for all) never needs.
-    content = current_app.jinja_env.get_template(post.partial("feeds")).render(post=post)
-    add(entry, "content", content, type="html")
+        add(entry, "category", term=tag, scheme=external_url("/tag/"))
+    add(entry, "content", content_html(post), type="html")
 
 
-def build_feed(posts, title, page_url, self_url):
-    """The feed document as UTF-8 bytes."""
-    feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:base": url_for("blog.index", _external=True)})
+def build_atom(posts, title, page_url, self_url):
+    """The Atom document as UTF-8 bytes."""
+    feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:base": external_url("/")})
     add(feed, "id", self_url)
     add(feed, "title", title, type="text")
     add(feed, "updated", rfc3339(max((post.changed_at for post in posts), default=utcnow())))
-    add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    add(feed, "link", rel="self", type=KINDS["atom"], href=self_url)
     add(feed, "link", rel="alternate", type="text/html", href=page_url)
     add(feed, "generator", "tumblelog")
     for post in posts:
@@ -90,8 +99,45 @@ def build_feed(posts, title, page_url, self_url):
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def feed_response(query, title, page_endpoint, **view_args):
-    """The newest ``FEED_SIZE`` posts of ``query`` as a feed, or 304 when unchanged."""
+def json_item(post):
+    item = {
+        "id": permalink(post),
+        "url": permalink(post),
+        "title": post.headline,
+        "content_html": content_html(post),
+        "summary": post.summary,
+        "date_published": rfc3339(post.published_at),
+        "date_modified": rfc3339(post.updated_at),
+        "authors": [{"name": post.author_name, "url": author_url(post)}],
+    }
+    if post.tags:
+        item["tags"] = list(post.tags)
+    if post.picture:
+        item["image"] = external_url(post.picture.src)
+    if post.enclosures():
+        item["attachments"] = [{"url": href, "mime_type": kind} for href, kind in post.enclosures()]
+    return item
+
+
+def build_json(posts, title, page_url, self_url):
+    """The JSON Feed document as UTF-8 bytes."""
+    feed = {
+        "version": JSON_FEED_VERSION,
+        "title": title,
+        "home_page_url": page_url,
+        "feed_url": self_url,
+        "favicon": external_url("/favicon.ico"),
+        "language": "en",
+        "items": [json_item(post) for post in posts],
+    }
+    return json.dumps(feed, ensure_ascii=False, indent=1).encode()
+
+
+BUILDERS = {"atom": build_atom, "json": build_json}
+
+
+def feed_response(query, kind, title, page_endpoint, **view_args):
+    """The newest ``FEED_SIZE`` posts of ``query`` as a ``kind`` feed, or 304 when unchanged."""
     posts = list(query.limit(FEED_SIZE))
     # The feed changes when an entry is added or edited (the entries' ids and times), when
     # a post is deleted (the site's stamp: the entries that remain may all be older than
@@ -99,72 +145,72 @@ def feed_response(query, title, page_endpoint, **view_args):
     # into the ETag and Last-Modified, so neither answers 304 for a body that changed.
     removed = SiteState.posts_removed_at()
     stamps = [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts]
-    version = "|".join([FEED_FORMAT, request.host_url, title, rfc3339(removed) if removed else "-", *stamps])
+    version = "|".join([FEED_FORMAT, kind, site_root(), title, rfc3339(removed) if removed else "-", *stamps])
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
     moments = [post.changed_at for post in posts] + ([as_utc(removed)] if removed else [])
     last_modified = max(moments, default=None)
-    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
-        response = Response(status=304)
-    else:
-        body = build_feed(
-            posts,
-            title,
-            page_url=url_for(page_endpoint, **view_args, _external=True),
-            self_url=request.base_url,
-        )
-        response = Response(body, mimetype="application/atom+xml")
-    response.set_etag(etag)
-    response.last_modified = last_modified
-    # Readers may reuse the feed for a minute, then must ask again (cheaply, with the ETag).
-    response.cache_control.public = True
-    response.cache_control.max_age = 60
-    return response
+    page_url = external_url_for(page_endpoint, **view_args)
+    self_url = external_url(request.path)
+    return conditional_response(
+        etag,
+        last_modified,
+        lambda: BUILDERS[kind](posts, title, page_url=page_url, self_url=self_url),
+        mimetype=KINDS[kind],
+        max_age=FEED_MAX_AGE,
+    )
 
 
-@bp.route("/feed.atom")
-def site_feed():
+def feed_routes(rule):
+    """Route ``rule`` + ``.atom`` and ``.json`` to one view, with ``kind`` telling which."""
+
+    def decorate(view):
+        for kind in KINDS:
+            bp.add_url_rule(f"{rule}.{kind}", view_func=view, defaults={"kind": kind})
+        return view
+
+    return decorate
+
+
+@feed_routes("/feed")
+def site_feed(kind):
     """The newest posts of every type."""
-    return feed_response(Post.listing(), "tumblelog", "blog.index")
+    return feed_response(Post.listing(), kind, "tumblelog", "blog.index")
 
 
-@bp.route("/tag/<tag>/feed.atom")
-def tag_feed(tag):
+@feed_routes("/tag/<tag>/feed")
+def tag_feed(tag, kind):
     """The newest posts carrying one tag; other spellings redirect to the normal one."""
     normal = tag_or_404(tag)
     if normal != tag:
-        return redirect(url_for("feeds.tag_feed", tag=normal), 301)
-    return feed_response(Post.listing().filter(tags=tag), f"#{tag} · tumblelog", "blog.tag", tag=tag)
+        return redirect(url_for("feeds.tag_feed", tag=normal, kind=kind), 301)
+    return feed_response(Post.listing().filter(tags=tag), kind, f"#{tag} · tumblelog", "blog.tag", tag=tag)
 
 
-@bp.route("/user/<username>/feed.atom")
-def user_feed(username):
+@feed_routes("/user/<username>/feed")
+def user_feed(username, kind):
     """One blogger's newest posts."""
     author = user_or_404(username)
     if author.username != username:
-        return redirect(url_for("feeds.user_feed", username=author.username), 301)
+        return redirect(url_for("feeds.user_feed", username=author.username, kind=kind), 301)
     return feed_response(
         Post.listing().filter(author=author),
+        kind,
         f"{author.username} · tumblelog",
         "blog.user",
         username=author.username,
     )
 
 
-def feed_url():
+def feed_url(kind="atom"):
     """The feed that goes with this list page: its tag's, its blogger's, or the whole blog's."""
     args = request.view_args or {}
     if request.endpoint == "blog.tag":
-        return url_for("feeds.tag_feed", tag=args["tag"])
+        return url_for("feeds.tag_feed", tag=args["tag"], kind=kind)
     if request.endpoint == "blog.user":
-        return url_for("feeds.user_feed", username=args["username"])
-    return url_for("feeds.site_feed")
-
-
-def absolute_url(url):
-    """``url`` resolved against this site, for feed readers that ignore ``xml:base``."""
-    return urljoin(request.host_url, url)
+        return url_for("feeds.user_feed", username=args["username"], kind=kind)
+    return url_for("feeds.site_feed", kind=kind)
 
 
 def register(app):
     app.jinja_env.globals["feed_url"] = feed_url
-    app.jinja_env.filters["absolute_url"] = absolute_url
+    app.jinja_env.filters["absolute_url"] = external_url

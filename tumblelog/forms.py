@@ -218,7 +218,7 @@ class PublishingForm(FlaskForm):
         if post is not None:
             # The stored state ("published") as the form's verb ("publish"); a scheduled
             # post's time in UTC (the browser shows it in local time).
-            if self.state.data not in FORM_STATES:  # the stored state, not the form's choice
+            if not self.state.raw_data:  # the stored state ("queued"), not the form's choice
                 self.state.data = STATE_VERBS[post.current_state]
             if post.is_live():
                 self.state.choices[0] = SelectChoice("publish", "Published (keep)")
@@ -432,6 +432,7 @@ class ImagePostForm(PostForm):
             post.attach_upload(self.image.upload)
         elif self.image_url.data:
             post.image_file = post.thumb_file = post.width = post.height = None
+            post.webp_files = []
 
 
 class VideoPostForm(PostForm):

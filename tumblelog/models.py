@@ -14,26 +14,31 @@ import functools
 import operator
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from bson import ObjectId
-from flask import url_for
+from flask import current_app, has_app_context, url_for
 from flask_login import UserMixin
 from markupsafe import Markup
 from mongoengine import LookUpError, NotUniqueError, ValidationError
 from mongoengine.queryset.visitor import Q
 
 from . import media
-from .embeds import VideoURLError, embed_url, parse_audio_url, parse_video_url, thumbnail_url, watch_url
+from .embeds import (
+    THUMBNAIL_SIZE, VideoURLError, embed_url, parse_audio_url, parse_video_url, thumbnail_url, watch_url,
+)
 from .extensions import bcrypt, db
-from .keywords import search_terms
+from .images import WEBP_SIDES
+from .keywords import DEFAULT_LANGUAGE, search_terms
 from .markup import MarkdownTooComplex, render_markdown
 from .publishing import (
     DRAFT, MAX_QUEUE, PRIVATE, PUBLIC, PUBLISHED, QUEUED, SCHEDULED, STATES, VISIBILITIES, as_utc,
     queue_times, slugify,
 )
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
+from .urls import external_url
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$"
 TITLE_MAX = 200
@@ -45,6 +50,8 @@ URL_MAX = 2048
 COMMENT_MAX = 2000
 NAME_MAX = 64
 MAX_FOLLOWS = 1000  # per kind: tags, bloggers
+HEADLINE_LENGTH = 80  # a feed entry's or a link preview's title
+SUMMARY_LENGTH = 200  # a meta description: search engines show about this much
 # Names that would pass for the site's own voice: nobody registers them through the form
 # and no guest signs a comment with them (an operator may still create-user one).
 RESERVED_NAMES = frozenset({
@@ -89,6 +96,29 @@ def http_url_error(url):
     if parts.username is not None or parts.password is not None:
         return "A link cannot carry a user name or password."
     return None
+
+
+def search_language():
+    """The language search stems words in: the app's ``SEARCH_LANGUAGE`` (the default
+    outside an app, in a script)."""
+    return current_app.config["SEARCH_LANGUAGE"] if has_app_context() else DEFAULT_LANGUAGE
+
+
+def shorten(text, limit):
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis when longer."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The image that stands for a post in link previews and oEmbed: where it is (a
+    path on this site or an https URL), its size when known, and its alt text."""
+
+    src: str
+    width: int | None
+    height: int | None
+    alt: str
 
 
 @functools.cache
@@ -418,7 +448,7 @@ class Post(db.Document):
         except TagError as error:
             raise ValidationError(str(error), field_name="tags") from error
         fields = (getattr(self, name) for name in self.search_fields)
-        self.search_terms = search_terms(*fields, *self.tags)
+        self.search_terms = search_terms(*fields, *self.tags, language=search_language())
         if self.state == DRAFT:
             self.published_at = None
         elif self.published_at is None:
@@ -484,11 +514,6 @@ class Post(db.Document):
     def partial(cls, kind="posts"):
         """The template of this type's body: ``posts`` for pages, ``feeds`` for feeds."""
         return f"{kind}/_{cls.type}.html"
-
-    @property
-    def headline(self):
-        """What names the post in a page title or a feed: its title, caption or quote."""
-        return getattr(self, "title", None) or getattr(self, "caption", None) or getattr(self, "quote", None)
 
     def api_value(self, name):
         """One of ``api_fields`` as JSON; types override it for what is not stored as is."""
@@ -632,6 +657,33 @@ class Post(db.Document):
         """The GridFS files this post shows (uploads, their thumbnails)."""
         return []
 
+    @property
+    def headline(self):
+        """What names the post in a page title, a feed or a link preview: the start of its
+        title, caption or quote, else its type ("Image post")."""
+        text = getattr(self, "title", None) or getattr(self, "caption", None) or getattr(self, "quote", None)
+        return shorten(text, HEADLINE_LENGTH) or f"{self.label} post"
+
+    @property
+    def summary(self):
+        """The post as a line of plain text, for meta descriptions and link previews."""
+        html = getattr(self, "body_html", None)
+        if html:
+            text = Markup(html).striptags()
+        else:
+            fields = ("quote", "source", "caption", "alt")
+            text = " — ".join(value for value in (getattr(self, name, None) for name in fields) if value)
+        return shorten(text, SUMMARY_LENGTH) or f"{self.label} post by {self.author_name}."
+
+    @property
+    def picture(self):
+        """The ``Picture`` for link previews, or None (a post without an image)."""
+        return None
+
+    # Whether the post shows its picture large on the page: the first such post of a
+    # page loads its image at once (templating.first_picture).
+    shows_picture = False
+
     def enclosures(self):
         """``(url, content type)`` of the files a feed entry carries (podcast-style)."""
         return []
@@ -721,7 +773,8 @@ def media_src(url, file_id, thumb_id=None, thumbnail=False, external=False):
     made) or the linked URL."""
     if not file_id:
         return url
-    return url_for("media.file", file_id=(thumbnail and thumb_id) or file_id, _external=external)
+    path = url_for("media.file", file_id=(thumbnail and thumb_id) or file_id)
+    return external_url(path) if external else path
 
 
 class BlogPost(Post):
@@ -747,6 +800,14 @@ class BlogPost(Post):
         return trusted_html(self.body_html)
 
 
+class ImageCopy(db.EmbeddedDocument):
+    """One scaled copy of an uploaded image, for ``srcset``."""
+
+    file = db.ObjectIdField(required=True)
+    width = db.IntField(required=True, min_value=1)
+    height = db.IntField(required=True, min_value=1)
+
+
 class ImagePost(Post):
     """An image: uploaded (kept in GridFS, see media.py) or shown from its URL.
 
@@ -756,11 +817,13 @@ class ImagePost(Post):
 
     type = "image"
     label = "Image"
+    shows_picture = True
     search_fields = ("caption", "alt")
     api_fields = ("image_url", "caption", "alt")
     image_url = db.StringField(max_length=URL_MAX, default="")
     image_file = db.ObjectIdField()
     thumb_file = db.ObjectIdField()
+    webp_files = db.EmbeddedDocumentListField(document_type=ImageCopy, max_length=len(WEBP_SIDES))
     width = db.IntField(min_value=1)
     height = db.IntField(min_value=1)
     caption = db.StringField(max_length=CAPTION_MAX, default="")
@@ -776,13 +839,30 @@ class ImagePost(Post):
             raise ValidationError(error, field_name="image_url")
 
     def media_ids(self):
-        return [file_id for file_id in (self.image_file, self.thumb_file) if file_id]
+        files = (self.image_file, self.thumb_file, *(copy.file for copy in self.webp_files))
+        return [file_id for file_id in files if file_id]
+
+    @staticmethod
+    def stored_upload(processed, post_id):
+        """Store the files of an accepted upload (``images.ProcessedImage``) for
+        ``post_id``; return the fields an image post showing it sets."""
+        return {
+            "image_file": media.store(processed.image, post_id),
+            "thumb_file": media.store(processed.thumbnail, post_id) if processed.thumbnail else None,
+            "webp_files": [
+                ImageCopy(file=media.store(copy, post_id), width=copy.width, height=copy.height)
+                for copy in processed.webp
+            ],
+            "width": processed.image.width,
+            "height": processed.image.height,
+        }
 
     def attach_upload(self, processed):
-        """Store an accepted upload (``images.ProcessedImage``) as this post's image."""
-        self.image_file = self.store_media(processed.image)
-        self.thumb_file = self.store_media(processed.thumbnail) if processed.thumbnail else None
-        self.width, self.height = processed.image.width, processed.image.height
+        """Store an accepted upload as this post's image."""
+        if self.id is None:
+            self.id = ObjectId()  # the files name their post before it is saved
+        for name, value in self.stored_upload(processed, self.id).items():
+            setattr(self, name, value)
         self.image_url = ""
 
     def api_value(self, name):
@@ -793,8 +873,19 @@ class ImagePost(Post):
         return super().api_value(name)
 
     @property
+    def webp_srcset(self):
+        """The WebP copies as a ``srcset`` value ("" for uploads saved before they were made)."""
+        return ", ".join(
+            f"{url_for('media.file', file_id=copy.file)} {copy.width}w" for copy in self.webp_files
+        )
+
+    @property
     def alt_text(self):
         return self.alt or self.caption
+
+    @property
+    def picture(self):
+        return Picture(self.image_src(), self.width, self.height, self.alt_text)
 
     def image_src(self, thumbnail=False):
         """Where the browser loads the image from (the thumbnail when asked and made)."""
@@ -832,6 +923,11 @@ class VideoPost(Post):
     @property
     def thumbnail_url(self):
         return thumbnail_url(self.provider, self.video_id)
+
+    @property
+    def picture(self):
+        url = self.thumbnail_url
+        return Picture(url, *THUMBNAIL_SIZE, self.caption or "Video") if url else None
 
 
 class QuotePost(Post):
@@ -885,6 +981,10 @@ class LinkPost(Post):
     @property
     def thumbnail_url(self):
         return media_src("", self.thumb_file, external=True)
+
+    @property
+    def picture(self):
+        return Picture(media_src("", self.thumb_file), None, None, self.title) if self.thumb_file else None
 
     def media_ids(self):
         return [self.thumb_file] if self.thumb_file else []
@@ -1056,6 +1156,7 @@ class PhotosetPost(Post):
 
     type = "photoset"
     label = "Photoset"
+    shows_picture = True
     search_fields = ("caption", "alts_text")
     api_fields = ("photos", "caption", "layout")
     api_schema = {
@@ -1114,6 +1215,11 @@ class PhotosetPost(Post):
     def alt_text(self, number):
         """Photo ``number``'s alt, or where it sits in the set when it has none."""
         return self.photos[number - 1].alt or f"Photo {number} of {len(self.photos)}"
+
+    @property
+    def picture(self):
+        first = self.photos[0] if self.photos else None
+        return Picture(first.src(), first.width, first.height, self.alt_text(1)) if first else None
 
     def media_ids(self):
         return [file_id for photo in self.photos for file_id in (photo.file, photo.thumb) if file_id]

@@ -3,6 +3,7 @@
 Used by ``flask --app tumblelog seed``, by ``run.py`` on the embedded database, and by
 the benchmark. Posts go in through the models' validation, in batches.
 """
+import copy
 import io
 import math
 import random
@@ -126,9 +127,7 @@ def store_picture(rng):
 
     The files belong to no post (``prune`` never removes them): many demo posts share them.
     """
-    processed = process_image(io.BytesIO(draw_picture(rng)))
-    thumb = media.store(processed.thumbnail, None) if processed.thumbnail else None
-    return media.store(processed.image, None), thumb, processed.image.width, processed.image.height
+    return ImagePost.stored_upload(process_image(io.BytesIO(draw_picture(rng))), None)
 
 
 def pick_tags(rng):
@@ -182,8 +181,8 @@ def demo_blog(rng, tags, media):
 
 @demo(ImagePost)
 def demo_image(rng, tags, media):
-    image_file, thumb_file, width, height = rng.choice(media.pictures)
-    return ImagePost(image_file=image_file, thumb_file=thumb_file, width=width, height=height, caption=rng.choice(CAPTIONS))
+    # A copy: the embedded WebP list must not be shared between documents.
+    return ImagePost(**copy.deepcopy(rng.choice(media.pictures)), caption=rng.choice(CAPTIONS))
 
 
 @demo(VideoPost)
@@ -221,8 +220,11 @@ def demo_chat(rng, tags, media):
 def demo_photoset(rng, tags, media):
     chosen = rng.sample(media.pictures, k=rng.randint(2, 3))
     photos = [
-        Photo(file=image_file, thumb=thumb_file, width=width, height=height, alt=f"Generated hills, picture {n}")
-        for n, (image_file, thumb_file, width, height) in enumerate(chosen, start=1)
+        Photo(
+            file=picture["image_file"], thumb=picture["thumb_file"], width=picture["width"], height=picture["height"],
+            alt=f"Generated hills, picture {n}",
+        )
+        for n, picture in enumerate(chosen, start=1)
     ]
     return PhotosetPost(photos=photos, caption=rng.choice(CAPTIONS))
 

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from flask import request, url_for
 
+from .embeds import PROVIDER_NAMES
 from .models import POST_TYPES
 from .paging import PAGING_ARGS
 from .publishing import as_utc
@@ -17,6 +18,12 @@ def human_date(value):
 
 def iso_datetime(value):
     return as_utc(value).isoformat(timespec="seconds")
+
+
+def first_picture(posts):
+    """The id of the first of ``posts`` that shows an image: the one image on a page
+    worth loading before the others (it is likely the largest thing in view)."""
+    return next((post.id for post in posts if post.shows_picture), None)
 
 
 def list_url(args):
@@ -41,5 +48,7 @@ def register(app):
     app.jinja_env.filters["human_date"] = human_date
     app.jinja_env.filters["iso_datetime"] = iso_datetime
     app.jinja_env.globals["list_url"] = list_url
+    app.jinja_env.globals["first_picture"] = first_picture
+    app.jinja_env.globals["PROVIDER_NAMES"] = PROVIDER_NAMES
     app.jinja_env.globals["POST_TYPES"] = POST_TYPES
     app.jinja_env.globals["now"] = lambda: datetime.now(timezone.utc)

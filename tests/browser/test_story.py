@@ -22,8 +22,11 @@ def test_a_new_blogger_posts_each_type_comments_edits_and_deletes(page, live_ser
         files={"Upload an image": media_dir / "landscape.jpg"},
     )
     write_post(page, "video", {"YouTube or Vimeo link": "https://youtu.be/dQw4w9WgXcQ", "Caption": "A song", "Tags": "dawn"})
+    # A facade until clicked; then the player, and focus in it.
+    expect(page.locator("article.post--video iframe")).to_have_count(0)
+    page.locator("article.post--video").get_by_role("link", name="Play “A song” on YouTube").click()
     expect(page.locator("article.post--video iframe")).to_have_attribute(
-        "src", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+        "src", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1"
     )
     write_post(page, "quote", {"Quote": "Simple is better than complex.", "Source": "Tim Peters", "Tags": "dawn"})
     expect(page.locator("article.post--quote blockquote")).to_contain_text("Simple is better than complex.")

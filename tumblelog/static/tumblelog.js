@@ -4,6 +4,8 @@
  *   hover; the page itself says "22 Nov 2026", with the UTC time in the title.
  * - A text post's editor shows a live preview of its Markdown, rendered by the server
  *   with the same sanitiser a saved post goes through.
+ * - A video facade, clicked, becomes the provider's player (the server built its URL
+ *   from provider + id); until then the video's site is never contacted.
  * - Times typed into a form ("Publish at", the queue's hours) are the reader's local
  *   time: the hidden utc_offset field tells the server which zone that is. Without
  *   this script it stays 0 and the times are UTC, as the form says.
@@ -132,7 +134,28 @@
     form.addEventListener("submit", fill);
   }
 
+  function playVideo(event) {
+    var facade = event.currentTarget;
+    // A click meant to open a new tab or window keeps doing that.
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    var player = document.createElement("iframe");
+    player.src = facade.getAttribute("data-player") + "?autoplay=1";
+    player.title = facade.getAttribute("data-title");
+    player.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
+    player.allowFullscreen = true;
+    player.referrerPolicy = "strict-origin-when-cross-origin";
+    var frame = document.createElement("div");
+    frame.className = "video";
+    frame.appendChild(player);
+    facade.replaceWith(frame);
+    player.focus();
+  }
+
   showRelativeDates();
+  document.querySelectorAll("a.video-facade[data-player]").forEach(function (facade) {
+    facade.addEventListener("click", playVideo);
+  });
   document.querySelectorAll("input[name=utc_offset]").forEach(setUpLocalTimes);
   setInterval(showRelativeDates, 60 * 1000);
   document.querySelectorAll("form[data-preview-url]").forEach(setUpPreview);
