@@ -316,7 +316,7 @@ def test_permalinks_carry_the_slug_and_old_links_redirect(client, app):
         assert (response.status_code, response.headers["Location"]) == (301, f"/post/{post.id}/creme-brulee")
     untitled = make_post("image", caption="")
     assert client.get(f"/post/{untitled.id}", follow_redirects=True).status_code == 200
-    assert client.get(f"/post/{untitled.id}/anything").headers["Location"] == f"/post/{untitled.id}"
+    assert client.get(f"/post/{untitled.id}/anything").headers["Location"] == f"/post/{untitled.id}/{untitled.slug}"
     assert client.get(f"/post/{post.id}/edit").status_code == 302  # the route, not a slug
 
 
