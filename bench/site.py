@@ -66,7 +66,7 @@ def floor_view(app, per_page):
         # so the floor walks the same index range as the page it is the floor of.
         found = Post._get_collection().find(
             Post.listing()._query, {"comments": 0, "body": 0, "search_terms": 0},
-            sort=[("created_at", -1), ("_id", -1)], limit=per_page,
+            sort=[("published_at", -1), ("_id", -1)], limit=per_page,
         )
         posts = [
             {

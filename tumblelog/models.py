@@ -570,6 +570,7 @@ class Post(db.Document):
     # Route words after /post/<id>/ that a slug must never be (tested against the URL map).
     RESERVED_SLUGS = frozenset({
         "edit", "delete", "comments", "like", "publish", "pin", "reblog", "report", "preview", "new",
+        "held", "labels",
     })
 
     # What ``visible_to`` reads, for queries that load only some fields.
