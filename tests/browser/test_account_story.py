@@ -46,7 +46,7 @@ def mail_log():
 
 def test_a_blogger_sets_up_resets_changes_downloads_and_leaves(page, live_server, mail_log, tmp_path):
     sign_up(page, "zoe")
-    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Settings", exact=True).click()
     write_landscape(tmp_path / "me.jpg")
     page.get_by_label("Avatar").set_input_files(tmp_path / "me.jpg")
     page.get_by_label("About you").fill("I write about hills.")

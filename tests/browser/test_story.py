@@ -87,7 +87,7 @@ def test_a_moderator_clears_the_queue_suspends_a_spammer_and_resolves_a_report(p
     # The operator holds signed-out comments for review and makes mia a moderator.
     sign_in(page, "root")
     page.get_by_role("link", name="Admin").click()
-    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Site settings").click()
     page.get_by_label("Hold every comment from signed-out readers for review").check()
     page.get_by_role("button", name="Save").click()
     expect(flash(page)).to_have_text("The settings are saved.")
