@@ -7,7 +7,7 @@ import os
 import sys
 
 from tumblelog import create_app
-from tumblelog.seed import ensure_user, seed_posts
+from tumblelog.seed import ensure_user, seed_posts, seed_reblogs
 
 DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"
 
@@ -19,6 +19,7 @@ def seed_embedded_demo():
     with app.app_context():
         ensure_user(DEMO_USER, DEMO_PASSWORD, role="admin")
         seed_posts(40)
+        seed_reblogs(6)
     banner = (
         "\n" + "=" * 72 + "\n"
         "  EMBEDDED IN-MEMORY DATABASE: demo data only, NOTHING IS KEPT when this stops.\n"

@@ -18,7 +18,7 @@ from tumblelog import create_app
 from tumblelog.models import RECENT_LIKES
 from tumblelog.models import BlogPost, Post, User
 from tumblelog.paging import encode_cursor
-from tumblelog.seed import ensure_user, seed_discussion, seed_posts
+from tumblelog.seed import ensure_user, seed_discussion, seed_posts, seed_reblogs
 
 HELLO = "/_bench/hello"
 FLOOR = "/_bench/floor"
@@ -107,6 +107,7 @@ def seed(app, count, fresh=False, progress=True):
 
         seed_posts(count, progress=report, rng=random.Random(2026))
         seed_discussion(20, rng=random.Random(20))
+        seed_reblogs(20, rng=random.Random(15))  # lists show reblogs, each with its trail
         reader = ensure_user(READER, READER_PASSWORD)
         # What the reader follows fills the dashboard.
         User.objects(id=reader.id).update_one(
@@ -176,6 +177,7 @@ LATER_PAGES = [
     ("API post list", "/api/v1/posts", False),
     ("drafts", "/drafts", True),
     ("queue", "/queue", True),
+    ("activity (notifications)", "/activity", True),
 ]
 
 

@@ -1,6 +1,8 @@
 """Abuse limits: rate limits on sign-in, sign-up and comments; comment spam traps;
 and moderators deleting comments."""
 import io
+import threading
+import time
 
 import pytest
 
@@ -436,3 +438,39 @@ def test_a_comment_form_too_old_to_have_been_remembered_is_refused(spam_app):
     spam_app.clock["now"] += spam_app.config["COMMENT_FORM_MAX_AGE"] + 1
     assert client.post(f"/post/{spam_app.post.id}/comments", data=data).status_code == 303
     assert posted(spam_app) == []
+
+
+def test_requests_at_once_start_one_expiry_timer(app, monkeypatch):
+    """The in-process limit storage restarts its expiry timer when one has run out;
+    requests arriving together must start one timer between them, each only once."""
+    from limits.storage import memory
+
+    from tumblelog.extensions import limiter
+
+    started = []
+
+    class SlowTimer(threading.Timer):
+        def __init__(self, *args):
+            time.sleep(0.005)  # the moment in which another request could look
+            super().__init__(*args)
+
+        def start(self):
+            started.append(self)
+            super().start()
+
+    storage = limiter.storage
+    storage.timer.join()
+    monkeypatch.setattr(memory.threading, "Timer", SlowTimer)
+    barrier = threading.Barrier(8)
+
+    def hit():
+        barrier.wait()
+        storage.incr("key", 60)
+
+    threads = [threading.Thread(target=hit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(started) == len(set(started)) == 1
+    assert storage.get("key") == 8

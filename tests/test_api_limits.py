@@ -3,6 +3,7 @@
 import pytest
 
 from api_helpers import API, ApiClient, basic, bearer
+from conftest import AuthActions
 from factories import make_post, make_user
 
 # Addresses from the documentation range (RFC 5737): only ever a WSGI environ value here.
@@ -86,3 +87,15 @@ def test_a_comment_by_form_and_one_by_the_api_are_two_of_one_count(limited):
     assert api.post(f"/posts/{post.id}/comments", json={"body": "By API."}).status_code == 201
     assert_too_many(api.post(f"/posts/{post.id}/comments", json={"body": "Three."}))
     assert api.client.post(f"/post/{post.id}/comments", data={"name": "Sam", "body": "Four."}).status_code == 429
+
+
+def test_reblogs_share_one_limit_across_the_form_and_the_api(limited):
+    api = limited(RATELIMIT_REBLOG="2 per minute")
+    post = make_post("quote", author=make_user("bob"))
+    api.token_for("alice")
+    assert api.post(f"/posts/{post.id}/reblog", json={}).status_code == 201
+    AuthActions(api.client).login("alice")
+    assert api.client.get(f"/post/{post.id}/reblog").status_code == 200  # reading the form is free
+    assert api.client.post(f"/post/{post.id}/reblog", data={"comment": "Two"}).status_code == 303
+    assert_too_many(api.post(f"/posts/{post.id}/reblog", json={"comment": "Three"}))
+    assert api.client.post(f"/post/{post.id}/reblog", data={"comment": "Four"}).status_code == 429

@@ -45,8 +45,8 @@ EXPECTED = {
     },
 }
 COMMON = {
-    "id", "type", "author", "created_at", "updated_at", "tags", "labels", "comment_count", "like_count", "url",
-    "state", "visibility", "published_at", "slug",
+    "id", "type", "author", "created_at", "updated_at", "tags", "labels", "comment_count", "like_count",
+    "reblog_count", "note_count", "url", "state", "visibility", "published_at", "slug",
 }
 
 

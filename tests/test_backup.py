@@ -18,8 +18,8 @@ from tumblelog.seed import seed_posts
 
 
 def seed_site(app):
-    """A site with every post type, comments, likes, follows, uploaded images and a
-    profile with an avatar."""
+    """A site with every post type, comments, likes, follows, a reblog (with its notes and
+    notifications), uploaded images and a profile with an avatar."""
     client = app.test_client()
     with app.app_context():
         alice, bob = make_user("alice", is_admin=True), make_user("bob")
@@ -42,6 +42,7 @@ def seed_site(app):
     avatar = (io.BytesIO(image_bytes(size=(300, 200))), "me.png")
     profile = {"section": "profile", "avatar": avatar, "bio": "Reads everything.", "blog_title": "Carol's"}
     assert client.post("/settings", data=profile, content_type="multipart/form-data").status_code == 303
+    assert client.post(f"/post/{posts[2].id}/reblog", data={"comment": "Look, @alice", "tags": "shared"}).status_code == 303
     reader.logout()
     client.post(f"/post/{posts[1].id}/comments", data={"name": "Guest", "body": "Passing by."})
 
@@ -124,7 +125,9 @@ def test_the_manifest_counts_what_the_backup_holds(app, tmp_path):
 
     manifest = json.loads(zipfile.ZipFile(site).read(MANIFEST))
     assert (manifest["format"], manifest["version"]) == ("tumblelog-site", 1)
-    assert manifest["counts"] == {"users": 1, "posts": 1, "comments": 2, "likes": 0, "media": 0}
+    assert manifest["counts"] == {
+        "users": 1, "posts": 1, "comments": 2, "likes": 0, "notes": 0, "notifications": 0, "media": 0,
+    }
 
 
 def test_an_import_into_a_database_with_data_is_refused(app_factory, tmp_path):

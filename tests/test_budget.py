@@ -13,6 +13,7 @@ from bench.meter import METER, install
 from bench.site import routed
 from conftest import AuthActions, page
 from tumblelog.models import POST_TYPES, Post
+from tumblelog.notes import reblog
 from tumblelog.paging import encode_cursor
 from tumblelog.seed import ensure_user, seed_discussion, seed_posts
 
@@ -33,8 +34,12 @@ PAGES = [
     ("user page, no posts yet", lambda blog: "/user/quiet", 2),
     ("user page, other spelling", lambda blog: "/user/ADA", 2),
     ("user page, unknown", lambda blog: "/user/nobody", 2),
-    ("permalink with 20 comments", lambda blog: blog.discussion_url, 2),
-    ("permalink, a later comment page", lambda blog: f"{blog.discussion_url}?page=2", 2),
+    # A permalink: the post with a page of its comments, and a page of its notes.
+    ("permalink with 20 comments", lambda blog: blog.discussion_url, 3),
+    ("permalink, a later comment page", lambda blog: f"{blog.discussion_url}?page=2", 3),
+    ("permalink, a later notes page", lambda blog: f"{blog.discussion_url}?notes=2", 3),
+    # The account and a page of notifications; when some were unread, two writes mark them read.
+    ("activity", lambda blog: "/activity", 4),
     # Pages that other features add: budgeted from the moment their routes exist.
     ("dashboard", lambda blog: "/dashboard", 3),
     ("search", lambda blog: "/search?q=python", 3),
@@ -61,6 +66,11 @@ class Blog:
             self.discussion = seed_discussion(20, rng=random.Random(1))
             self.discussion_url = f"/post/{self.discussion.id}/{self.discussion.slug}"
             ensure_user("quiet")
+            # Reblogs in the lists (and on the python tag page and the dashboard): each
+            # carries its trail, so none may cost a query of its own.
+            echo = ensure_user("echo")
+            for source in list(Post.listing().filter(tags="python").limit(3)):
+                reblog(reblog(source, echo, "Worth a read", ["python"]), echo, "Again", ["python"])
             self.liked = [self.discussion.id, *Post.listing().limit(3).scalar("id")]
         self.clients = {"reader": app.test_client(), "signed-in": app.test_client()}
         AuthActions(self.clients["signed-in"]).register("reader")
@@ -227,7 +237,9 @@ def test_index_check_rejects_unserved_shapes(filter_, sort):
 
 def test_class_filter_is_ignored_only_when_it_admits_every_post_type(app):
     indexes = declared_indexes()
-    every_type = {"_cls": {"$in": ["Post", *(model._class_name for model in POST_TYPES.values())]}}
+    # Every stored class: the post types and the reblog (which no form creates).
+    every_type = {"_cls": {"$in": list(Post._subclasses)}}
+    assert {*(model._class_name for model in POST_TYPES.values()), "Post.Reblog"} <= set(every_type["_cls"]["$in"])
     newest = [("published_at", -1), ("_id", -1)]
     shown = {"listed": True, "hidden": None}
     assert serving_index(POST, {**shown, **every_type}, newest, indexes)

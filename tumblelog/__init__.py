@@ -152,8 +152,9 @@ def create_app(config_class=None):
     compress.init_app(app)
 
     from . import (
-        admin, api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health, likes,
-        media, oembed, outage, preview, search, security, settings, templating, toptags, urls, workflow,
+        activity, admin, api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health,
+        likes, media, oembed, outage, preview, reblogs, search, security, settings, templating, toptags, urls,
+        workflow,
     )
     from . import activitypub, federation
 
@@ -172,6 +173,8 @@ def create_app(config_class=None):
     app.register_blueprint(workflow.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(oembed.bp)
+    app.register_blueprint(reblogs.bp)
+    app.register_blueprint(activity.bp)
     app.register_blueprint(activitypub.bp)
     federation.connect_signals()
     errors.register(app)

@@ -134,7 +134,8 @@ def delete_account(user):
     likes and files), its comments on other posts, its likes, who follows it, its
     tokens and its avatar. Its name is retired first, never given to anyone else."""
     user.retire_name()
-    for post in Post.objects(author=user.id).only("id"):
+    # Whole posts: delete receivers (federation, notes) read their author and trail.
+    for post in Post.objects(author=user.id).exclude("comments", "held_comments", "search_terms"):
         post.delete_with_media()
     for post, mine in comments_by(user):
         Post.objects(id=post.id).update_one(

@@ -5,8 +5,8 @@ A portable copy of a blog, for moving it to another server or keeping it outside
 MongoDB; ``mongodump`` stays the tool for backups of a live database. The zip holds:
 
 - ``manifest.json``: the format, its version and how many records of each kind;
-- ``users.jsonl``, ``posts.jsonl`` (every post type, with its comments), ``likes.jsonl``,
-  ``media.jsonl``: one document a line in MongoDB Extended JSON (``bson.json_util``),
+- ``users.jsonl``, ``posts.jsonl`` (every post type and reblogs, with their comments),
+  ``likes.jsonl``, ``notes.jsonl``, ``notifications.jsonl``, ``media.jsonl``: one document a line in MongoDB Extended JSON (``bson.json_util``),
   so ids, dates and password hashes come back exactly: accounts sign in with their old
   passwords and permalinks keep their ids;
 - ``media/<id>``: each uploaded file's bytes.
@@ -34,10 +34,13 @@ from mongoengine.connection import get_db
 
 from . import media
 from .models import RECENT_LIKES, Like, Post, User, utcnow
+from .notes import Note, Notification
 
 FORMAT = "tumblelog-site"
 VERSION = 1
-KINDS = ("users", "posts", "likes", "media")  # in the order they are restored
+KINDS = ("users", "posts", "likes", "notes", "notifications", "media")  # in the order they are restored
+# Kinds added after the first backups were written: a backup without them restores none.
+OPTIONAL_KINDS = ("notes", "notifications")
 MANIFEST = "manifest.json"
 MEDIA_PREFIX = "media/"
 MEDIA_NAME = re.compile(r"^media/[0-9a-f]{24}$")
@@ -62,7 +65,10 @@ class BackupError(Exception):
 
 def collections():
     """The collections a backup copies, by kind (media is GridFS, apart)."""
-    return {"users": User._get_collection(), "posts": Post._get_collection(), "likes": Like._get_collection()}
+    return {
+        "users": User._get_collection(), "posts": Post._get_collection(), "likes": Like._get_collection(),
+        "notes": Note._get_collection(), "notifications": Notification._get_collection(),
+    }
 
 
 def site_counts():
@@ -129,7 +135,7 @@ def check_archive(archive):
     for member in members:
         if member.filename not in expected and not MEDIA_NAME.match(member.filename):
             raise BackupError(f"The backup holds a file it should not: {member.filename[:100]!r}.")
-    missing = expected - {member.filename for member in members}
+    missing = expected - {member.filename for member in members} - {f"{kind}.jsonl" for kind in OPTIONAL_KINDS}
     if missing:
         raise BackupError(f"The backup lacks {', '.join(sorted(missing))}: it is not a whole site backup.")
 
@@ -147,6 +153,9 @@ def read_manifest(archive):
     if manifest.get("version") != VERSION:
         raise BackupError(f"The backup is format version {manifest.get('version')!r}; this tumblelog reads {VERSION}.")
     counts = manifest.get("counts")
+    if isinstance(counts, dict):
+        counts = {kind: 0 for kind in OPTIONAL_KINDS} | counts
+        manifest["counts"] = counts
     if not isinstance(counts, dict) or not all(
         isinstance(counts.get(kind), int) and counts[kind] >= 0 for kind in (*KINDS, "comments")
     ):
@@ -165,6 +174,8 @@ def non_empty_collections():
 
 def records(archive, kind):
     """The documents of ``kind``'s member, one line at a time, each a bounded read."""
+    if kind in OPTIONAL_KINDS and f"{kind}.jsonl" not in archive.namelist():
+        return
     with archive.open(f"{kind}.jsonl") as lines:
         number = 0
         while line := lines.readline(MAX_LINE + 1):
@@ -194,13 +205,15 @@ class Restore:
         self.counts = dict.fromkeys((*KINDS, "comments"), 0)
 
     def run(self):
-        for model in (User, Post, Like):
+        for model in (User, Post, Like, Note, Notification):
             model.ensure_indexes()  # the unique ones refuse a duplicate in the backup
         self.insert("users", User._get_collection(), self.user)
         if not self.followed <= self.usernames.keys():
             raise BackupError("Some accounts follow bloggers the backup does not hold.")
         self.insert("posts", Post._get_collection(), self.post)
         self.insert("likes", Like._get_collection(), self.like)
+        self.insert("notes", Note._get_collection(), self.note)
+        self.insert("notifications", Notification._get_collection(), self.notification)
         for number, document in records(self.archive, "media"):
             self.media_file(number, document)
             self.progress(1)
@@ -280,6 +293,20 @@ class Restore:
         if like.user.pk not in self.usernames or like.post.pk not in self.post_ids:
             raise ValidationError("it names a user or post the backup does not hold")
         return like
+
+    def note(self, document):
+        note = self._built(Note, document)
+        note.validate()
+        if note.actor is not None and note.actor not in self.usernames:
+            raise ValidationError("its reader is not a user of the backup")
+        return note
+
+    def notification(self, document):
+        notification = self._built(Notification, document)
+        notification.validate()
+        if notification.recipient not in self.usernames:
+            raise ValidationError("it is for a user the backup does not hold")
+        return notification
 
     def media_file(self, number, document):
         file_id, metadata = document.get("_id"), document.get("metadata")

@@ -18,6 +18,7 @@ from .forms import CommentForm, form_status
 from .lookups import tag_or_404, visible_post_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
 from .moderation import Blocked, submit_comment
+from .notes import notes_page
 from .paging import CommentPage, page_number, page_of, paging_args
 from .publishing import DRAFT, post_status
 from .ratelimit import TOO_MANY_COMMENTS, action_limit, sends_no_file
@@ -88,15 +89,15 @@ def permalink(post_id, form, status=200, slug=None):
     post = Post.with_comments(post_id, (number - 1) * per_page, per_page)
     if post is None or not post.visible_to(current_user):
         abort(404)
-    if post.hidden and not current_user.can("moderate"):
-        abort(404)
     if slug is not None and slug != post.slug:
-        return redirect(post.permalink(**({"page": number} if number > 1 else {})), 301)
+        # The same page of comments and of notes, at the readable URL.
+        kept = {name: request.args[name] for name in ("page", "notes") if name in request.args}
+        return redirect(post.permalink(**kept), 301)
     comments = CommentPage(number, per_page, post.comment_count)
     if number > comments.last:
         abort(404)
     return render_template(
-        "blog/post.html", post=post, form=form, comments=comments
+        "blog/post.html", post=post, form=form, comments=comments, notes=notes_page(post)
     ), status
 
 

@@ -67,6 +67,7 @@ from .models import (
 )
 from .images import ImageError, process_image
 from .images import avatar as square_avatar
+from .notes import REBLOG_COMMENT_MAX, Reblog
 from .publishing import (
     FORM_STATES,
     LOCAL_TIME_MAX,
@@ -713,3 +714,16 @@ class QueueSettingsForm(FlaskForm):
     def validate_end_hour(self, field):
         if self.start_hour.data is not None and field.data == self.start_hour.data:
             raise ValidationError("The window must be at least an hour long.")
+
+
+class ReblogForm(PostForm):
+    """A reblog: the reblogger's own comment (Markdown) and tags. Also edits a reblog,
+    whose snapshot of the original never changes."""
+
+    model = Reblog
+    comment = TextAreaField(
+        "Add a comment (optional)",
+        filters=[strip_text],
+        description="Markdown; @name tells that blogger.",
+        validators=[Optional(), Length(max=REBLOG_COMMENT_MAX)],
+    )

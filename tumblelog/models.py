@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from blinker import Namespace
 from bson import ObjectId
 from flask import current_app, has_app_context, url_for
 from flask_login import UserMixin
 from markupsafe import Markup
-from mongoengine import LookUpError, NotUniqueError, ValidationError
+from mongoengine import LookUpError, NotUniqueError, ValidationError, signals
 from mongoengine.queryset.visitor import Q
 
 from . import media
@@ -90,6 +91,17 @@ def label_view(choices, post):
     strictest view among its labels ("show" for an unlabelled post)."""
     views = [choices.get(label, "blur") for label in post.labels or ()]
     return max(views, key=LABEL_VIEWS.index, default="show")
+
+
+# What happened to posts and readers, for whoever keeps notes and notifications
+# (notes.py connects to them): models announce, and never import, what follows.
+events = Namespace()
+liked = events.signal("liked")  # sender: the User; post_id
+unliked = events.signal("unliked")  # sender: the User; post_id
+commented = events.signal("commented")  # sender: the Post; comment
+comment_removed = events.signal("comment-removed")  # sender: the Post; comment_id
+followed = events.signal("followed")  # sender: the User; user (the id followed)
+post_deleted = events.signal("post-deleted")  # sender: the Post, once really deleted
 
 
 class CommentsClosed(Exception):
@@ -192,9 +204,11 @@ class User(UserMixin, db.Document):
     # {content label: "show" | "blur" | "hide"}; a label not named is blurred.
     label_choices = db.MapField(field=db.StringField(choices=LABEL_VIEWS))
     queue_settings = db.EmbeddedDocumentField(document_type=QueueSettings, default=QueueSettings)
+    # Notifications not yet seen (notes.py keeps it with $inc; /activity resets it), so
+    # the header shows it with no query of its own; and the kinds this reader turned off.
+    unread_count = db.IntField(default=0)
+    notifications_off = db.ListField(field=db.StringField(max_length=20), max_length=10)
 
-    # Not strict: accounts saved before roles still carry ``is_admin`` until
-    # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
     # The profile (settings.py): shown on the blogger's page and in its feed.
     display_name = db.StringField(max_length=NAME_MAX, default="")
     bio = db.StringField(max_length=BIO_MAX, default="")
@@ -352,6 +366,8 @@ class User(UserMixin, db.Document):
         if not exists:
             Like.forget_post(post_id, users=[self.id])
             return False
+        if added:
+            liked.send(self, post_id=post_id)
         return added
 
     def unlike(self, post_id):
@@ -361,6 +377,7 @@ class User(UserMixin, db.Document):
         if not Like.objects(user=self, post=post_id).delete():
             return False
         Post.objects(id=post_id).update_one(dec__like_count=1)
+        unliked.send(self, post_id=post_id)
         return True
 
     def remember_like(self, post_id):
@@ -379,7 +396,13 @@ class User(UserMixin, db.Document):
         ``$addToSet`` with the size check in the update's filter, so two requests at
         once can neither add it twice nor push the list past the cap.
         """
-        return self._add_capped(*self._follow_target(tag, user))
+        field, value = self._follow_target(tag, user)
+        if value in getattr(self, field):
+            return True
+        added = self._add_capped(field, value)
+        if added and user is not None:
+            followed.send(self, user=value)
+        return added
 
     def _add_capped(self, field, value):
         """``$addToSet`` ``value`` to the list ``field`` unless it holds ``MAX_FOLLOWS``."""
@@ -506,6 +529,9 @@ class Post(db.Document):
 
     type = None
     label = None
+    # False for a type nobody writes from a form of its own (a reblog): it is then not
+    # one of POST_TYPES (no new-post tab, route or API type), though lists show it.
+    creatable = True
     search_fields = ()
     api_fields = ()
     api_schema = {}  # JSON schemas of api_fields that are not plain text (api/openapi.py)
@@ -526,6 +552,10 @@ class Post(db.Document):
     # Why the post is out of every list: "suspended" (its author is) or "moderator".
     hidden = db.StringField(choices=("suspended", "moderator"))
     like_count = db.IntField(default=0)  # kept by $inc beside the Like documents
+    # Reblogs of this post, direct or down a chain (kept by $inc as reblogs come and go),
+    # and, on a reblog, the id of the post first reblogged (the root of its trail).
+    reblog_count = db.IntField(default=0)
+    reblog_of = db.ObjectIdField()
     # The normalised words of the post's text and tags, for search (keywords.py).
     search_terms = db.ListField(field=db.StringField())
     created_at = db.DateTimeField(default=utcnow, required=True)
@@ -564,6 +594,8 @@ class Post(db.Document):
             {"fields": ["author", "state", "published_at", "id"]},
             # Queued and scheduled posts whose time has come (see publish_due).
             {"fields": ["state", "published_at"]},
+            # Every reblog of a post, to mark them when it is deleted.
+            {"fields": ["reblog_of"]},
         ],
     }
 
@@ -573,8 +605,10 @@ class Post(db.Document):
         "held", "labels",
     })
 
+    # What a headline (and so a slug) is made of, the first of them that a post has.
+    HEADLINE_FIELDS = ("title", "caption", "quote")
     # What ``visible_to`` reads, for queries that load only some fields.
-    VISIBILITY_FIELDS = ("author", "state", "published_at", "visibility")
+    VISIBILITY_FIELDS = ("author", "state", "published_at", "visibility", "hidden")
     LIST_ORDER = ("-published_at", "-id")
     DRAFT_ORDER = ("-created_at", "-id")
     QUEUE_ORDER = ("published_at", "id")
@@ -664,13 +698,34 @@ class Post(db.Document):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.type:
+        if cls.type and cls.creatable:
             POST_TYPES[cls.type] = cls
 
     @classmethod
     def partial(cls, kind="posts"):
         """The template of this type's body: ``posts`` for pages, ``feeds`` for feeds."""
         return f"{kind}/_{cls.type}.html"
+
+    @property
+    def note_count(self):
+        """Likes, reblogs and comments: Tumblr's "notes", from the counters on the post."""
+        return self.like_count + self.reblog_count + self.comment_count
+
+    @property
+    def shown_type(self):
+        """The type the post is shown as (a reblog shows as the type it reblogged)."""
+        return self.type
+
+    def reblog_refusal(self):
+        """Why this post cannot be reblogged, or None when it can. The one check:
+        post states and visibility (drafts, private posts) belong here."""
+        if self.hidden:
+            return "This post is hidden from readers: it cannot be reblogged."
+        if not self.is_live():
+            return "This post is not published yet: it cannot be reblogged."
+        if self.visibility != PUBLIC:
+            return "Only public posts can be reblogged."
+        return None
 
     def api_value(self, name):
         """One of ``api_fields`` as JSON; types override it for what is not stored as is."""
@@ -698,8 +753,11 @@ class Post(db.Document):
         return PUBLISHED if self.is_live() else self.state
 
     def visible_to(self, user):
-        """Whether ``user`` (maybe anonymous) may see this post at all: its author and
-        admins always; others once it is live and not private."""
+        """Whether ``user`` (maybe anonymous) may see this post at all: a post hidden by
+        moderation, moderators only; otherwise its author and admins always, others once
+        it is live and not private."""
+        if self.hidden:
+            return user.is_authenticated and user.can("moderate")
         if user.is_authenticated and user.can("edit_post", self):
             return True
         return self.is_live() and self.visibility != PRIVATE
@@ -818,7 +876,7 @@ class Post(db.Document):
     def headline(self):
         """What names the post in a page title, a feed or a link preview: the start of its
         title, caption or quote, else its type ("Image post")."""
-        text = getattr(self, "title", None) or getattr(self, "caption", None) or getattr(self, "quote", None)
+        text = next(filter(None, (getattr(self, name, None) for name in self.HEADLINE_FIELDS)), None)
         return shorten(text, HEADLINE_LENGTH) or f"{self.label} post"
 
     @property
@@ -865,11 +923,20 @@ class Post(db.Document):
 
     def delete_with_media(self):
         """Delete the post with its comments, its likes and its files; feeds learn
-        that a post went away (``SiteState``)."""
-        Post.objects(id=self.id).delete()
+        that a post went away (``SiteState``). True if this call deleted it (two
+        requests at once: one says so, and only that one announces it)."""
+        # The collection's own delete_one: with delete receivers (federation's) connected,
+        # a queryset delete loads and counts documents instead of deleting them, so two
+        # requests at once would both count the post as theirs. MongoEngine's post_delete
+        # is then sent here, as Document.delete would.
+        deleted = Post._get_collection().delete_one({"_id": self.id}).deleted_count
         SiteState.post_removed()
         Like.forget_post(self.id)
         Post.prune_media(self.id)
+        if deleted:
+            signals.post_delete.send(type(self), document=self)
+            post_deleted.send(self)
+        return bool(deleted)
 
     @staticmethod
     def prune_media(post_id):
@@ -890,6 +957,7 @@ class Post(db.Document):
             .modify(push__comments=comment, inc__comment_count=1, new=True)
         )
         if added is not None:
+            commented.send(self, comment=comment)
             return added.comment_count
         return self._refused(CommentsClosed.message)
 
@@ -989,13 +1057,16 @@ class Post(db.Document):
         comment was really there: a comment added at the same moment stays, and two
         moderators deleting the same comment lower the count once.
         """
-        return bool(
+        removed = bool(
             Post.objects(id=self.id, comments__id=comment_id).update_one(
                 # Raw because mongoengine validates the -1 against comment_count's
                 # min_value; both values here are ours, nothing comes from a request.
                 __raw__={"$pull": {"comments": {"id": comment_id}}, "$inc": {"comment_count": -1}}
             )
         )
+        if removed:
+            comment_removed.send(self, comment_id=comment_id)
+        return removed
 
 
 def media_src(url, file_id, thumb_id=None, thumbnail=False, external=False):

@@ -14,11 +14,13 @@ and per account, but an account over its limit is closed only to the addresses t
 failed against it: guessing from anywhere never locks its owner out.
 """
 import functools
+import threading
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request, session
 from flask_limiter.util import get_remote_address
 from limits import parse_many
+from limits.storage import MemoryStorage
 
 TOO_MANY_SIGN_INS = "Too many sign-in attempts. Please wait a few minutes and try again."
 TOO_MANY_SIGN_UPS = "Too many new accounts from your address. Please try again later."
@@ -74,6 +76,24 @@ def writer_key():
     else:
         user_id = session.get("_user_id")
     return f"account:{user_id}" if user_id else "address:" + client_ip()
+
+
+class LockedMemoryStorage(MemoryStorage):
+    """The ``memory://`` storage (tests, the embedded demo) with its expiry timer
+    replaced under a lock. limits checks ``timer.is_alive()``, assigns a new Timer and
+    then starts ``self.timer``; two requests at once could both start the same
+    Timer, a KeyError in the thread or a RuntimeError in the request. Declaring the
+    same scheme makes limits build this class for ``memory://``."""
+
+    STORAGE_SCHEME = ["memory"]
+
+    def __init__(self, *args, **kwargs):
+        self._expiry_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def _MemoryStorage__schedule_expiry(self):
+        with self._expiry_lock:
+            super()._MemoryStorage__schedule_expiry()
 
 
 def storage_options(config):

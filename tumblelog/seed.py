@@ -34,6 +34,7 @@ from .models import (
     parse_dialogue,
     utcnow,
 )
+from .notes import reblog
 
 AUTHORS = ("ada", "grace", "linus", "margaret", "dennis", "barbara")
 READERS = ("sam", "priya", "jonas", "mei", "tomás", "amara", "olek", "ruth")
@@ -330,3 +331,23 @@ def seed_discussion(comment_count=20, rng=None):
         comment_count=comment_count,
     )
     return post.save()
+
+
+REBLOG_COMMENTS = ("This.", "Saving this one.", "So good — *read it*.", "Adding to the pile.", "")
+
+
+def seed_reblogs(count, rng=None):
+    """Have demo authors reblog ``count`` of the newest posts (some with a comment, some
+    of a reblog, so trails show); return how many were made."""
+    rng = rng or random.Random()
+    authors = [ensure_user(name) for name in AUTHORS]
+    sources = list(Post.listing().limit(count * 2))
+    made = 0
+    for source in sources[:count]:
+        rebloggers = [author for author in authors if author.username != source.author_name]
+        post = reblog(source, rng.choice(rebloggers), rng.choice(REBLOG_COMMENTS), list(source.tags[:1]))
+        made += 1
+        if made < count and rng.random() < 0.5:
+            reblog(post, rng.choice([a for a in rebloggers if a.username != post.author_name]), rng.choice(REBLOG_COMMENTS))
+            made += 1
+    return made

@@ -230,3 +230,35 @@ def write_tone(path, seconds=1, rate=8000):
             struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(seconds * rate)
         ))
     return path
+
+
+def test_a_reader_reblogs_a_post_with_a_comment_and_the_blogger_hears_of_it(page_for, live_server):
+    ada = page_for()
+    sign_up(ada, "ada")
+    write_post(ada, "quote", {"Quote": "Simple is better than complex.", "Source": "Tim Peters"})
+    original_id = ada.locator("article.post").get_attribute("data-post-id")
+
+    bob = page_for()
+    sign_up(bob, "bob")
+    bob.goto("/")
+    bob.locator("article.post").get_by_role("link", name="Reblog").click()
+    bob.get_by_label("Add a comment (optional)").fill("So true, **@ada**.")
+    bob.get_by_label("Tags").fill("wisdom")
+    bob.get_by_role("button", name="Reblog", exact=True).click()
+    expect(flash(bob)).to_have_text("Reblogged onto your blog from ada.")
+    reblogged = bob.locator("article.post")
+    expect(reblogged).to_have_attribute("data-reblog-of", original_id)
+    expect(reblogged).to_have_attribute("data-post-type", "quote")
+    expect(reblogged.locator(".trail blockquote")).to_contain_text("Simple is better than complex.")
+    expect(reblogged.locator(".reblog__comment strong")).to_have_text("@ada")
+    bob.goto("/tag/wisdom")
+    assert post_types(bob) == ["quote"]
+
+    ada.reload()
+    expect(ada.locator(".site-nav__activity .badge")).to_have_text("2")
+    ada.get_by_role("link", name="Activity").click()
+    expect(ada.locator(".activity__item")).to_have_count(2)  # the reblog, and the mention in it
+    expect(ada.locator(".activity__item--reblog")).to_contain_text("bob reblogged your post")
+    expect(ada.locator(".site-nav__activity .badge")).to_have_count(0)
+    ada.goto(f"/post/{original_id}")
+    expect(ada.locator(".note")).to_have_text(["bob reblogged this from ada"])

@@ -94,4 +94,4 @@ def check_fields(data, allowed, lists=()):
         raise ApiError(400, "Some fields are not valid.", fields)
 
 
-from . import comments, directory, likes, limits, openapi, posts, tokens  # noqa: E402,F401  (routes register on bp)
+from . import comments, directory, likes, limits, notes, openapi, posts, tokens  # noqa: E402,F401  (routes register on bp)

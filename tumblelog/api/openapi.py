@@ -9,6 +9,7 @@ from flask import jsonify
 from wtforms.validators import DataRequired, Length
 
 from ..models import COMMENT_MAX, CONTENT_LABELS, POST_TYPES, USERNAME_PATTERN
+from ..notes import NOTIFICATION_KINDS, Reblog
 from ..publishing import FORM_STATES, LOCAL_TIME_MAX, MAX_UTC_OFFSET, STATES, VISIBILITIES
 from . import bp
 from .posts import DEFAULT_LIMIT, MAX_LIMIT
@@ -87,6 +88,8 @@ LIMIT = {
     "name": "limit", "in": "query",
     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
 }
+OFFSET_CURSOR = {"name": "cursor", "in": "query", "schema": string(pattern="^[0-9]+$"),
+                 "description": "The `next_cursor` of the previous page."}
 TIMESTAMP = string(format="date-time")
 URL = string(format="uri")
 # When a post goes out and who sees it: the same fields on every type (as on the forms).
@@ -160,17 +163,45 @@ def schemas():
         }),
         "NewComment": obj({"body": string(minLength=1, maxLength=COMMENT_MAX)}, additionalProperties=False),
         "PostBase": obj({
-            "id": string(), "type": string(enum=list(POST_TYPES)), "author": string(),
+            "id": string(), "type": string(enum=[*POST_TYPES, Reblog.type]), "author": string(),
             "created_at": TIMESTAMP, "updated_at": TIMESTAMP, "tags": {"type": "array", "items": string()},
             "labels": {"type": "array", "items": string(enum=list(CONTENT_LABELS)),
                        "description": "Content labels; readers see the post behind a click-through."},
             "comment_count": {"type": "integer", "minimum": 0}, "like_count": {"type": "integer", "minimum": 0},
+            "reblog_count": {"type": "integer", "minimum": 0},
+            "note_count": {"type": "integer", "minimum": 0, "description": "Likes, reblogs and comments."},
             "url": URL, "state": string(enum=list(STATES)), "visibility": string(enum=list(VISIBILITIES)),
             "published_at": {"type": ["string", "null"], "format": "date-time",
                              "description": "When it went or goes live; null for a draft"},
             "slug": string(description="The readable end of its permalink (may be empty)"),
         }),
-        "Post": {"oneOf": [ref(schema_name(post_type)) for post_type in POST_TYPES.values()]},
+        "Post": {"oneOf": [ref(schema_name(post_type)) for post_type in (*POST_TYPES.values(), Reblog)]},
+        "NewReblog": obj({
+            "comment": string(maxLength=Reblog.comment.max_length, description="Markdown; @name tells that blogger."),
+            "tags": TAGS_INPUT,
+        }, [], additionalProperties=False),
+        "Note": obj({
+            "kind": string(enum=["like", "reblog", "comment"]), "actor": string(), "post": string(),
+            "created_at": TIMESTAMP,
+            "reblog": string(description="Reblogs only: the reblog's id."),
+            "reblogged_from": string(description="Reblogs only: whose post was reblogged."),
+        }, ["kind", "actor", "post", "created_at"]),
+        "NoteList": obj({
+            "notes": {"type": "array", "items": ref("Note")},
+            "next_cursor": {"type": ["string", "null"]}, "next": {"type": ["string", "null"]},
+        }),
+        "Notification": obj({
+            "id": string(), "kind": string(enum=list(NOTIFICATION_KINDS)),
+            "text": string(description="e.g. \"sam and 4 others liked your post\""),
+            "actors": {"type": "array", "items": string()}, "count": {"type": "integer", "minimum": 1},
+            "post": {"type": ["string", "null"]}, "url": {"type": ["string", "null"]},
+            "read": {"type": "boolean"}, "updated_at": TIMESTAMP,
+        }),
+        "NotificationList": obj({
+            "notifications": {"type": "array", "items": ref("Notification")},
+            "unread_count": {"type": "integer", "minimum": 0},
+            "next_cursor": {"type": ["string", "null"]}, "next": {"type": ["string", "null"]},
+        }),
         "PostWithComments": {
             "allOf": [ref("Post"), obj({
                 "comments": {"type": "array", "items": ref("Comment"), "description": "The first page."},
@@ -196,9 +227,10 @@ def schemas():
                      **{name: string() for name in PROFILE_FIELDS},
                      "avatar_url": {"type": ["string", "null"], "format": "uri"}}),
     }
-    for name, post_type in POST_TYPES.items():
-        own = obj({"type": {"const": name}, **output_schema(post_type)})
+    for post_type in (*POST_TYPES.values(), Reblog):
+        own = obj({"type": {"const": post_type.type}, **output_schema(post_type)})
         out[schema_name(post_type)] = {"allOf": [ref("PostBase"), own]}
+    for name, post_type in POST_TYPES.items():
         fields, required = input_schema(post_type)
         out[schema_name(post_type, "New")] = obj(
             {"type": {"const": name}, **fields, "tags": TAGS_INPUT, **PUBLISHING_INPUT}, ["type", *required],
@@ -294,6 +326,38 @@ def paths():
                 "requestBody": {"required": False, "content": json_content(ref("LikeState"))},
                 "responses": responses(200, ok("Whether you like it now, and its like count.", ref("Liked")),
                                        400, 401, 404, 413, 415),
+            },
+        },
+        "/posts/{post_id}/reblog": {
+            "parameters": [POST_ID],
+            "post": {
+                "summary": "Reblog a post onto your blog, with your own comment and tags (both optional).",
+                "security": BEARER,
+                "requestBody": {"required": True, "content": json_content(ref("NewReblog"))},
+                "responses": responses(201, ok("The reblog.", ref("Post"), LOCATION), 400, 401, 404, 409, 413, 415),
+            },
+        },
+        "/posts/{post_id}/notes": {
+            "parameters": [POST_ID],
+            "get": {
+                "summary": "Likes, reblogs and comments of the post's trail, newest first.",
+                "parameters": [LIMIT, OFFSET_CURSOR],
+                "responses": responses(200, ok("A page of notes.", ref("NoteList")), 400, 404),
+            },
+        },
+        "/notifications": {
+            "get": {
+                "summary": "Your notifications, newest first (listing them does not mark them read).",
+                "security": BEARER,
+                "parameters": [LIMIT, OFFSET_CURSOR],
+                "responses": responses(200, ok("A page of notifications.", ref("NotificationList")), 400, 401),
+            },
+        },
+        "/notifications/read": {
+            "post": {
+                "summary": "Mark all your notifications read.",
+                "security": BEARER,
+                "responses": responses(200, ok("Done.", obj({"unread_count": {"type": "integer", "const": 0}})), 401),
             },
         },
         "/tags": {

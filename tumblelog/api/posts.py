@@ -103,9 +103,10 @@ def list_posts():
 
 
 def validated_form(post_type, data, post=None):
-    """The post form of ``post_type`` filled from JSON ``data`` (for a change, over the
-    saved ``post``) and validated; a form with errors becomes a 400 naming its fields."""
-    form_class = POST_TYPES[post_type].form_class
+    """The post form of ``post_type`` (a Post class) filled from JSON ``data`` (for a
+    change, over the saved ``post``) and validated; a form with errors becomes a 400
+    naming its fields."""
+    form_class = post_type.form_class
     blank = form_class(meta={"csrf": False}, formdata=None)
     allowed = {field.name for field in blank.text_fields()}
     allowed |= set(blank.PUBLISHING_FIELDS)
@@ -151,7 +152,7 @@ def create_post():
     post_type = data.get("type")
     if not isinstance(post_type, str) or post_type not in POST_TYPES:
         raise ApiError(400, "Say which type of post this is.", {"type": [f"One of: {', '.join(POST_TYPES)}."]})
-    form = validated_form(post_type, data)
+    form = validated_form(POST_TYPES[post_type], data)
     user = g.api_user
     post = POST_TYPES[post_type](author=user, author_name=user.username)
     form.apply_to(post)
@@ -178,7 +179,7 @@ def update_post(post_id):
     saved = post.form_class(obj=post, meta={"csrf": False}, formdata=None)
     # Each field's text as the edit form shows it (``_value``: lists one item a line).
     current = {field.name: field._value() for field in saved.text_fields()}
-    form = validated_form(post.type, {**current, **data}, post)
+    form = validated_form(type(post), {**current, **data}, post)
     form.apply_to(post)
     post.updated_at = utcnow()
     return stored(post, form, 200)

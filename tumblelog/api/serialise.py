@@ -23,6 +23,8 @@ def post_dict(post):
         "labels": list(post.labels or []),
         "comment_count": post.comment_count,
         "like_count": post.like_count,
+        "reblog_count": post.reblog_count,
+        "note_count": post.note_count,
         "url": post.permalink(_external=True),
         "state": post.current_state,
         "visibility": post.visibility,
