@@ -62,6 +62,7 @@ def site(app_factory):
 LISTS = [
     "/", "/tag/secret", "/user/alice", "/dashboard", "/search?q=hush",
     "/feed.atom", "/tag/secret/feed.atom", "/user/alice/feed.atom",
+    "/feed.json", "/user/alice/feed.json", "/sitemap.xml", "/user/alice/outbox?page=1",
 ]
 API_LISTS = ["/posts", "/posts?tag=secret", "/posts?author=alice", "/posts?type=quote"]
 
@@ -108,6 +109,12 @@ def test_a_hidden_post_exists_only_for_whom_it_is_meant(site, kind, viewer):
     assert site.get(viewer, f"/post/{post.id}").status_code == (301 if expected == 200 else 404)
     assert site.get(viewer, f"{API}/posts/{post.id}", api=True).status_code == expected
     assert site.get(viewer, f"{API}/posts/{post.id}/comments", api=True).status_code == expected
+    assert site.get(viewer, f"{API}/posts/{post.id}/notes", api=True).status_code == expected
+    # Only what lists show is embeddable elsewhere, and only that is reblogged.
+    assert site.get(viewer, f"/oembed?url=http://localhost/post/{post.id}").status_code == 404
+    if viewer != "anonymous":
+        assert site.get(viewer, f"/post/{post.id}/reblog").status_code == expected
+        assert client.post(f"/post/{post.id}/reblog").status_code == (409 if expected == 200 else 404)
     comment = client.post(f"/post/{post.id}/comments", data={"name": "Sam", "body": "hi"})
     assert comment.status_code == (303 if expected == 200 else 404)
     if viewer != "anonymous":

@@ -741,6 +741,10 @@ class Post(db.Document):
             and as_utc(self.published_at) <= (now or utcnow())
         )
 
+    def is_listed(self, now=None):
+        """Whether lists show the post now: the test of ``published()``, on one post."""
+        return self.listed and not self.hidden and self.is_live(now)
+
     @property
     def changed_at(self):
         """When readers last saw the post change: edited, or published (a scheduled post
