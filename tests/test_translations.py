@@ -114,7 +114,7 @@ def test_a_regional_variant_keeps_the_messages_and_writes_dates_as_at_home(app, 
         post = make_post("quote", make_user("zzada"), created_at=datetime(2025, 10, 25, 12, tzinfo=timezone.utc))
     dates = {}
     for asked in ["en-US", "en-GB", "de-AT", "es-419", "en-XX", "en-gb-oed", "x" * 300]:
-        response = client.get(f"/post/{post.id}", headers={"Accept-Language": asked})
+        response = client.get(f"/post/{post.id}", headers={"Accept-Language": asked}, follow_redirects=True)
         dates[asked] = (html_lang(response)[0], BeautifulSoup(response.get_data(as_text=True), "html.parser")
                         .select_one(".post__meta time").get_text())
     assert dates == {
@@ -282,16 +282,21 @@ def seed_site():
         for number, (kind, fields) in enumerate(words.items(), start=1)
     }
     posts["blog"].add_comment(Comment(body="zzNice zzpost", author_name="zzguest"))
-    posts["labelled"] = make_post("quote", ada, tags=["zztag"], quote="zzlabelled", source="zzsource", labels=["mature"])
+    posts["labelled"] = make_post("quote", ada, tags=["zztag"], quote="zzlabelled", source="zzsource", labels=["mature"],
+                                  pinned=True)
+    # The admin's own unpublished posts, for /drafts and /queue.
+    make_post("quote", admin, quote="zzdraft", source="zzsource", state="draft")
+    make_post("quote", admin, quote="zzqueued", source="zzsource", state="queued", published_at=utcnow() + timedelta(hours=5))
+    make_post("quote", admin, quote="zzqueued2", source="zzsource", state="queued", published_at=utcnow() + timedelta(hours=9))
     return admin, ada, posts
 
 
 def pages(posts, ada):
     first = posts["blog"].id
     signed_out = ["/", "/tag/zztag", "/user/zzada", "/search?q=zzhello", "/search?q=zznothing", "/search",
-                  "/auth/login", "/auth/register", "/auth/reset", "/no-such-page", f"/post/{first}/nope"]
+                  "/auth/login", "/auth/register", "/auth/reset", "/no-such-page", "/post/" + "0" * 24]
     signed_out += [f"/post/{post.id}" for post in posts.values()]
-    signed_in = ["/", "/dashboard", "/following", "/settings", "/activity", "/admin", "/admin/users",
+    signed_in = ["/", "/dashboard", "/following", "/settings", "/activity", "/drafts", "/queue", "/admin", "/admin/users",
                  f"/admin/users/{ada.username}", "/admin/comments", "/admin/reports", "/admin/settings",
                  "/admin/audit", "/labels", f"/post/{first}/held", f"/post/{first}/report", f"/post/{first}/reblog",
                  f"/post/{first}/edit", f"/post/{first}", f"/post/{posts['labelled'].id}"]
@@ -308,7 +313,7 @@ def test_no_page_has_text_that_escaped_translation(pseudo_app):
     reader.set_cookie("lang", PSEUDO)
     escaped = {}
     for path in signed_out:
-        response = reader.get(path)
+        response = reader.get(path, follow_redirects=True)
         assert response.status_code in (200, 404), path
         escaped[path] = untranslated_text(response.get_data(as_text=True))
     admin_client = pseudo_app.test_client()
@@ -318,7 +323,7 @@ def test_no_page_has_text_that_escaped_translation(pseudo_app):
     assert "⟦" in response.get_data(as_text=True)
     escaped["sign-in flash"] = untranslated_text(response.get_data(as_text=True))
     for path in signed_in:
-        response = admin_client.get(path)
+        response = admin_client.get(path, follow_redirects=True)
         assert response.status_code == 200, path
         escaped["zzadmin " + path] = untranslated_text(response.get_data(as_text=True))
     assert {path: words for path, words in escaped.items() if words} == {}
