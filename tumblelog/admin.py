@@ -287,6 +287,15 @@ def audit():
 # --- moderation reached from a post ------------------------------------------
 
 
+def queue_done(action, count):
+    """What the flash says after ``action`` on ``count`` held comments ("2 comments: approve.")."""
+    if action == "approve":
+        return ngettext("%(num)d comment: approve.", "%(num)d comments: approve.", count)
+    if action == "spam":
+        return ngettext("%(num)d comment: mark as spam.", "%(num)d comments: mark as spam.", count)
+    return ngettext("%(num)d comment: delete.", "%(num)d comments: delete.", count)
+
+
 @bp.route("/post/<objectid:post_id>/held", methods=("GET", "POST"))
 @login_required
 def held(post_id):
@@ -300,8 +309,7 @@ def held(post_id):
         done = sum(bool(act(comment_id)) for comment_id in ids)
         if done:
             record(current_user, f"comments {form.action.data}", f"{done} on post {post.id}", form.reason.data)
-        flash(_("%(comments)s: %(action)s.", comments=ngettext("%(num)d comment", "%(num)d comments", done),
-                action=QUEUE_ACTIONS[form.action.data]), "success")
+        flash(queue_done(form.action.data, done), "success")
         return redirect(safe_next(request.form.get("next") or url_for("admin.held", post_id=post.id)), 303)
     return render_template("admin/held.html", post=post, actions=QUEUE_ACTIONS), form_status(form)
 
