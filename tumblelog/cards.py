@@ -19,11 +19,11 @@ from collections import OrderedDict
 from types import SimpleNamespace
 
 import bson
-from flask import current_app, g
-from flask_babel import get_locale
+from flask import current_app
 from markupsafe import Markup
 from mongoengine.base import get_document
 
+from .i18n import page_locale
 from .models import Post
 from .publishing import PUBLIC, PUBLISHED
 
@@ -149,14 +149,6 @@ def rendered(key, template, name, *args):
         html = Markup(macro(*args))
         cache.put(key, html)
     return html
-
-
-def page_locale():
-    """This request's language tag, worked out once (a page asks per card)."""
-    tag = g.get("locale_tag")
-    if tag is None:
-        tag = g.locale_tag = str(get_locale())
-    return tag
 
 
 def card_public(post, on_permalink=False, first=False, gated=False, signed_in=False):
