@@ -6,6 +6,8 @@ choice remembered in the ``lang`` cookie, else the best of ``Accept-Language``, 
 a language for this page and is remembered: in the cookie, and in the account's
 setting when someone is signed in, so the menu works for everyone. Only the shipped
 languages (``LANGUAGES`` in config.py) are ever chosen; anything else is ignored.
+A browser's regional variant of the chosen language ("en-GB") is kept for dates and
+numbers; the messages are the language's.
 """
 import re
 from functools import lru_cache
@@ -13,7 +15,6 @@ from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
-
 from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
