@@ -225,13 +225,17 @@ class User(UserMixin, db.Document):
     # claimed with one conditional update so no week is ever sent twice.
     digest = db.BooleanField(default=False)
     digest_week = db.StringField(default="")
+    # Notifications by e-mail (notification_mail.py): "off", "hourly" or "daily", and
+    # the time up to which they were mailed, moved on with one conditional update.
+    notification_mail = db.StringField(choices=("off", "hourly", "daily"), default="off")
+    notified_until = db.DateTimeField()
 
     # Not strict: accounts saved before roles still carry ``is_admin`` until
     # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
     meta = {
         "collection": "user",
         "strict": False,
-        "indexes": ["created_at", {"fields": ["digest", "digest_week"]}],
+        "indexes": ["created_at", {"fields": ["digest", "digest_week"]}, {"fields": ["notification_mail", "_id"]}],
     }
 
     def __init__(self, *args, **kwargs):

@@ -359,8 +359,15 @@ class Notification(db.Document):
         return f"{latest} and {others} other{'' if others == 1 else 's'}"
 
     @classmethod
+    def visible_to(cls, user):
+        """``user``'s notifications, less any that names someone they block (blocked
+        since: ``wants`` keeps new ones from being made)."""
+        found = cls.objects(recipient=user.id)
+        return found.filter(actor_ids__nin=list(user.blocked_users)) if user.blocked_users else found
+
+    @classmethod
     def for_reader(cls, user, skip, limit):
-        return list(cls.objects(recipient=user.id).order_by("-updated_at", "-id").skip(skip).limit(limit))
+        return list(cls.visible_to(user).order_by("-updated_at", "-id").skip(skip).limit(limit))
 
     @staticmethod
     def mark_read(user):
