@@ -136,6 +136,34 @@ def test_a_blocked_account_is_never_heard_of(app, alice_post):
     assert [line.split(" · ")[0] for line in activity(alice)] == ["sam liked your post “Hello trail”"]
 
 
+def test_blocking_hides_what_the_blocked_account_did_before(app, api, alice_post):
+    alice, bob = signed_in(app, "alice"), signed_in(app, "bob")
+    bob.post(f"/post/{alice_post.id}/like", data={"action": "like"})
+    bob.post("/user/alice/follow")
+    signed_in(app, "sam").post("/user/alice/follow")
+    assert unread(alice) == 2  # bob's like; bob and sam following, told together
+    assert alice.post("/user/bob/block", data={"action": "block"}).status_code == 303
+    assert unread(alice) == 1
+    assert [line.split(" · ")[0] for line in activity(alice)] == ["sam followed you"]
+    api.token_for("alice")
+    assert [n["text"] for n in api.get("/notifications").json["notifications"]] == ["sam followed you"]
+
+
+def test_the_api_marks_one_notification_read(app, client, api, alice_post):
+    signed_in(app, "bob").post(f"/post/{alice_post.id}/like", data={"action": "like"})
+    signed_in(app, "sam").post("/user/alice/follow")
+    api.token_for("alice")
+    follow, like = api.get("/notifications").json["notifications"]
+    assert api.post(f"/notifications/{like['id']}/read").json == {"unread_count": 1}
+    assert api.post(f"/notifications/{like['id']}/read").json == {"unread_count": 1}  # twice: still 1
+    assert [n["read"] for n in api.get("/notifications").json["notifications"]] == [False, True]
+    api.token_for("sam")
+    assert api.post(f"/notifications/{follow['id']}/read").status_code == 404  # not sam's
+    assert api.post("/notifications/0123456789abcdef01234567/read").status_code == 404
+    assert api.post("/notifications/nope/read").status_code == 404
+    assert client.post(f"{API}/notifications/{follow['id']}/read").status_code == 401
+
+
 def test_activity_needs_an_account_and_pages_past_the_end_are_404(app, client, alice_post):
     assert client.get("/activity").status_code == 302
     assert signed_in(app, "alice").get("/activity?page=2").status_code == 404

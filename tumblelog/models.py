@@ -101,6 +101,7 @@ unliked = events.signal("unliked")  # sender: the User; post_id
 commented = events.signal("commented")  # sender: the Post; comment
 comment_removed = events.signal("comment-removed")  # sender: the Post; comment_id
 followed = events.signal("followed")  # sender: the User; user (the id followed)
+blocked = events.signal("blocked")  # sender: the User who blocks; user (the account blocked)
 post_deleted = events.signal("post-deleted")  # sender: the Post, once really deleted
 
 
@@ -425,6 +426,7 @@ class User(UserMixin, db.Document):
             return False
         self.unfollow(user=user)
         User.objects(id=user.id).update_one(pull__followed_users=self.id)
+        blocked.send(self, user=user)
         return True
 
     def unblock(self, user):

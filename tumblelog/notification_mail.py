@@ -98,7 +98,7 @@ def send_batch(user_ids, until):
     """Mail each reader of ``user_ids`` what is new up to ``until``; how many were mailed."""
     users = User.objects(id__in=user_ids).only(
         "id", "username", "email", "email_unverified", "suspended", "notification_mail", "notified_until",
-        "notifications_off", "blocked_users")
+        "notifications_off")
     return sum(send(user, until) for user in users)
 
 
@@ -111,8 +111,8 @@ def send(user, until):
     since = user.notified_until or until - every
     if since > until - every + SLACK or not claim(user, until):
         return False
-    new = Notification.visible_to(user).filter(read=False, updated_at__gt=since, updated_at__lte=until,
-                                                kind__nin=list(user.notifications_off or ()))
+    new = Notification.objects(recipient=user.id, read=False, updated_at__gt=since, updated_at__lte=until,
+                                kind__nin=list(user.notifications_off or ()))
     found = list(new.order_by("-updated_at", "-id").limit(MAIL_LINES + 1))
     if not found:
         return False
