@@ -57,6 +57,8 @@ def run(now=None, progress=None):
     from .tasks import bound, mail_notifications
 
     now = now or utcnow()
+    # To the millisecond, as MongoDB keeps it: the stamp stored is exactly the window's end.
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     total, done = due(now).count(), 0
     for ids in batches(now):
         bound(mail_notifications).delay([str(user_id) for user_id in ids], now.isoformat())
