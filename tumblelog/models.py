@@ -209,6 +209,10 @@ class User(UserMixin, db.Document):
     # the header shows it with no query of its own; and the kinds this reader turned off.
     unread_count = db.IntField(default=0)
     notifications_off = db.ListField(field=db.StringField(max_length=20), max_length=10)
+    # Notifications by e-mail (notification_mail.py): "off", "hourly" or "daily", and
+    # the time up to which they were mailed, moved on with one conditional update.
+    notification_mail = db.StringField(choices=("off", "hourly", "daily"), default="off")
+    notified_until = db.DateTimeField()
 
     # The profile (settings.py): shown on the blogger's page and in its feed.
     display_name = db.StringField(max_length=NAME_MAX, default="")
@@ -226,10 +230,6 @@ class User(UserMixin, db.Document):
     # claimed with one conditional update so no week is ever sent twice.
     digest = db.BooleanField(default=False)
     digest_week = db.StringField(default="")
-    # Notifications by e-mail (notification_mail.py): "off", "hourly" or "daily", and
-    # the time up to which they were mailed, moved on with one conditional update.
-    notification_mail = db.StringField(choices=("off", "hourly", "daily"), default="off")
-    notified_until = db.DateTimeField()
 
     # Not strict: accounts saved before roles still carry ``is_admin`` until
     # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
