@@ -114,24 +114,6 @@ def send_password_reset(email, base_url):
     mail_reset_link(email, base_url)
 
 
-@shared_task(name="tumblelog.tasks.send_digests")
-def send_digests():
-    """Periodic: queue this week's digest for every reader who opted in."""
-    from . import digest
-
-    week = digest.current_week()
-    for user_id in digest.due(week):
-        bound(send_digest).delay(str(user_id), week)
-
-
-@shared_task(name="tumblelog.tasks.send_digest")
-def send_digest(user_id, week):
-    """One reader's digest for ``week``; does nothing if that week was sent already."""
-    from . import digest
-
-    digest.send(user_id, week)
-
-
 @shared_task(name="tumblelog.tasks.send_notification_mails")
 def send_notification_mails():
     """Periodic: queue the notification mail of every reader who is due, in batches."""
@@ -149,3 +131,22 @@ def mail_notifications(user_ids, until):
     from . import notification_mail
 
     notification_mail.send_batch(user_ids, datetime.fromisoformat(until))
+
+
+@shared_task(name="tumblelog.tasks.send_digests")
+def send_digests():
+    """Periodic: queue this week's digest for every reader who opted in."""
+    from . import digest
+
+    week = digest.current_week()
+    for user_id in digest.due(week):
+        bound(send_digest).delay(str(user_id), week)
+
+
+@shared_task(name="tumblelog.tasks.send_digest")
+def send_digest(user_id, week):
+    """One reader's digest for ``week``; does nothing if that week was sent already."""
+    from . import digest
+
+    digest.send(user_id, week)
+
