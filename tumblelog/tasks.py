@@ -149,4 +149,3 @@ def send_digest(user_id, week):
     from . import digest
 
     digest.send(user_id, week)
-
