@@ -39,6 +39,28 @@ def test_an_edit_shows_on_every_list_page(client, reader, post):
         assert card(reader, url, post).select_one(".post__title").get_text(strip=True) == "Final words"
 
 
+def api_post(client, post):
+    return next(item for item in client.get("/api/v1/posts").get_json()["posts"] if item["id"] == str(post.id))
+
+
+def test_an_edit_shows_in_the_feeds_and_the_api(client, reader, post):
+    feeds = ["/feed.atom", "/feed.json", "/tag/python/feed.atom", "/user/alice/feed.json"]
+    for url in feeds:
+        assert "First draft" in reader.get(url).get_data(as_text=True)
+    assert api_post(reader, post)["title"] == "First draft"
+    client.post(f"/post/{post.id}/edit", data={"title": "Final words", "body": "b", "tags": "python"})
+    for url in feeds:
+        text = reader.get(url).get_data(as_text=True)
+        assert "Final words" in text and "First draft" not in text
+    assert api_post(reader, post)["title"] == "Final words"
+
+
+def test_a_like_shows_in_the_api_list(reader, post):
+    assert api_post(reader, post)["like_count"] == 0
+    Post.objects(id=post.id).update_one(inc__like_count=1)
+    assert api_post(reader, post)["like_count"] == 1
+
+
 @pytest.mark.parametrize(
     "change, shown",
     [

@@ -47,6 +47,11 @@ class ListedPost:
         return self.raw["created_at"]
 
     @property
+    def updated_at(self):
+        """Read raw: feeds' ETags and dates read it from every entry."""
+        return self.raw["updated_at"]
+
+    @property
     def like_count(self):
         """Read raw: the like button, rendered per reader, shows it."""
         return self.raw.get("like_count", 0)
@@ -115,20 +120,26 @@ class CardCache:
                 self.entries.popitem(last=False)
 
 
+def kept(key, build):
+    """``build()``, computed once per ``key`` and then reused from the card cache.
+    ``build`` must depend on what ``key`` names alone, and its result must never be
+    changed by whoever uses it."""
+    cache = current_app.extensions["cards"]
+    if not cache.size:
+        return build()
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.put(key, value)
+    return value
+
+
 def rendered(key, template, name, *args):
     """Macro ``name`` of ``template`` called with ``args``, rendered once per ``key``
     and then reused. The macro must depend on its arguments alone (it sees no request
     and no reader), and ``key`` must change whenever they do."""
     macro = getattr(current_app.jinja_env.get_template(template).module, name)
-    cache = current_app.extensions["cards"]
-    if not cache.size:
-        return macro(*args)
-    key = (template, name, key)
-    html = cache.get(key)
-    if html is None:
-        html = Markup(macro(*args))
-        cache.put(key, html)
-    return html
+    return kept((template, name, key), lambda: Markup(macro(*args)))
 
 
 def card_public(post, on_permalink=False, first=False, gated=False, signed_in=False):
