@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .auth import find_user
+from .cards import listed_first
 from .forms import CommentForm, form_status
 from .lookups import tag_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
@@ -71,7 +72,7 @@ def permalink(post_id, form, status=200):
     last is a 404."""
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     number = page_number()
-    post = Post.with_comments(post_id, (number - 1) * per_page, per_page) or abort(404)
+    post = listed_first(Post.comments_slice(post_id, (number - 1) * per_page, per_page)) or abort(404)
     if post.hidden and not current_user.can("moderate"):
         abort(404)
     comments = CommentPage(number, per_page, post.comment_count)

@@ -76,10 +76,17 @@ class ListedPost:
         return self.model.shows_picture
 
     @property
+    def comments(self):
+        """The comments read with the post (a permalink's page of them), as the model
+        builds them: only when shown, since the permalink keeps its list rendered."""
+        return Post.comments.to_python(self.raw.get("comments", []))
+
+    @property
     def document(self):
-        """The model document (its type's class), built on first use."""
+        """The model document (its type's class), built on first use, without its
+        comments: they are most of a permalink's document and rarely needed."""
         if self._document is None:
-            self._document = Post._from_son(self.raw)
+            self._document = Post._from_son({key: value for key, value in self.raw.items() if key != "comments"})
         return self._document
 
     @property
@@ -96,6 +103,12 @@ class ListedPost:
 def listed(queryset):
     """``queryset``'s posts as ``ListedPost``s: one query, no model documents."""
     return [ListedPost(raw) for raw in queryset.as_pymongo()]
+
+
+def listed_first(queryset):
+    """``queryset``'s first post as a ``ListedPost``, or None."""
+    raw = queryset.as_pymongo().first()
+    return ListedPost(raw) if raw is not None else None
 
 
 class CardCache:

@@ -791,12 +791,12 @@ class Post(db.Document):
     def with_comments(cls, post_id, skip, limit):
         """The post with only its comments ``skip`` to ``skip + limit`` (oldest first),
         or None: one query, whose ``$slice`` keeps a long thread on the server."""
-        return (
-            cls.objects(id=post_id)
-            .exclude("search_terms", "held_comments")
-            .fields(slice__comments=[skip, limit])
-            .first()
-        )
+        return cls.comments_slice(post_id, skip, limit).first()
+
+    @classmethod
+    def comments_slice(cls, post_id, skip, limit):
+        """The query ``with_comments`` runs (the permalink reads its raw document)."""
+        return cls.objects(id=post_id).exclude("search_terms", "held_comments").fields(slice__comments=[skip, limit])
 
     @property
     def comments_open(self):
