@@ -14,7 +14,8 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .auth import find_user
-from .cards import listed_first
+from .cache import revalidated_page
+from .cards import listed_first, version_of
 from .forms import CommentForm, form_status
 from .lookups import tag_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
@@ -23,14 +24,24 @@ from .notes import notes_page
 from .paging import CommentPage, page_number, page_of, paging_args
 from .ratelimit import TOO_MANY_COMMENTS, action_limit, sends_no_file
 from .spam import is_spam
+from .toptags import top_tags
 
 bp = Blueprint("blog", __name__)
+
+
+def list_page(page, **context):
+    """``page`` of posts on blog/list.html; signed-out readers may revalidate it (its
+    posts, what else ``context`` shows, and the top tags beside it)."""
+    return revalidated_page(
+        lambda: render_template("blog/list.html", page=page, **context),
+        lambda: version_of(page, top_tags(), *context.items()),
+    )
 
 
 @bp.route("/")
 def index():
     """The front page: the newest posts of every type."""
-    return render_template("blog/list.html", page=page_of(Post.listing()), heading=None)
+    return list_page(page_of(Post.listing()), heading=None)
 
 
 @bp.route("/tag/<tag>")
@@ -39,9 +50,7 @@ def tag(tag):
     normal = tag_or_404(tag)
     if normal != tag:
         return redirect(url_for("blog.tag", tag=normal, **paging_args()), 301)
-    return render_template(
-        "blog/list.html", page=page_of(Post.listing().filter(tags=tag)), heading=f"#{tag}", tag=tag
-    )
+    return list_page(page_of(Post.listing().filter(tags=tag)), heading=f"#{tag}", tag=tag)
 
 
 @bp.route("/user/<username>")
@@ -56,8 +65,7 @@ def user(username):
     if author.username != username:
         return redirect(url_for("blog.user", username=author.username, **paging_args()), 301)
     page = page_of(Post.listing().filter(author_name=username))
-    return render_template("blog/list.html", page=page, heading=author.blog_title or f"Posts by {username}",
-                           author=author, blogger=username)
+    return list_page(page, heading=author.blog_title or f"Posts by {username}", author=author, blogger=username)
 
 
 @bp.route("/post/<objectid:post_id>")
@@ -78,9 +86,11 @@ def permalink(post_id, form, status=200):
     comments = CommentPage(number, per_page, post.comment_count)
     if number > comments.last:
         abort(404)
-    return render_template(
-        "blog/post.html", post=post, form=form, comments=comments, notes=notes_page(post)
-    ), status
+    notes = notes_page(post)
+    return revalidated_page(
+        lambda: (render_template("blog/post.html", post=post, form=form, comments=comments, notes=notes), status),
+        lambda: version_of(post, comments, notes),
+    )
 
 
 def comment_url(post, comment, count=None):

@@ -13,6 +13,7 @@ another feature adds) makes a new key, so a stale card is never served. What dep
 on the reader (the like button's state, Edit and Delete) is rendered around it on every
 request (posts/_post.html).
 """
+import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
@@ -21,7 +22,7 @@ from types import SimpleNamespace
 import bson
 from flask import current_app
 from markupsafe import Markup
-from mongoengine.base import get_document
+from mongoengine.base import BaseDocument, get_document
 
 from .models import Post
 
@@ -109,6 +110,31 @@ def listed_first(queryset):
     """``queryset``'s first post as a ``ListedPost``, or None."""
     raw = queryset.as_pymongo().first()
     return ListedPost(raw) if raw is not None else None
+
+
+def version_of(*shown):
+    """One digest of what a page shows, for its ETag (cache.revalidated_page): a
+    ``ListedPost`` by its stored version, a model document by its stored fields, a
+    dataclass (a ``Page``, ``CommentPage``...) by its fields, lists by their items and
+    anything else (top tags, flags) by its ``repr``."""
+    digest = hashlib.blake2b(digest_size=16)
+
+    def add(thing):
+        if isinstance(thing, ListedPost):
+            digest.update(thing.version)
+        elif isinstance(thing, BaseDocument):
+            digest.update(bson.encode(thing.to_mongo()))
+        elif dataclasses.is_dataclass(thing):
+            add(list(vars(thing).values()))
+        elif isinstance(thing, (list, tuple)):
+            for item in thing:
+                add(item)
+        else:
+            digest.update(repr(thing).encode())
+        digest.update(b"\0")
+
+    add(list(shown))
+    return digest.hexdigest()
 
 
 class CardCache:
