@@ -34,7 +34,7 @@ def list_page(page, **context):
     posts, what else ``context`` shows, and the top tags beside it)."""
     return revalidated_page(
         lambda: render_template("blog/list.html", page=page, **context),
-        lambda: version_of(page, top_tags(), *context.items()),
+        lambda: version_of(page, repr(top_tags()), *context.values()),
     )
 
 
