@@ -127,3 +127,12 @@ def test_a_revalidated_permalink_keeps_a_comment_form_that_works(app_factory):
                                                     "name": "Sam", "body": "Hello from a kept page"})
     assert response.status_code == 303
     assert "Hello from a kept page" in client.get(url).get_data(as_text=True)
+
+
+def test_the_next_signed_out_reader_gets_the_kept_page_only_while_it_is_current(app, client, post):
+    """Signed-out list pages are kept whole for the next reader (PAGE_CACHE_SIZE)."""
+    newcomer = app.test_client()
+    first = client.get("/tag/python").get_data(as_text=True)
+    assert newcomer.get("/tag/python").get_data(as_text=True) == first
+    Post.objects(id=post.id).update_one(set__title="Final words")
+    assert page(newcomer.get("/tag/python")).select_one(".post__title").get_text(strip=True) == "Final words"

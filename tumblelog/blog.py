@@ -31,10 +31,11 @@ bp = Blueprint("blog", __name__)
 
 def list_page(page, **context):
     """``page`` of posts on blog/list.html; signed-out readers may revalidate it (its
-    posts, what else ``context`` shows, and the top tags beside it)."""
+    posts, what else ``context`` shows, and the top tags beside it), and share it."""
     return revalidated_page(
         lambda: render_template("blog/list.html", page=page, **context),
         lambda: version_of(page, repr(top_tags()), *context.values()),
+        shared=True,
     )
 
 

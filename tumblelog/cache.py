@@ -124,7 +124,7 @@ def page_etag(version):
     return hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
 
 
-def revalidated_page(render, version):
+def revalidated_page(render, version, shared=False):
     """``render()``'s page with an ``ETag``, or ``304 Not Modified`` when the client
     already holds it: for signed-out readers, whose pages are the same for all (no
     per-reader form; see reader/_macros.html), with no message waiting to be shown.
@@ -132,13 +132,23 @@ def revalidated_page(render, version):
     tokens. Caches must ask again every time (``no-cache``), so an edit shows at once.
 
     ``version()`` must change whenever anything the page shows changes (cards.version_of).
+    A ``shared`` page carries no token at all, so the process keeps it, rendered, under
+    its ETag (``PAGE_CACHE_SIZE`` pages) for the next signed-out reader.
     """
     if (request.method not in ("GET", "HEAD") or not current_app.extensions["cards"].size
             or current_user.is_authenticated or session.get("_flashes")):
         return render()
     version = version()
-    if client_has(page_etag(version)):
+    etag = page_etag(version)
+    pages = current_app.extensions["pages"]
+    if client_has(etag):
         response = make_response("", 304)
+    elif shared and pages.size:
+        body = pages.get(etag)
+        if body is None:
+            body = render()
+            pages.put(etag, body)
+        response = make_response(body)
     else:
         response = make_response(render())
     # Computed after rendering: a page that made the session's CSRF secret names it.

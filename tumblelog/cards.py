@@ -195,5 +195,6 @@ def card_public(post, on_permalink=False, first=False, gated=False, signed_in=Fa
 def register(app):
     # Templates that reload while the app runs (debug) would outdate what is kept.
     app.extensions["cards"] = CardCache(0 if app.jinja_env.auto_reload else app.config["CARD_CACHE_SIZE"])
+    app.extensions["pages"] = CardCache(0 if app.jinja_env.auto_reload else app.config["PAGE_CACHE_SIZE"])
     app.jinja_env.globals["card_public"] = card_public
     app.jinja_env.globals["rendered"] = rendered
