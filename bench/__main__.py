@@ -96,7 +96,7 @@ def measure_in_process(app, rows, cookie, args):
     client = app.test_client(use_cookies=False)
     results, operations = [], []
     for name, path, reader in rows:
-        headers = reader_headers(reader, cookie, lambda: client.get(path, headers={"User-Agent": USER_AGENT}).headers["ETag"])
+        headers = reader_headers(reader, cookie, lambda: client.get(path, headers={"User-Agent": USER_AGENT}).headers)
         result = Result(name)
         # Each request still writes its log line, as in production, but not to the screen.
         with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
@@ -137,14 +137,14 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def etag(port, path):
-    """The ETag gunicorn gives ``path`` to a signed-out reader."""
+def first_visit(port, path):
+    """The response headers gunicorn gives a signed-out reader's first visit of ``path``."""
     connection = http.client.HTTPConnection(HOST, port, timeout=10)
     try:
         connection.request("GET", path, headers={"User-Agent": USER_AGENT})
         response = connection.getresponse()
         response.read()
-        return response.getheader("ETag")
+        return dict(response.getheaders())
     finally:
         connection.close()
 
@@ -174,7 +174,7 @@ def measure_http(args):
         plan = json.loads(pages_file.read_text())
         results = []
         for name, path, reader in plan["pages"]:
-            headers = reader_headers(reader, plan["cookie"], lambda: etag(port, path))
+            headers = reader_headers(reader, plan["cookie"], lambda: first_visit(port, path))
             hammer(port, path, headers, 1, 10, args.concurrency)  # warm-up
             latencies, errors, wall, timings = hammer(port, path, headers, args.seconds, args.requests, args.concurrency)
             results.append(Result(name, latencies, wall=wall, errors=errors, timings=timings))

@@ -27,14 +27,18 @@ USER_AGENT = "tumblelog-bench"
 RETURNING = "returning"  # a signed-out reader revalidating the page it holds
 
 
-def reader_headers(reader, cookie, etag_of):
-    """The request headers of ``reader`` (see ``pages``); ``etag_of()`` fetches the
-    page once for a returning reader's ``If-None-Match``."""
+def reader_headers(reader, cookie, first_visit):
+    """The request headers of ``reader`` (see ``pages``). A returning reader sends back
+    the ETag and the cookie (a permalink's comment form starts a session) of its first
+    visit: ``first_visit()`` fetches the page and returns its response headers."""
     headers = {"User-Agent": USER_AGENT}
     if reader is True:
         headers["Cookie"] = cookie
     elif reader == RETURNING:
-        headers["If-None-Match"] = etag_of()
+        first = first_visit()
+        headers["If-None-Match"] = first["ETag"]
+        if first.get("Set-Cookie"):
+            headers["Cookie"] = first["Set-Cookie"].split(";")[0]
     return headers
 DISCUSSION_TITLE = "A post everyone has an opinion on"
 
