@@ -98,16 +98,17 @@ def test_a_deleted_post_leaves_every_list_page(client, reader, post):
 
 def test_the_permalink_shows_an_edit_and_a_deleted_comment_to_every_reader(client, reader, post):
     add_comments(post, 2)
-    url = f"/post/{post.id}"
-    assert [c.get_text() for c in page(reader.get(url)).select(".comment__body")] == ["comment 1", "comment 2"]
+    url = f"/post/{post.id}"  # the slug changes with the title: the redirect is followed
+    assert [c.get_text() for c in page(reader.get(url, follow_redirects=True)).select(".comment__body")] == [
+        "comment 1", "comment 2"]
     client.post(f"/post/{post.id}/edit", data={"title": "Final words", "body": "b", "tags": "python"})
     first = Post.objects.get(id=post.id).comments[0]
     client.post(f"/post/{post.id}/comments/{first.id}/delete")
-    shown = page(reader.get(url))
+    shown = page(reader.get(url, follow_redirects=True))
     assert shown.select_one(".post__title").get_text(strip=True) == "Final words"
     assert [c.get_text() for c in shown.select(".comment__body")] == ["comment 2"]
     # The author, who may delete comments, gets the list with its buttons.
-    assert len(page(client.get(url)).select(".comment__delete")) == 1
+    assert len(page(client.get(url, follow_redirects=True)).select(".comment__delete")) == 1
 
 
 def test_the_cache_keeps_the_most_recently_shown_cards_within_its_size():
