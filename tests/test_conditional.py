@@ -141,3 +141,15 @@ def test_the_next_signed_out_reader_gets_the_kept_page_only_while_it_is_current(
     assert newcomer.get("/tag/python").get_data(as_text=True) == first
     Post.objects(id=post.id).update_one(set__title="Final words")
     assert page(newcomer.get("/tag/python")).select_one(".post__title").get_text(strip=True) == "Final words"
+
+
+def test_a_kept_page_is_kept_for_its_own_address(app_factory):
+    """Links on a list page keep the query's other arguments: ``/?ref=feed`` is not ``/``."""
+    app = app_factory(POSTS_PER_PAGE=1)
+    with app.app_context():
+        alice = make_user("alice")
+        make_post("quote", author=alice)
+        make_post("quote", author=alice)
+    client = app.test_client()
+    assert "ref=feed" not in page(client.get("/")).select_one(".pager__older")["href"]
+    assert "ref=feed" in page(client.get("/?ref=feed")).select_one(".pager__older")["href"]

@@ -111,13 +111,13 @@ TOKEN_DAY = 24 * 3600
 def page_etag(version):
     """The ETag of a signed-out page showing ``version`` (``cards.version_of``) to this
     request: also what every page depends on beyond its data — the code and settings,
-    the host its absolute links name, the reader's languages and cookies (a choice kept
-    in one), the session's CSRF secret (a form on the page carries a token made from
-    it) and the day."""
+    the URL (its links keep the query's other arguments) and the host its absolute links
+    name, the reader's languages and cookies (a choice kept in one), the session's CSRF
+    secret (a form on the page carries a token made from it) and the day."""
     cookies = sorted((name, value) for name, value in request.cookies.items()
                      if name != current_app.config["SESSION_COOKIE_NAME"])
     parts = [
-        app_version(current_app._get_current_object()), version, site_root(),
+        app_version(current_app._get_current_object()), version, request.url, site_root(),
         request.headers.get("Accept-Language", ""), repr(cookies), repr(session.get("csrf_token")),
         str(int(time.time() // TOKEN_DAY)),
     ]
