@@ -153,3 +153,13 @@ def test_a_kept_page_is_kept_for_its_own_address(app_factory):
     client = app.test_client()
     assert "ref=feed" not in page(client.get("/")).select_one(".pager__older")["href"]
     assert "ref=feed" in page(client.get("/?ref=feed")).select_one(".pager__older")["href"]
+
+
+def test_search_results_are_revalidated_too(client, post):
+    url = "/search?q=draft"
+    etag = etag_of(client, url)
+    assert revalidate(client, url, etag).status_code == 304
+    Post.objects(id=post.id).update_one(set__like_count=3)
+    response = revalidate(client, url, etag)
+    assert response.status_code == 200
+    assert page(response).select_one(".likes__count").get_text() == "3 likes"

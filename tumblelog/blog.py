@@ -21,23 +21,12 @@ from .lookups import tag_or_404, visible_post_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
 from .moderation import Blocked, submit_comment
 from .notes import notes_page
-from .paging import CommentPage, page_number, page_of, paging_args
+from .paging import CommentPage, list_page, page_number, page_of, paging_args
 from .publishing import DRAFT, post_status
 from .ratelimit import TOO_MANY_COMMENTS, action_limit, sends_no_file
 from .spam import is_spam
-from .toptags import top_tags
 
 bp = Blueprint("blog", __name__)
-
-
-def list_page(page, **context):
-    """``page`` of posts on blog/list.html; signed-out readers may revalidate it (its
-    posts, what else ``context`` shows, and the top tags beside it), and share it."""
-    return revalidated_page(
-        lambda: render_template("blog/list.html", page=page, **context),
-        lambda: version_of(page, repr(top_tags()), *context.values()),
-        shared=True,
-    )
 
 
 @bp.route("/")
