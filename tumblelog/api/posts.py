@@ -8,6 +8,7 @@ from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from ..cards import listed
 from ..paging import decode_cursor, encode_cursor, newer_than, older_than
 from ..models import POST_TYPES, Post, User, utcnow
 from ..publishing import DRAFT, PUBLISHED, QUEUED, SCHEDULED
@@ -91,7 +92,7 @@ def list_posts():
         if position is None:
             raise ApiError(400, _("Not a cursor from this API."), {"cursor": [_("Use the next_cursor of a page.")]})
         posts = posts.filter(after(*position, key=key))
-    page = list(posts.limit(limit + 1))
+    page = listed(posts.limit(limit + 1))
     next_cursor = encode_cursor(page[limit - 1], key) if len(page) > limit else None
     # Only the list's own filters go on into the link: anything else could collide with
     # url_for's parameters (endpoint, _external, _scheme...).
