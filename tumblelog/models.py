@@ -532,6 +532,7 @@ class Post(db.Document):
     # and, on a reblog, the id of the post first reblogged (the root of its trail).
     reblog_count = db.IntField(default=0)
     reblog_of = db.ObjectIdField()
+    mention_count = db.IntField(default=0)  # shown webmentions (mentions.py), kept by $inc
     # The normalised words of the post's text and tags, for search (keywords.py).
     search_terms = db.ListField(field=db.StringField())
     created_at = db.DateTimeField(default=utcnow, required=True)
@@ -611,8 +612,9 @@ class Post(db.Document):
 
     @property
     def note_count(self):
-        """Likes, reblogs and comments: Tumblr's "notes", from the counters on the post."""
-        return self.like_count + self.reblog_count + self.comment_count
+        """Likes, reblogs, comments and webmentions: Tumblr's "notes", from the counters
+        on the post."""
+        return self.like_count + self.reblog_count + self.comment_count + self.mention_count
 
     @property
     def shown_type(self):

@@ -30,6 +30,7 @@ from .models import (
     COMMENT_MAX,
     POST_TYPES,
     TITLE_MAX,
+    URL_MAX,
     Post,
     User,
     comment_removed,
@@ -55,7 +56,7 @@ REBLOG_COMMENT_MAX = COMMENT_MAX
 # rendered HTML is what shows, and lists never load Markdown: a reblog in a list weighs
 # no more than it must).
 SNAPSHOT_EXCLUDE = ("_id", "_cls", "comments", "search_terms", "comment_count", "like_count", "reblog_count", "body",
-                    "held_comments", "held_count", "comments_closed", "hidden")
+                    "held_comments", "held_count", "comments_closed", "hidden", "mention_count")
 
 # @name, not inside a word, an address or a path.
 MENTION = re.compile(r"(?<![\w@/.-])@([A-Za-z0-9][A-Za-z0-9_-]{2,31})\b")
@@ -68,6 +69,7 @@ NOTIFICATION_KINDS = {
     "comment": "commented on your post",
     "mention": "mentioned you in",
     "follow": "followed you",
+    "webmention": "linked to",
 }
 GROUP_WINDOW = timedelta(hours=6)  # events about one post within this are told together
 GROUP_NAMES = 3  # names a grouped notification keeps (the rest are "N others")
@@ -273,12 +275,16 @@ class Note(db.Document):
 
     root = db.ObjectIdField(required=True)
     post = db.ObjectIdField(required=True)  # the post liked, reblogged or commented on
-    kind = db.StringField(required=True, choices=("like", "reblog", "comment"))
+    kind = db.StringField(required=True, choices=("like", "reblog", "comment", "webmention"))
     actor = db.ObjectIdField()  # None for a comment by a reader without an account
     actor_name = db.StringField(required=True)
     reblog = db.ObjectIdField()  # the reblog a "reblog" note is about
     from_name = db.StringField()  # whose post was reblogged
     comment = db.ObjectIdField()
+    # A webmention's (mentions.py): the page that links here, and its first words.
+    mention = db.ObjectIdField()
+    url = db.StringField(max_length=URL_MAX)
+    excerpt = db.StringField(max_length=500)
     created_at = db.DateTimeField(default=utcnow, required=True)
 
     meta = {
@@ -288,6 +294,7 @@ class Note(db.Document):
             {"fields": ["post", "kind", "actor"]},
             {"fields": ["reblog"], "sparse": True},
             {"fields": ["comment"], "sparse": True},
+            {"fields": ["mention"], "sparse": True},
         ],
     }
 
