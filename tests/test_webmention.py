@@ -9,7 +9,7 @@ from tests.conftest import TestConfig, page
 from tests.factories import make_post, make_user
 from tests.live import Site
 from tumblelog import create_app
-from tumblelog.mentions import MAX_TARGETS, Mention, discover, links_of
+from tumblelog.mentions import MAX_TARGETS, Mention, Told, discover, links_of
 from tumblelog.federation import net
 from tumblelog.moderation import SiteSettings
 from tumblelog.notes import Note
@@ -59,11 +59,18 @@ def test_a_post_linking_to_another_sites_post_shows_there_as_a_note(sites):
     activity = page(alice.get("/activity", base_url=one.url)).select_one(".activity__item").get_text()
     assert " ".join(activity.split()).startswith("bob linked to “Tabs or spaces”")
 
-    # bob drops the link; whoever tells alice's site again, the mention goes.
+    # bob drops the link: his site tells alice's again, which finds it gone.
     bob.post(f"{reply.headers['Location']}/edit", data={"title": "Spaces", "body": "Spaces."}, base_url=two.url)
-    assert alice.post("/webmention", data={"source": source, "target": target}, base_url=one.url).status_code == 202
     notes, html = notes_of(one, alice, created.headers["Location"])
     assert notes == [] and "0 notes" in html.select_one(".post__notes").get_text()
+
+    # Linked again, then deleted: the mention comes and goes with it.
+    bob.post(f"{reply.headers['Location']}/edit", data={"title": "Spaces", "body": f"[Again]({target})"}, base_url=two.url)
+    assert len(notes_of(one, alice, created.headers["Location"])[0]) == 1
+    bob.post(f"{reply.headers['Location']}/delete", base_url=two.url)
+    assert notes_of(one, alice, created.headers["Location"])[0] == []
+    with one.app.app_context():
+        assert Mention.objects.count() == 0 and Told.objects.count() == 0
 
 
 # --- the endpoint's checks, made before anything is queued ---------------------------
@@ -309,3 +316,17 @@ def test_a_post_tells_at_most_so_many_other_sites(app):
         post = make_post(body=body + " [mine](http://localhost/post/1) ![pic](https://pics.example/a.png)")
         links = links_of(post, "http://localhost/post/2")
     assert links == [f"https://site{n}.example/" for n in range(MAX_TARGETS)]
+
+
+def test_a_reblog_comment_tells_the_pages_it_links_to(app_factory, monkeypatch):
+    app = app_factory(WEBMENTION_SEND=True)
+    told = []
+    monkeypatch.setattr("tumblelog.mentions.discover", lambda target: told.append(target))
+    with app.app_context():
+        original = make_post(title="Original", body="No links.")
+        make_user("bob")
+    assert told == []  # saved outside a request: nothing to tell, and no host to name
+    bob = app.test_client()
+    bob.post("/auth/login", data={"username": "bob", "password": "correct horse"})
+    bob.post(f"/post/{original.id}/reblog", data={"comment": "See [this](https://elsewhere.example/a)", "tags": ""})
+    assert told == ["https://elsewhere.example/a"]

@@ -14,6 +14,8 @@ site's comment policy may hold it for moderators first (``SiteSettings.holds``).
 Sending: saving a published public post queues ``send`` (tasks.send_webmentions), which
 discovers the Webmention endpoint of each page the post links to (the HTTP ``Link``
 header, then ``<link>``/``<a rel="webmention">``) and posts ``source``/``target`` to it.
+The pages told are remembered (``Told``): an edit that drops a link, or a post deleted
+or taken out of readers' sight, tells them again, and they find the link gone.
 """
 import logging
 import re
@@ -30,7 +32,7 @@ from .federation import net
 from .htmlscan import Microformat, scan
 from .models import NAME_MAX, POST_TYPES, TITLE_MAX, URL_MAX, Post, http_url_error, post_deleted, shorten, utcnow
 from .moderation import SiteSettings
-from .notes import Note, notify, root_of
+from .notes import Note, Reblog, notify, root_of
 from .urls import configured_host, external_url_for
 
 log = logging.getLogger(__name__)
@@ -294,9 +296,20 @@ def remove(mention):
 @post_deleted.connect
 def _on_post_deleted(post):
     Mention.objects(post=post.id).delete()  # its notes go with the post's (notes.py)
+    queue_send(post)  # the pages it linked to learn that it is gone
 
 
 # --- sending ------------------------------------------------------------------------
+
+
+class Told(db.Document):
+    """The pages a post last told that it links to them (spec §3.1.3: tell them again
+    when an update drops the link)."""
+
+    post = db.ObjectIdField(primary_key=True)
+    targets = db.ListField(field=db.StringField(max_length=URL_MAX), max_length=MAX_TARGETS)
+
+    meta = {"collection": "mention_told"}
 
 
 def links_of(post, source):
@@ -328,13 +341,19 @@ def discover(target):
 
 
 def send(post_id, source):
-    """Tell each page ``post_id`` links to that ``source`` (its permalink) mentions it;
-    return how many endpoints accepted. One failing site never stops the others."""
+    """Tell each page ``post_id`` links to, and each it linked to when last sent, that
+    ``source`` (its permalink) mentions it (or no longer does: a deleted or hidden post's
+    links are none); return how many endpoints accepted. One failing site never stops
+    the others."""
     post = Post.objects(id=post_id).exclude("comments", "held_comments", "search_terms").first()
-    if post is None or not accepts_mentions(post):
-        return 0
+    current = links_of(post, source) if post is not None and accepts_mentions(post) else []
+    told = Told.objects(post=post_id).first()
+    if current:
+        Told.objects(post=post_id).update_one(upsert=True, set__targets=current)
+    elif told:
+        told.delete()
     accepted = 0
-    for target in links_of(post, source):
+    for target in dict.fromkeys(current + (told.targets if told else [])):
         try:
             endpoint = discover(target)
             if endpoint is None:
@@ -352,17 +371,22 @@ def send(post_id, source):
     return accepted
 
 
-def post_saved(sender, document, **kwargs):
-    """Queue ``send`` for a saved post readers can see. Only in a request, whose host
-    names the permalink (a command such as ``seed`` sends nothing)."""
-    if (isinstance(document, Post) and has_request_context() and current_app.config["WEBMENTION_SEND"]
-            and accepts_mentions(document)):
+def queue_send(post):
+    """Queue ``send`` for ``post``. Only in a request, whose host names the permalink (a
+    command such as ``seed`` sends nothing)."""
+    if has_request_context() and current_app.config["WEBMENTION_SEND"]:
         from .tasks import enqueue, send_webmentions
 
-        enqueue(send_webmentions, str(document.id), external_url_for("blog.show", post_id=document.id))
+        enqueue(send_webmentions, str(post.id), external_url_for("blog.show", post_id=post.id))
+
+
+def post_saved(sender, document, **kwargs):
+    if isinstance(document, Post):
+        queue_send(document)
 
 
 def connect_signals():
-    """Listen for saved posts (idempotent), on the post classes only, as federation does."""
-    for cls in (Post, *POST_TYPES.values()):
+    """Listen for saved posts (idempotent), on the post classes only, as federation does
+    (reblogs too: their comments link)."""
+    for cls in (Post, *POST_TYPES.values(), Reblog):
         signals.post_save.connect(post_saved, sender=cls)
