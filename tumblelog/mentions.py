@@ -14,8 +14,8 @@ site's comment policy may hold it for moderators first (``SiteSettings.holds``).
 Sending: saving a published public post queues ``send`` (tasks.send_webmentions), which
 discovers the Webmention endpoint of each page the post links to (the HTTP ``Link``
 header, then ``<link>``/``<a rel="webmention">``) and posts ``source``/``target`` to it.
-The pages told are remembered (``Told``): an edit that drops a link, or a post deleted
-or taken out of readers' sight, tells them again, and they find the link gone.
+The pages told are remembered (``Told``): a save that drops a link or takes the post out
+of readers' sight, or its deletion, tells them again, and they find the link gone.
 """
 import logging
 import re
