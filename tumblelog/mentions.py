@@ -32,14 +32,13 @@ from .federation import net
 from .htmlscan import Microformat, scan
 from .models import NAME_MAX, POST_TYPES, TITLE_MAX, URL_MAX, Post, http_url_error, post_deleted, shorten, utcnow
 from .moderation import SiteSettings
-from .notes import Note, Reblog, notify, root_of
+from .notes import EXCERPT_MAX, Note, Reblog, notify, root_of
 from .urls import configured_host, external_url_for
 
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 3  # followed when fetching a source or discovering an endpoint
 MAX_TARGETS = 20  # links of one post that are told about it
-EXCERPT_MAX = 500  # characters of a mention's text kept and shown
 TRIES = 5  # fetches of a source that answers 5xx or cannot be reached
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9"

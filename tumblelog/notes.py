@@ -74,6 +74,7 @@ NOTIFICATION_KINDS = {
 GROUP_WINDOW = timedelta(hours=6)  # events about one post within this are told together
 GROUP_NAMES = 3  # names a grouped notification keeps (the rest are "N others")
 GROUP_ACTORS_MAX = 100  # accounts it remembers, so one reader is not counted twice
+EXCERPT_MAX = 500  # characters of a webmention's text a note shows (mentions.py)
 
 
 class ReblogRefused(Exception):
@@ -284,7 +285,7 @@ class Note(db.Document):
     # A webmention's (mentions.py): the page that links here, and its first words.
     mention = db.ObjectIdField()
     url = db.StringField(max_length=URL_MAX)
-    excerpt = db.StringField(max_length=500)
+    excerpt = db.StringField(max_length=EXCERPT_MAX)
     created_at = db.DateTimeField(default=utcnow, required=True)
 
     meta = {
