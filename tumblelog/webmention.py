@@ -74,7 +74,8 @@ def mention_for(mention_id):
 ACTIONS = {"approve": (approve, "The mention is shown."), "remove": (remove, "The mention is removed.")}
 
 
-@bp.route("/mentions/<objectid:mention_id>/<any(approve, remove):action>", methods=("POST",))
+@bp.route("/mentions/<objectid:mention_id>/approve", methods=("POST",), defaults={"action": "approve"})
+@bp.route("/mentions/<objectid:mention_id>/remove", methods=("POST",), defaults={"action": "remove"})
 @post_limit
 @login_required
 def moderate(mention_id, action):
