@@ -2,6 +2,8 @@
 there, verified, as a note; the endpoint refuses what it must; verification keeps,
 updates or forgets a mention as its source changes; moderators hold and remove them;
 sending discovers endpoints as the spec says. Real HTTP on loopback throughout."""
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from flask import Flask, Response
 
@@ -11,6 +13,7 @@ from tests.live import Site
 from tumblelog import create_app
 from tumblelog.mentions import MAX_TARGETS, Mention, Told, discover, links_of
 from tumblelog.federation import net
+from tumblelog.models import Post
 from tumblelog.moderation import SiteSettings
 from tumblelog.notes import Note
 
@@ -51,6 +54,7 @@ def test_a_post_linking_to_another_sites_post_shows_there_as_a_note(sites):
     reply = bob.post("/post/new/blog", data={"title": "Spaces", "body": f"Spaces, [of course]({target})."},
                      base_url=two.url)
     source = f"{two.url}{reply.headers['Location']}"
+    reply_path = reply.headers["Location"].rsplit("/", 1)[0]  # /post/<id>, without the slug
     notes, html = notes_of(one, one.app.test_client(), created.headers["Location"])
     assert notes == ["bob linked to this: Spaces, of course."]  # read from the h-entry of bob's post
     link = html.select_one(".note--webmention a")
@@ -60,14 +64,14 @@ def test_a_post_linking_to_another_sites_post_shows_there_as_a_note(sites):
     assert " ".join(activity.split()).startswith("bob linked to “Tabs or spaces”")
 
     # bob drops the link: his site tells alice's again, which finds it gone.
-    bob.post(f"{reply.headers['Location']}/edit", data={"title": "Spaces", "body": "Spaces."}, base_url=two.url)
+    bob.post(f"{reply_path}/edit", data={"title": "Spaces", "body": "Spaces."}, base_url=two.url)
     notes, html = notes_of(one, alice, created.headers["Location"])
     assert notes == [] and "0 notes" in html.select_one(".post__notes").get_text()
 
     # Linked again, then deleted: the mention comes and goes with it.
-    bob.post(f"{reply.headers['Location']}/edit", data={"title": "Spaces", "body": f"[Again]({target})"}, base_url=two.url)
+    bob.post(f"{reply_path}/edit", data={"title": "Spaces", "body": f"[Again]({target})"}, base_url=two.url)
     assert len(notes_of(one, alice, created.headers["Location"])[0]) == 1
-    bob.post(f"{reply.headers['Location']}/delete", base_url=two.url)
+    bob.post(f"{reply_path}/delete", base_url=two.url)
     assert notes_of(one, alice, created.headers["Location"])[0] == []
     with one.app.app_context():
         assert Mention.objects.count() == 0 and Told.objects.count() == 0
@@ -108,9 +112,16 @@ def test_the_endpoint_refuses_what_it_cannot_take(client, post, source, target, 
     assert answer.status_code == 400 and reason in answer.get_data(as_text=True)
 
 
-def test_a_hidden_post_takes_no_mentions(app, client, post):
+@pytest.mark.parametrize("fields", [
+    {"hidden": "moderator"},
+    {"state": "draft"},
+    {"visibility": "private"},
+    {"visibility": "unlisted"},
+    {"state": "scheduled", "published_at": datetime.now(timezone.utc) + timedelta(days=1)},
+], ids=["hidden", "draft", "private", "unlisted", "scheduled"])
+def test_a_post_readers_cannot_list_takes_no_mentions(app, client, fields):
     with app.app_context():
-        post.update(set__hidden="moderator")
+        post = make_post(title="Not for everyone", **fields)
     answer = mention(client, "https://elsewhere.example/a", f"http://localhost/post/{post.id}")
     assert answer.status_code == 400 and "not a post of this site" in answer.get_data(as_text=True)
 
@@ -186,7 +197,7 @@ def test_an_h_entry_reply_is_shown_with_its_author_and_text(live_app, source):
     assert (found.kind, found.author_name, found.author_url) == ("reply", "Sam Writer", "https://sam.example/")
     assert found.author_photo == f"{source.url}/sam.png" and found.published.isoformat() == "2026-11-20T08:30:00+00:00"
     assert found.excerpt == "Agreed & more. this"  # the script's text never came along
-    html = client.get(f"/post/{post.id}").get_data(as_text=True)
+    html = client.get(f"/post/{post.id}", follow_redirects=True).get_data(as_text=True)
     assert "Sam Writer" in html and "Agreed &amp; more." in html and "<script>alert" not in html
 
 
@@ -209,7 +220,7 @@ def test_a_source_that_does_not_link_shows_nothing(live_app, source, page_at, wh
     source.pages["page"] = (status, content_type, body.format(target=target) if status < 300 else body)
     assert mention(client, f"{source.url}/page", target).status_code == 202
     assert stored(live_app) == [], why
-    assert page(client.get(f"/post/{post.id}")).select(".note--webmention") == []
+    assert page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".note--webmention") == []
 
 
 def test_a_source_that_stops_linking_or_goes_takes_its_mention_away(live_app, source):
@@ -222,13 +233,13 @@ def test_a_source_that_stops_linking_or_goes_takes_its_mention_away(live_app, so
     source.pages["page"] = (200, "text/html", h_entry(target, content="Edited."))
     mention(client, f"{source.url}/page", target)  # sent again: updated, still one
     assert stored(live_app) == [("mention", "Sam Writer", "https://sam.example/", "Edited. this", None)]
-    assert "Edited." in page(client.get(f"/post/{post.id}")).select_one(".note--webmention").get_text()
+    assert "Edited." in page(client.get(f"/post/{post.id}", follow_redirects=True)).select_one(".note--webmention").get_text()
     source.pages["page"] = (410, "text/html", "gone")
     mention(client, f"{source.url}/page", target)
     assert stored(live_app) == []
     with live_app.app_context():
         assert Note.objects(kind="webmention").count() == 0
-    assert "0 notes" in page(client.get(f"/post/{post.id}")).select_one(".post__notes").get_text()
+    assert "0 notes" in page(client.get(f"/post/{post.id}", follow_redirects=True)).select_one(".post__notes").get_text()
 
 
 def test_a_source_on_a_private_address_is_never_fetched(app, source):
@@ -254,20 +265,20 @@ def test_the_comment_policy_holds_mentions_for_moderators(live_app, source):
     target = f"http://localhost/post/{post.id}"
     source.pages["page"] = (200, "text/html", h_entry(target))
     mention(client, f"{source.url}/page", target)
-    assert page(client.get(f"/post/{post.id}")).select(".note--webmention") == []
+    assert page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".note--webmention") == []
 
     queue = page(moderator.get("/admin/mentions"))
     assert "Sam Writer" in queue.select_one(".held-mentions").get_text()
     approve = queue.select_one(f'form[action$="/approve"]')["action"]
     assert moderator.post(approve).status_code == 303
-    assert len(page(client.get(f"/post/{post.id}")).select(".note--webmention")) == 1
+    assert len(page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".note--webmention")) == 1
 
     # Removed from the permalink, it stays away when the source sends it again.
-    remove = page(moderator.get(f"/post/{post.id}")).select_one('.note--webmention form')["action"]
+    remove = page(moderator.get(f"/post/{post.id}", follow_redirects=True)).select_one('.note--webmention form')["action"]
     assert client.post(remove).status_code == 302  # a reader is sent to sign in
     assert moderator.post(remove).status_code == 303
     mention(client, f"{source.url}/page", target)
-    assert page(client.get(f"/post/{post.id}")).select(".note--webmention") == []
+    assert page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".note--webmention") == []
     assert stored(live_app)[0][-1] == "removed"
 
 
@@ -330,3 +341,15 @@ def test_a_reblog_comment_tells_the_pages_it_links_to(app_factory, monkeypatch):
     bob.post("/auth/login", data={"username": "bob", "password": "correct horse"})
     bob.post(f"/post/{original.id}/reblog", data={"comment": "See [this](https://elsewhere.example/a)", "tags": ""})
     assert told == ["https://elsewhere.example/a"]
+
+
+def test_a_scheduled_post_tells_its_links_when_its_time_comes(app_factory, monkeypatch):
+    app = app_factory(WEBMENTION_SEND=True, SITE_URL="https://blog.example")
+    sent = []
+    monkeypatch.setattr("tumblelog.mentions.send", lambda post_id, source: sent.append(source))
+    with app.app_context():
+        post = make_post(title="Later", body="[x](https://elsewhere.example/)", state="scheduled",
+                         published_at=datetime.now(timezone.utc) - timedelta(minutes=1))
+        assert sent == []  # saved outside a request
+        Post.publish_due()  # `flask posts publish-due`, run by cron or a periodic job
+    assert sent == [f"https://blog.example/post/{post.id}/later"]

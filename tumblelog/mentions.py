@@ -30,10 +30,13 @@ from werkzeug.routing import RequestRedirect
 from .extensions import db
 from .federation import net
 from .htmlscan import Microformat, scan
-from .models import NAME_MAX, POST_TYPES, TITLE_MAX, URL_MAX, Post, http_url_error, post_deleted, shorten, utcnow
+from .mail import links_to
+from .models import (
+    NAME_MAX, POST_TYPES, TITLE_MAX, URL_MAX, Post, http_url_error, post_deleted, shorten, utcnow, went_live,
+)
 from .moderation import SiteSettings
 from .notes import EXCERPT_MAX, Note, Reblog, notify, root_of
-from .urls import configured_host, external_url_for
+from .urls import configured_host, external_url
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +102,9 @@ class Mention(db.Document):
 
 
 def accepts_mentions(post):
-    """Whether ``post`` takes mentions, and is announced to the links it holds: readers
-    may see it (published, public, not hidden). A post type or version without states
-    counts as published and public."""
-    return (not post.hidden and getattr(post, "state", "published") == "published"
-            and getattr(post, "visibility", "public") == "public")
+    """Whether ``post`` takes mentions, and is announced to the links it holds: what
+    the site's lists show (published, public, not hidden), as federation does."""
+    return post.is_listed()
 
 
 def target_post(source, target):
@@ -376,12 +377,22 @@ def queue_send(post):
     if has_request_context() and current_app.config["WEBMENTION_SEND"]:
         from .tasks import enqueue, send_webmentions
 
-        enqueue(send_webmentions, str(post.id), external_url_for("blog.show", post_id=post.id))
+        enqueue(send_webmentions, str(post.id), external_url(post.permalink()))
 
 
 def post_saved(sender, document, **kwargs):
     if isinstance(document, Post):
         queue_send(document)
+
+
+@went_live.connect
+def _on_went_live(post):
+    # In a request, the save that published the post queued the sending already; a
+    # queued or scheduled post goes live in `flask posts publish-due`, outside any
+    # request: its links name the site at SITE_URL, as mails sent from jobs do.
+    if not has_request_context():
+        with links_to():
+            queue_send(post)
 
 
 def connect_signals():
