@@ -22,7 +22,7 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from mongoengine import NotUniqueError, signals
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
@@ -36,7 +36,7 @@ from .models import (
 )
 from .moderation import SiteSettings
 from .notes import EXCERPT_MAX, Note, Reblog, notify, root_of
-from .urls import configured_host, external_url
+from .urls import configured_host, external_url, site_root
 
 log = logging.getLogger(__name__)
 
@@ -387,11 +387,12 @@ def post_saved(sender, document, **kwargs):
 
 @went_live.connect
 def _on_went_live(post):
-    # In a request, the save that published the post queued the sending already; a
+    # In a request, the save that published the post queued the sending already. A
     # queued or scheduled post goes live in `flask posts publish-due`, outside any
-    # request: its links name the site at SITE_URL, as mails sent from jobs do.
-    if not has_request_context():
-        with links_to():
+    # request: sent only by a site that knows its host name (TRUSTED_HOSTS, as production
+    # requires), which its permalink then names. The demo's seed sends nothing.
+    if not has_request_context() and has_app_context() and configured_host():
+        with links_to(site_root()):
             queue_send(post)
 
 
