@@ -11,6 +11,7 @@ from tests.conftest import TestConfig, page
 from tests.factories import make_post, make_user
 from tests.live import Site
 from tumblelog import create_app
+from tumblelog.htmlscan import MAX_TEXT, scan
 from tumblelog.mentions import MAX_TARGETS, Mention, Told, discover, links_of
 from tumblelog.federation import net
 from tumblelog.models import Post
@@ -353,3 +354,19 @@ def test_a_scheduled_post_tells_its_links_when_its_time_comes(app_factory, monke
         assert sent == []  # saved outside a request
         Post.publish_due()  # `flask posts publish-due`, run by cron or a periodic job
     assert sent == [f"http://blog.example/post/{post.id}/later"]
+
+
+@pytest.mark.parametrize("html", [
+    "<div>" * 100_000,  # deeper than any page
+    "<a href='/x'>x</a>" * 50_000,  # more elements than are read
+    "<div class='h-entry'>" + "<span class='p-name e-content u-url'>" * 30_000 + "x" * 100_000,
+    "<![CDATA[" * 100_000,  # quadratic for the standard library's parser
+    "<" * 500_000,
+    "&#" * 500_000,
+    "",
+])
+def test_hostile_html_is_read_within_its_bounds(html):
+    scanned = scan(html, "https://elsewhere.example/")
+    assert len(scanned.links) <= 1 and len(scanned.title) <= MAX_TEXT
+    if scanned.entry:
+        assert all(len(value) <= MAX_TEXT for value in scanned.entry.properties.get("name", []))
