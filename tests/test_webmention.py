@@ -200,6 +200,9 @@ def test_an_h_entry_reply_is_shown_with_its_author_and_text(live_app, source):
     assert found.excerpt == "Agreed & more. this"  # the script's text never came along
     html = client.get(f"/post/{post.id}", follow_redirects=True).get_data(as_text=True)
     assert "Sam Writer" in html and "Agreed &amp; more." in html and "<script>alert" not in html
+    [note] = client.get(f"/api/v1/posts/{post.id}/notes").get_json()["notes"]
+    assert (note["kind"], note["actor"], note["url"]) == ("webmention", "Sam Writer", f"{source.url}/reply")
+    assert client.get(f"/api/v1/posts/{post.id}").get_json()["note_count"] == 1
 
 
 @pytest.mark.parametrize("page_at, why", [

@@ -72,6 +72,7 @@ NOTIFICATION_KINDS = {
     "follow": "followed you",
     "webmention": "linked to",
 }
+NOTE_KINDS = ("like", "reblog", "comment", "webmention")  # what a post's notes list holds
 GROUP_WINDOW = timedelta(hours=6)  # events about one post within this are told together
 GROUP_NAMES = 3  # names a grouped notification keeps (the rest are "N others")
 GROUP_ACTORS_MAX = 100  # accounts it remembers, so one reader is not counted twice
@@ -290,7 +291,7 @@ class Note(db.Document):
 
     root = db.ObjectIdField(required=True)
     post = db.ObjectIdField(required=True)  # the post liked, reblogged or commented on
-    kind = db.StringField(required=True, choices=("like", "reblog", "comment", "webmention"))
+    kind = db.StringField(required=True, choices=NOTE_KINDS)
     actor = db.ObjectIdField()  # None for a comment by a reader without an account
     actor_name = db.StringField(required=True)
     reblog = db.ObjectIdField()  # the reblog a "reblog" note is about
