@@ -101,7 +101,7 @@ def line(notification, activity):
         "reblog": N_("%(who)s reblogged your post %(post)s"),
         "comment": N_("%(who)s commented on your post %(post)s"),
         "mention": N_("%(who)s mentioned you in %(post)s"),
-        "webmention": N_("%(who)s linked to your post %(post)s"),
+        "webmention": N_("%(who)s linked to %(post)s"),
     }[n.kind]
     return _(sentence, who=n.who, post=title), url_for("blog.show", post_id=n.link or n.post, _external=True)
 
