@@ -122,6 +122,9 @@ class Config:
         "application/json", "application/feed+json", "application/atom+xml", "application/xml",
         "image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon",
     ]
+    # How long a worker keeps the site's settings (title, comment policy, sign-ups) it
+    # read from the database; a change made on another worker shows this much later.
+    SITE_SETTINGS_TTL = 30
     # The role of a new account: author (posts on their own blog) or reader (comments,
     # likes and follows only); see tumblelog/permissions.py.
     DEFAULT_ROLE = os.environ.get("DEFAULT_ROLE", "").strip().lower() or "author"

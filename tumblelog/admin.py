@@ -9,18 +9,22 @@ from bson import ObjectId
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from mongoengine import NotUniqueError
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from . import accounts
 from .auth import safe_next
 from .blog import editable_post
 from .follow import page_blogger_id, wanted_state
 from .forms import form_status, strip_text
 from .models import CONTENT_LABELS, MAX_FOLLOWS, MAX_HELD, Post, User
-from .moderation import REASON_MAX, AuditEntry, Report, SiteSettings, record, set_suspended
+from .moderation import (
+    INVITE_DAYS_MAX, REASON_MAX, SIGNUPS, SITE_DESCRIPTION_MAX, SITE_TITLE_MAX, AuditEntry, Invite, Report,
+    SiteSettings, close_reports, record, reported_items, set_suspended,
+)
 from .permissions import ROLES
+from .urls import external_url_for
 
 bp = Blueprint("admin", __name__)
 bp.add_app_template_global(CONTENT_LABELS, "CONTENT_LABELS")
@@ -29,6 +33,7 @@ USERS_SHOWN = 50
 AUDIT_SHOWN = 100
 REPORTS_SHOWN = 100
 QUEUE_POSTS_SHOWN = 20  # posts with held comments on one page of /admin/comments
+INVITES_SHOWN = 50
 
 
 def permitted(permission):
@@ -56,21 +61,28 @@ ROLE_LABELS = {role: role.capitalize() for role in ROLES}
 SUSPEND_ACTIONS = {"suspend": "Suspend", "unsuspend": "Unsuspend"}
 QUEUE_ACTIONS = {"approve": "Approve", "spam": "Mark as spam", "delete": "Delete"}
 REPORT_ACTIONS = {"resolve": "Resolve", "hide": "Hide the post and resolve", "dismiss": "Dismiss"}
+COMMENT_REPORT_ACTIONS = {"resolve": "Resolve", "delete": "Delete the comment and resolve", "dismiss": "Dismiss"}
 HIDE_ACTIONS = {"hide": "Hide", "unhide": "Unhide"}
 
 
-class ReasonForm(FlaskForm):
-    """Why a moderator acts: optional, kept in the audit log."""
+def reason_field(id="reason"):
+    """Why a moderator acts: optional, kept in the audit log. ``id``: the element's id,
+    unique on a page that shows several such forms."""
+    return StringField("Reason", id=id, filters=[strip_text], validators=[Length(max=REASON_MAX)])
 
-    reason = StringField("Reason", filters=[strip_text], validators=[Length(max=REASON_MAX)])
+
+class ReasonForm(FlaskForm):
+    reason = reason_field()
 
 
 class RoleForm(ReasonForm):
     role = SelectField("Role", choices=options(ROLE_LABELS))
+    reason = reason_field("role-reason")
 
 
 class SuspendForm(ReasonForm):
     action = SelectField(choices=options(SUSPEND_ACTIONS))
+    reason = reason_field("suspend-reason")
 
 
 class QueueForm(ReasonForm):
@@ -85,8 +97,26 @@ class ReportForm(FlaskForm):
     )
 
 
+class CommentReportForm(ReportForm):
+    reason = TextAreaField(
+        "What is wrong with this comment?", filters=[strip_text], validators=[DataRequired(), Length(max=REASON_MAX)]
+    )
+
+
 class ResolveForm(ReasonForm):
-    action = SelectField(choices=options(REPORT_ACTIONS))
+    action = SelectField(choices=options(REPORT_ACTIONS | COMMENT_REPORT_ACTIONS))
+
+
+class DeleteUserForm(ReasonForm):
+    """Deleting an account from the console: its name typed again, as a check."""
+
+    confirm = StringField("Type the account's name to confirm", filters=[strip_text], validators=[DataRequired()])
+    reason = reason_field("delete-reason")
+
+
+class InviteForm(FlaskForm):
+    days = IntegerField("Good for (days)", default=7, validators=[DataRequired(), NumberRange(min=1, max=INVITE_DAYS_MAX)])
+    note = StringField("For whom (optional, only admins see it)", filters=[strip_text], validators=[Length(max=REASON_MAX)])
 
 
 class HideForm(ReasonForm):
@@ -94,8 +124,11 @@ class HideForm(ReasonForm):
 
 
 class SettingsForm(FlaskForm):
-    title = StringField("Site title", filters=[strip_text], validators=[DataRequired(), Length(max=100)])
-    description = TextAreaField("Site description", filters=[strip_text], validators=[Length(max=300)])
+    title = StringField("Site title", filters=[strip_text], validators=[DataRequired(), Length(max=SITE_TITLE_MAX)])
+    description = TextAreaField(
+        "Site description", filters=[strip_text], validators=[Length(max=SITE_DESCRIPTION_MAX)],
+        description="Shown under the title, in search results and link previews, and in the feeds.",
+    )
     hold_anonymous = BooleanField("Hold every comment from signed-out readers for review")
     max_links = IntegerField(
         "Hold comments with more than this many links",
@@ -103,7 +136,7 @@ class SettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=100)],
         default=0,
     )
-    signups_open = BooleanField("Anyone may create an account")
+    signups = SelectField("New accounts", choices=options(SIGNUPS))
 
 
 VIEW_LABELS = {"show": "Show", "blur": "Blur behind a click-through", "hide": "Hide from lists"}
@@ -124,6 +157,14 @@ for _label, _name in CONTENT_LABELS.items():
 
 def user_or_404(username):
     return User.by_username(username) or abort(404)
+
+
+def refused(form):
+    """A small form posted from another page (a permalink's) with errors: say what was
+    wrong (422) rather than redraw that page."""
+    problems = "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items())
+    message = f"Nothing was changed. {problems}"
+    return render_template("errors/error.html", status=422, title="Not done", message=message), 422
 
 
 # --- the console ---------------------------------------------------------------
@@ -159,12 +200,20 @@ def users():
 @permitted("moderate")
 def user(username):
     """One account: its sign-up date, role, state and posts (hidden ones too)."""
-    account = user_or_404(username)
+    return user_page(user_or_404(username))
+
+
+def user_page(account, status=200, **forms):
+    """The console's page of ``account``, with ``forms`` sent back with their errors
+    (``status`` 422) or fresh ones."""
     posts = Post.objects(author=account).exclude("comments", "held_comments", "search_terms").order_by("-created_at")
-    return render_template(
-        "admin/user.html", account=account, posts=posts.limit(USERS_SHOWN),
-        role_form=RoleForm(role=account.role), suspend_form=SuspendForm(action="unsuspend" if account.suspended else "suspend"),
-    )
+    forms = {
+        "role_form": RoleForm(formdata=None, role=account.role),
+        "suspend_form": SuspendForm(formdata=None, action="unsuspend" if account.suspended else "suspend"),
+        "delete_form": DeleteUserForm(formdata=None),
+        **forms,
+    }
+    return render_template("admin/user.html", account=account, posts=posts.limit(USERS_SHOWN), **forms), status
 
 
 @bp.route("/admin/users/<username>/role", methods=("POST",))
@@ -173,7 +222,7 @@ def change_role(username):
     account = user_or_404(username)
     form = RoleForm()
     if not form.validate_on_submit():
-        abort(400)
+        return user_page(account, 422, role_form=form)
     if account.id == current_user.id and form.role.data != "admin":
         flash("You cannot take away your own admin role: ask another admin.", "error")
     else:
@@ -183,20 +232,51 @@ def change_role(username):
     return redirect(url_for("admin.user", username=account.username), 303)
 
 
+def untouchable(account):
+    """Why a moderator may not suspend or delete ``account`` here, or None: admins
+    answer to no moderator, and nobody removes themself from the console."""
+    if account.role == "admin" or account.id == current_user.id:
+        return "Admins (and you) cannot be suspended or deleted here."
+    return None
+
+
 @bp.route("/admin/users/<username>/suspend", methods=("POST",))
 @permitted("moderate")
 def suspend(username):
-    """Suspend or restore an account (never an admin's: admins answer to no moderator)."""
+    """Suspend or restore an account (never an admin's)."""
     account = user_or_404(username)
     form = SuspendForm()
     if not form.validate_on_submit():
-        abort(400)
-    if account.role == "admin" or account.id == current_user.id:
-        flash("Admins (and you) cannot be suspended here.", "error")
+        return user_page(account, 422, suspend_form=form)
+    if untouchable(account):
+        flash(untouchable(account), "error")
     else:
         set_suspended(account, form.action.data == "suspend", current_user, form.reason.data)
         flash(f"{account.username} is {'suspended' if account.suspended else 'no longer suspended'}.", "success")
     return redirect(url_for("admin.user", username=account.username), 303)
+
+
+@bp.route("/admin/users/<username>/delete", methods=("POST",))
+@permitted("delete_user")
+def delete_user(username):
+    """Delete an account as it could delete itself (``accounts.delete_account``: its
+    posts, comments, likes, follows, tokens and avatar; its name retired), once its
+    name is typed again. Audit-logged first, with the reason."""
+    account = user_or_404(username)
+    form = DeleteUserForm()
+    valid = form.validate_on_submit()
+    if valid and form.confirm.data.lower() != account.username_key:
+        form.confirm.errors.append(f"Type {account.username} to confirm.")
+        valid = False
+    if not valid:
+        return user_page(account, 422, delete_form=form)
+    if untouchable(account):
+        flash(untouchable(account), "error")
+        return redirect(url_for("admin.user", username=account.username), 303)
+    record(current_user, "delete user", f"user {account.username}", form.reason.data)
+    accounts.delete_account(account)
+    flash(f"{account.username} is deleted, with everything they wrote.", "success")
+    return redirect(url_for("admin.users"), 303)
 
 
 @bp.route("/admin/comments")
@@ -215,24 +295,32 @@ def comments():
 @bp.route("/admin/reports")
 @permitted("moderate")
 def reports():
-    """Open reports, oldest first: the longest waiting are seen to first."""
-    open_reports = Report.objects(state="open").order_by("created_at").limit(REPORTS_SHOWN)
-    return render_template("admin/reports.html", reports=open_reports, actions=REPORT_ACTIONS)
+    """Open reports by the post or comment reported: the most reported first, then the
+    longest waiting."""
+    return reports_page()
+
+
+def reports_page(status=200, failed=None):
+    """The reports queue; ``failed``: the report whose form came back with errors."""
+    return render_template(
+        "admin/reports.html", items=reported_items(REPORTS_SHOWN), failed=failed,
+        actions={None: REPORT_ACTIONS, "comment": COMMENT_REPORT_ACTIONS},
+    ), status
 
 
 @bp.route("/admin/reports/<objectid:report_id>", methods=("POST",))
 @permitted("moderate")
 def resolve(report_id):
+    """Close a report, and every other open one of the same post or comment."""
     report = Report.objects(id=report_id, state="open").first_or_404()
     form = ResolveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    action = form.action.data
-    if action == "hide":
-        Post.objects(id=report.post.pk, hidden=None).update_one(set__hidden="moderator")
-    state = "dismissed" if action == "dismiss" else "resolved"
-    Report.objects(id=report.id, state="open").update_one(set__state=state)
-    record(current_user, f"report {action}", f"post {report.post.pk}", form.reason.data)
+    valid = form.validate_on_submit()
+    if valid and form.action.data not in (COMMENT_REPORT_ACTIONS if report.comment else REPORT_ACTIONS):
+        form.action.errors.append("Choose one of the actions offered for this report.")
+        valid = False
+    if not valid:
+        return reports_page(422, failed=(report.id, form))
+    state = close_reports(current_user, report, form.action.data, form.reason.data)
     flash(f"The report is {state}.", "success")
     return redirect(url_for("admin.reports"), 303)
 
@@ -244,7 +332,7 @@ def hide(post_id):
     Post.objects(id=post_id).only("id").first_or_404()
     form = HideForm()
     if not form.validate_on_submit():
-        abort(400)
+        return refused(form)
     if form.action.data == "hide":
         Post.objects(id=post_id, hidden=None).update_one(set__hidden="moderator")
     else:
@@ -267,6 +355,41 @@ def settings():
         flash("The settings are saved.", "success")
         return redirect(url_for("admin.settings"), 303)
     return render_template("admin/settings.html", form=form), form_status(form)
+
+
+@bp.route("/admin/invites", methods=("GET", "POST"))
+@permitted("invite")
+def invites():
+    """Invitations, newest first, and a form for a new one; sign-ups take them while
+    the site settings say sign-ups are by invitation."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        invite = Invite.create(current_user._get_current_object(), form.days.data, form.note.data)
+        flash(f"A new invitation, good for {form.days.data} day{'' if form.days.data == 1 else 's'}: "
+              f"{invite_link(invite)}", "success")
+        return redirect(url_for("admin.invites"), 303)
+    return render_template(
+        "admin/invites.html", form=form, invites=Invite.objects.order_by("-created_at", "-id").limit(INVITES_SHOWN),
+        signups=SiteSettings.current().signups, invite_link=invite_link,
+    ), form_status(form)
+
+
+def invite_link(invite):
+    """The sign-up page with the invitation's code filled in, on the site's own host."""
+    return external_url_for("auth.register", invite=invite.code)
+
+
+@bp.route("/admin/invites/<objectid:invite_id>/revoke", methods=("POST",))
+@permitted("invite")
+def revoke_invite(invite_id):
+    """Withdraw an unused invitation."""
+    invite = Invite.objects(id=invite_id).first_or_404()
+    if Invite.objects(id=invite.id, used_by=None).delete():
+        record(current_user, "revoke invite", f"invite {invite.code[:6]}…")
+        flash("The invitation is withdrawn.", "success")
+    else:
+        flash("That invitation was already used.", "error")
+    return redirect(url_for("admin.invites"), 303)
 
 
 @bp.route("/admin/audit")
@@ -314,19 +437,31 @@ def close_comments(post_id):
 def report(post_id):
     """Report a post to the moderators; the reporter only ever hears a thank-you."""
     post = Post.objects(id=post_id, hidden=None).only("id", "author", "author_name").first_or_404()
+    return report_form(post, ReportForm())
+
+
+@bp.route("/post/<objectid:post_id>/comments/<objectid:comment_id>/report", methods=("GET", "POST"))
+@login_required
+def report_comment(post_id, comment_id):
+    """Report one published comment under a post, as ``report`` does a post."""
+    post = (
+        Post.objects(id=post_id, hidden=None, comments__id=comment_id)
+        .only("id", "author", "author_name")
+        .fields(elemMatch__comments={"id": comment_id})
+        .first_or_404()
+    )
+    return report_form(post, CommentReportForm(), comment=post.comments[0])
+
+
+def report_form(post, form, comment=None):
     if not current_user.can("report"):
         abort(403)
-    form = ReportForm()
     if form.validate_on_submit():
-        try:
-            Report(post=post, reporter=current_user._get_current_object(), reporter_name=current_user.username, reason=form.reason.data).save()
-        except NotUniqueError:
-            pass  # reported before: one report per reader and post
+        Report.file(post, current_user._get_current_object(), form.reason.data, comment=comment)
         flash("Thank you for telling us. A moderator will look at it.", "success")
-        return redirect(url_for("blog.show", post_id=post.id), 303)
-    return render_template("admin/report.html", post=post, form=form), form_status(form)
-
-
+        anchor = f"comment-{comment.id}" if comment else None
+        return redirect(url_for("blog.show", post_id=post.id, _anchor=anchor), 303)
+    return render_template("admin/report.html", post=post, comment=comment, form=form), form_status(form)
 
 
 @bp.route("/user/<username>/block", methods=("POST",))

@@ -34,6 +34,11 @@ class TTLCache:
             self._entries[key] = (now, value)
         return value
 
+    def forget(self, key):
+        """Drop ``key``: the next ``get`` computes it afresh (after its source changed)."""
+        with self._lock:
+            self._entries.pop(key, None)
+
     def clear(self):
         with self._lock:
             self._entries.clear()

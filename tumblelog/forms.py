@@ -100,6 +100,8 @@ class RegisterForm(FlaskForm):
         "Email", filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
     )
     password, confirm = new_password_fields("Password", "Repeat password")
+    # Asked for only while sign-ups are by invitation (the view checks the code).
+    invite = StringField("Invitation code", filters=[strip_text], validators=[Length(max=64)])
 
     def validate_username(self, field):
         if User.name_is_claimed(field.data):

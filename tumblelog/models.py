@@ -274,9 +274,11 @@ class User(UserMixin, db.Document):
         return user if user.check_password(password) else None
 
     @classmethod
-    def blocks(cls, blocker_id, user_id):
-        """Does account ``blocker_id`` block ``user_id``? One query by id."""
-        return cls.objects(id=blocker_id, blocked_users=user_id).only("id").first() is not None
+    def blocks(cls, blocker_ids, user_id):
+        """Does any of the accounts ``blocker_ids`` (an id, or several) block
+        ``user_id``? One query by id."""
+        ids = list(blocker_ids) if isinstance(blocker_ids, (list, tuple, set)) else [blocker_ids]
+        return cls.objects(id__in=ids, blocked_users=user_id).only("id").first() is not None
 
     def label_view(self, post):
         return label_view(self.label_choices or {}, post)

@@ -2,6 +2,7 @@
 from flask import g, jsonify, request, url_for
 
 from ..models import Post
+from ..moderation import Blocked
 from ..notes import Note, Notification, Reblog, ReblogRefused, reblogged, root_of
 from . import ApiError, bp, json_object
 from .posts import MAX_LIMIT, limit_arg, stored, validated_form
@@ -42,6 +43,8 @@ def reblog_post(post_id):
         raise ApiError(404, "There is no post with that id.")
     try:
         post = Reblog.of(source, g.api_user)
+    except Blocked as error:
+        raise ApiError(403, str(error)) from None
     except ReblogRefused as error:
         raise ApiError(409, str(error)) from None
     form = validated_form(Reblog, json_object())
