@@ -528,6 +528,24 @@ def test_closing_sign_ups_in_the_settings(client, auth):
     assert User.by_username("newbie") is None
 
 
+def test_the_site_title_and_description_show_in_the_header_meta_and_feeds(client, auth):
+    make_user("root", is_admin=True)
+    auth.login("root")
+    client.get("/")  # the settings are cached now: saving them must still show at once
+    client.post("/admin/settings", data={"title": "Night Owls", "description": "Notes after dark.", "signups": "open"})
+    auth.logout()
+    front = page(client.get("/"))
+    assert front.select_one(".site-title").get_text() == "Night Owls"
+    assert front.title.get_text() == "Night Owls"
+    assert front.select_one("meta[name=description]")["content"] == "Notes after dark."
+    assert front.select_one("meta[property='og:site_name']")["content"] == "Night Owls"
+    feed = client.get("/feed.json").json
+    assert (feed["title"], feed["description"]) == ("Night Owls", "Notes after dark.")
+    atom = client.get("/feed.atom").get_data(as_text=True)
+    assert '<title type="text">Night Owls</title>' in atom and "Notes after dark." in atom
+    assert client.get("/tag/owls/feed.json").json["title"] == "#owls · Night Owls"
+
+
 @pytest.mark.parametrize("field, value", [
     ("title", ""), ("max_links", "-1"), ("max_links", "many"), ("title", "x" * 101), ("description", "x" * 301),
     ("signups", "maybe"), ("signups", ""),
@@ -638,6 +656,8 @@ def test_a_labelled_post_waits_behind_a_click_through_everywhere(client, auth):
     assert client.get(f"/api/v1/posts/{post.id}").json["labels"] == ["mature", "violence"]
     feed = client.get("/feed.atom").get_data(as_text=True)
     assert 'term="mature" label="Mature"' in feed
+    item = client.get("/feed.json").json["items"][0]
+    assert [label["term"] for label in item["_tumblelog"]["content_labels"]] == ["mature", "violence"]
 
 
 def test_a_moderator_labels_a_post_and_it_is_logged(client, auth):

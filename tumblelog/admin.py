@@ -155,6 +155,12 @@ for _label, _name in CONTENT_LABELS.items():
             SelectField(_name, choices=options(VIEW_LABELS), default="blur"))
 
 
+@bp.app_context_processor
+def site_settings():
+    """``site``: the settings every page shows (title, description), from the cache."""
+    return {"site": SiteSettings.shown()}
+
+
 def user_or_404(username):
     return User.by_username(username) or abort(404)
 

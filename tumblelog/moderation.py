@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 
 import click
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from flask.cli import with_appcontext
 from mongoengine import NotUniqueError
 
@@ -156,7 +156,11 @@ class SiteSettings(db.Document):
         """The settings for what every page shows (the title in the header, the
         description in meta tags and feeds): kept in the app's cache for
         ``SITE_SETTINGS_TTL`` seconds, so pages cost no query for them. Another worker
-        shows a change that much later; this one at once (``save`` forgets it)."""
+        shows a change that much later; this one at once (``save`` forgets it). On the
+        outage page (the database away: ``g.database_down``) the defaults stand in, so
+        the page does not wait on the database a second time."""
+        if g.get("database_down"):
+            return cls()
         return app_cache().get(cls.CACHE_KEY, current_app.config["SITE_SETTINGS_TTL"], cls.current)
 
     def save(self, *args, **kwargs):
