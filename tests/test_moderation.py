@@ -740,3 +740,44 @@ def test_console_pages_cost_the_same_however_much_waits(app_factory):
     assert max(len(ops) for ops in large.values()) <= 4
     every = [op for ops in large.values() for op in ops]
     assert [(op.collection, op.filter, op.sort) for op in unserved(every)] == []
+
+
+# --- mutes -----------------------------------------------------------------------------------
+
+
+def test_a_reader_mutes_tags_and_words_out_of_their_dashboard_and_tag_pages(client, auth):
+    ada = make_user("ada")
+    plain = make_post("quote", author=ada, tags=["tv"], quote="A quiet evening")
+    spoiler = make_post("quote", author=ada, tags=["tv", "finale"], quote="Nothing special")
+    worded = make_post("quote", author=ada, tags=["tv"], quote="Spoilers: everyone dies")
+    make_user("rita", role="reader")
+    auth.login("rita")
+    client.post("/user/ada/follow")
+    link = page(client.get("/dashboard")).select_one(".mutes-link")["href"]
+    assert client.post(link, data={"tags": "Finale", "words": "spoiler"}).status_code == 303
+    form = page(client.get(link)).select_one("main form")
+    assert (form.select_one("input[name=tags]")["value"], form.select_one("textarea").get_text().strip()) == ("finale", "spoiler")
+
+    def shown(url):
+        return [article["data-post-id"] for article in page(client.get(url)).select("article.post")]
+
+    assert shown("/dashboard") == shown("/tag/tv") == [str(plain.id)]
+    assert set(shown("/user/ada")) == {str(plain.id), str(spoiler.id), str(worded.id)}  # asked for by name
+    client.post(link, data={"tags": "", "words": ""})
+    assert len(shown("/dashboard")) == 3
+
+
+@pytest.mark.parametrize("tags, words", [
+    ("ok", "two words"),
+    ("ok", "don't"),
+    ("bad<tag>", "fine"),
+    (",".join(f"t{n}" for n in range(21)), ""),
+    ("", "\n".join(f"w{n}" for n in range(21))),
+])
+def test_mutes_are_checked_and_bounded(client, auth, tags, words):
+    make_user("rita", role="reader")
+    auth.login("rita")
+    response = client.post("/mutes", data={"tags": tags, "words": words})
+    assert response.status_code == 422
+    assert page(response).select_one(".field__errors")
+    assert (User.by_username("rita").muted_tags, User.by_username("rita").muted_words) == ([], [])

@@ -11,19 +11,21 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from . import accounts
 from .auth import safe_next
 from .blog import editable_post
 from .follow import page_blogger_id, wanted_state
 from .forms import form_status, strip_text
-from .models import CONTENT_LABELS, MAX_FOLLOWS, MAX_HELD, Post, User
+from .keywords import MAX_TERM_LENGTH, words
+from .models import CONTENT_LABELS, MAX_FOLLOWS, MAX_HELD, MAX_MUTES, Post, User
 from .moderation import (
     INVITE_DAYS_MAX, REASON_MAX, SIGNUPS, SITE_DESCRIPTION_MAX, SITE_TITLE_MAX, AuditEntry, Invite, Report,
     SiteSettings, close_reports, record, reported_items, set_suspended,
 )
 from .permissions import ROLES
+from .tags import MAX_TAGS_TEXT, TagError, parse_tags
 from .urls import external_url_for
 
 bp = Blueprint("admin", __name__)
@@ -137,6 +139,30 @@ class SettingsForm(FlaskForm):
         default=0,
     )
     signups = SelectField("New accounts", choices=options(SIGNUPS))
+
+
+class MuteForm(FlaskForm):
+    """The tags and words a reader mutes, each list written out whole."""
+
+    tags = StringField("Muted tags", filters=[strip_text], validators=[Length(max=MAX_TAGS_TEXT)],
+                       description=f"Comma-separated, up to {MAX_MUTES}.")
+    words = TextAreaField("Muted words", filters=[strip_text], validators=[Length(max=MAX_MUTES * (MAX_TERM_LENGTH + 2))],
+                          description=f"One word a line, up to {MAX_MUTES}; other forms of it count too (\"spoiler\" mutes \"spoilers\").")
+
+    def validate_tags(self, field):
+        try:
+            self.muted_tags = parse_tags(field.data or "")
+        except TagError as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_words(self, field):
+        lines = [line for line in (field.data or "").splitlines() if line.strip()]
+        found = [words(line) for line in lines]
+        if any(len(each) != 1 for each in found):
+            raise ValidationError("Write one word a line (no spaces or punctuation inside).")
+        self.muted_words = list(dict.fromkeys(each[0] for each in found))
+        if len(self.muted_words) > MAX_MUTES:
+            raise ValidationError(f"Mute at most {MAX_MUTES} words.")
 
 
 VIEW_LABELS = {"show": "Show", "blur": "Blur behind a click-through", "hide": "Hide from lists"}
@@ -534,3 +560,16 @@ def label_choices():
         return redirect(url_for("admin.label_choices"), 303)
     fields = [form[LabelChoicesForm.field_name(label)] for label in CONTENT_LABELS]
     return render_template("admin/labels.html", form=form, fields=fields), form_status(form)
+
+
+@bp.route("/mutes", methods=("GET", "POST"))
+@login_required
+def mutes():
+    """The tags and words whose posts the reader's dashboard and tag pages leave out."""
+    form = MuteForm(data={"tags": ", ".join(current_user.muted_tags), "words": "\n".join(current_user.muted_words)}
+                    if request.method == "GET" else None)
+    if form.validate_on_submit():
+        User.objects(id=current_user.id).update_one(set__muted_tags=form.muted_tags, set__muted_words=form.muted_words)
+        flash("Your mutes are saved.", "success")
+        return redirect(url_for("admin.mutes"), 303)
+    return render_template("admin/mutes.html", form=form), form_status(form)

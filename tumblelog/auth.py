@@ -38,6 +38,9 @@ class Visitor(AnonymousUserMixin):
     def label_view(self, post):
         return label_view({}, post)  # signed out: every labelled post blurred
 
+    def unmuted(self, posts):
+        return posts  # mutes are an account's
+
 
 login_manager.anonymous_user = Visitor
 

@@ -33,7 +33,7 @@ from .embeds import (
 )
 from .extensions import bcrypt, db
 from .images import WEBP_SIDES
-from .keywords import DEFAULT_LANGUAGE, search_terms
+from .keywords import DEFAULT_LANGUAGE, MAX_TERM_LENGTH, search_terms, stem
 from .markup import MarkdownTooComplex, render_markdown
 from .permissions import ROLES, allowed
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
@@ -75,6 +75,8 @@ MAX_COMMENTS = 1000
 # Comments awaiting review (or marked spam) that a post keeps, beside the published ones:
 # 100 more of the largest comments add 0.9 MB.
 MAX_HELD = 100
+# Tags and words a reader mutes, each (a post's own tag limit: one rule for both lists).
+MAX_MUTES = MAX_TAGS
 # Content labels (Tumblr's four): the author or a moderator sets them; readers see a
 # labelled post behind a click-through.
 CONTENT_LABELS = {"mature": "Mature", "violence": "Violence", "drug-use": "Drug use", "sexual-themes": "Sexual themes"}
@@ -185,6 +187,10 @@ class User(UserMixin, db.Document):
     blocked_users = db.ListField(field=db.ObjectIdField(), max_length=MAX_FOLLOWS)
     # {content label: "show" | "blur" | "hide"}; a label not named is blurred.
     label_choices = db.MapField(field=db.StringField(choices=LABEL_VIEWS))
+    # Tags and words (folded, one word each) whose posts this reader's dashboard and tag
+    # pages leave out (``unmuted``); set as a whole from /mutes, capped.
+    muted_tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH), max_length=MAX_MUTES)
+    muted_words = db.ListField(field=db.StringField(max_length=MAX_TERM_LENGTH), max_length=MAX_MUTES)
     # Notifications not yet seen (notes.py keeps it with $inc; /activity resets it), so
     # the header shows it with no query of its own; and the kinds this reader turned off.
     unread_count = db.IntField(default=0)
@@ -282,6 +288,17 @@ class User(UserMixin, db.Document):
 
     def label_view(self, post):
         return label_view(self.label_choices or {}, post)
+
+    def unmuted(self, posts):
+        """The queryset ``posts`` less the posts carrying a tag or word this reader
+        muted: ``$nin`` tests in the same query (a word by its stem, as search finds
+        it), so muting costs no round trip. They drop posts from the range an index
+        gives; a page then reads further along it."""
+        if self.muted_tags:
+            posts = posts.filter(tags__nin=list(self.muted_tags))
+        if self.muted_words:
+            posts = posts.filter(search_terms__nin=sorted({stem(word, search_language()) for word in self.muted_words}))
+        return posts
 
     @property
     def is_active(self):
@@ -427,7 +444,8 @@ class User(UserMixin, db.Document):
         return "followed_users", getattr(user, "id", user)
 
     def followed_posts(self):
-        """Posts with any tag this reader follows or by anyone they follow, or None.
+        """Posts with any tag this reader follows or by anyone they follow, less what
+        they muted, or None.
 
         One ``$or`` of ``tags $in`` and ``author $in``, which MongoDB answers from the
         two list indexes however many things are followed.
@@ -437,7 +455,7 @@ class User(UserMixin, db.Document):
             clauses.append(Q(tags__in=self.followed_tags))
         if self.followed_users:
             clauses.append(Q(author__in=self.followed_users))
-        return Post.listing(any_of=clauses) if clauses else None
+        return self.unmuted(Post.listing(any_of=clauses)) if clauses else None
 
 
 class RetiredName(db.Document):
