@@ -67,10 +67,10 @@ COMMENT_REPORT_ACTIONS = {"resolve": "Resolve", "delete": "Delete the comment an
 HIDE_ACTIONS = {"hide": "Hide", "unhide": "Unhide"}
 
 
-def reason_field(id="reason"):
+def reason_field(id="reason", label="Reason"):
     """Why a moderator acts: optional, kept in the audit log. ``id``: the element's id,
     unique on a page that shows several such forms."""
-    return StringField("Reason", id=id, filters=[strip_text], validators=[Length(max=REASON_MAX)])
+    return StringField(label, id=id, filters=[strip_text], validators=[Length(max=REASON_MAX)])
 
 
 class ReasonForm(FlaskForm):
@@ -84,7 +84,7 @@ class RoleForm(ReasonForm):
 
 class SuspendForm(ReasonForm):
     action = SelectField(choices=options(SUSPEND_ACTIONS))
-    reason = reason_field("suspend-reason")
+    reason = reason_field("suspend-reason", "Why (suspend or unsuspend)")
 
 
 class QueueForm(ReasonForm):
@@ -113,7 +113,7 @@ class DeleteUserForm(ReasonForm):
     """Deleting an account from the console: its name typed again, as a check."""
 
     confirm = StringField("Type the account's name to confirm", filters=[strip_text], validators=[DataRequired()])
-    reason = reason_field("delete-reason")
+    reason = reason_field("delete-reason", "Why (delete)")
 
 
 class InviteForm(FlaskForm):

@@ -125,7 +125,7 @@ def test_a_moderator_clears_the_queue_suspends_a_spammer_and_resolves_a_report(p
     expect(flash(page)).to_have_text("1 comment: approve.")
     page.get_by_role("link", name="Users").click()
     page.get_by_role("link", name="bob").click()
-    page.get_by_label("Why (suspend)").fill("Spam")
+    page.get_by_label("Why (suspend or unsuspend)").fill("Spam")
     page.get_by_role("button", name="Suspend bob").click()
     expect(flash(page)).to_have_text("bob is suspended.")
     page.goto("/")
@@ -134,7 +134,7 @@ def test_a_moderator_clears_the_queue_suspends_a_spammer_and_resolves_a_report(p
     expect(page.locator(".comment__body")).to_have_text("Lovely quote.")
     page.get_by_role("link", name="Admin").click()
     page.get_by_role("link", name="Reports").click()
-    expect(page.locator(".admin-report blockquote")).to_have_text("Selling pills.")
+    expect(page.locator(".admin-report__reasons .comment__body")).to_have_text("Selling pills.")
     page.get_by_role("button", name="Close the report").click()
     expect(flash(page)).to_have_text("The report is resolved.")
     expect(page.get_by_role("link", name="Audit log")).to_have_count(0)  # admins only
