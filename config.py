@@ -85,6 +85,7 @@ class Config:
     RATELIMIT_LIKE = "60 per minute; 1000 per day"  # likes and unlikes
     RATELIMIT_FOLLOW = "30 per minute; 500 per day"  # follows and unfollows
     RATELIMIT_REBLOG = "10 per minute; 200 per day"  # reblogs
+    RATELIMIT_REPORT = "10 per minute; 100 per day"  # reports of posts and comments
     RATELIMIT_PREVIEW = "120 per minute"  # Markdown previews (the editor sends one per pause)
     RATELIMIT_API = "300 per minute"  # every API request, per address
     RATELIMIT_API_TOKEN = "120 per minute"  # API requests carrying a token, per token

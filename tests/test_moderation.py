@@ -781,3 +781,27 @@ def test_mutes_are_checked_and_bounded(client, auth, tags, words):
     assert response.status_code == 422
     assert page(response).select_one(".field__errors")
     assert (User.by_username("rita").muted_tags, User.by_username("rita").muted_words) == ([], [])
+
+
+def test_reports_are_limited_per_reader_across_posts_and_comments(app_factory):
+    app = app_factory(RATELIMIT_REPORT="2 per minute")
+    client = app.test_client()
+    with app.app_context():
+        post = make_post("quote", author=make_user("bob"))
+        comment = Comment(author_name="sam", body="hi")
+        post.add_comment(comment)
+        make_user("rita", role="reader")
+    AuthActions(client).login("rita")
+    assert client.post(f"/post/{post.id}/report", data={"reason": "spam"}).status_code == 303
+    assert client.post(f"/post/{post.id}/comments/{comment.id}/report", data={"reason": "rude"}).status_code == 303
+    assert client.post(f"/post/{post.id}/report", data={"reason": "again"}).status_code == 429
+    assert client.get(f"/post/{post.id}/report").status_code == 200  # reading the form is free
+
+
+def test_a_deleted_posts_reports_go_with_it(client, auth):
+    bob = make_user("bob")
+    post = make_post("quote", author=bob)
+    Report.file(post, make_user("rita", role="reader"), "spam")
+    auth.login("bob")
+    client.post(f"/post/{post.id}/delete")
+    assert Report.objects.count() == 0

@@ -25,6 +25,7 @@ from .moderation import (
     SiteSettings, close_reports, record, reported_items, set_suspended,
 )
 from .permissions import ROLES
+from .ratelimit import action_limit
 from .tags import MAX_TAGS_TEXT, TagError, parse_tags
 from .urls import external_url_for
 
@@ -464,8 +465,13 @@ def close_comments(post_id):
     return redirect(url_for("blog.show", post_id=post.id, _anchor="comments"), 303)
 
 
+# One count per address and account for reports of posts and comments; reading the form is free.
+report_limit = action_limit("report", "RATELIMIT_REPORT", methods=["POST"])
+
+
 @bp.route("/post/<objectid:post_id>/report", methods=("GET", "POST"))
 @login_required
+@report_limit
 def report(post_id):
     """Report a post to the moderators; the reporter only ever hears a thank-you."""
     post = Post.objects(id=post_id, hidden=None).only("id", "author", "author_name").first_or_404()
@@ -474,6 +480,7 @@ def report(post_id):
 
 @bp.route("/post/<objectid:post_id>/comments/<objectid:comment_id>/report", methods=("GET", "POST"))
 @login_required
+@report_limit
 def report_comment(post_id, comment_id):
     """Report one published comment under a post, as ``report`` does a post."""
     post = (
