@@ -10,7 +10,7 @@ from bench.meter import METER, install
 from conftest import AuthActions, page
 from factories import add_comments, make_post, make_user
 from tumblelog.models import MAX_HELD, Comment, Post, User
-from tumblelog.moderation import AuditEntry, Report, SiteSettings
+from tumblelog.moderation import AuditEntry, Invite, Report, SiteSettings
 from tumblelog.notes import Reblog
 from tumblelog.permissions import PERMISSIONS
 
@@ -709,7 +709,7 @@ def test_a_label_choice_must_be_one_of_three(client, auth, value):
 
 
 CONSOLE = ["/admin", "/admin/users", "/admin/users?q=user", "/admin/users/user0", "/admin/comments",
-           "/admin/reports", "/admin/audit", "/admin/settings"]
+           "/admin/reports", "/admin/audit", "/admin/settings", "/admin/invites", "/mutes"]
 
 
 def console_costs(app_factory, size):
@@ -723,7 +723,11 @@ def console_costs(app_factory, size):
             post = make_post("quote", author=make_user(f"user{n}"))
             post.hold_comment(Comment(author_name="bot", body="held"))
             Report(post=post, reporter=root, reporter_name="root", reason="spam").save()
+            comment = Comment(author_name="troll", body="rude")
+            post.add_comment(comment)
+            Report.file(post, root, "rude", comment=comment)
             AuditEntry(actor=root, actor_name="root", action="hide", target=f"post {post.id}").save()
+            Invite.create(root, days=7)
     AuthActions(client).login("root")
     costs = {}
     for url in CONSOLE + [f"/post/{post.id}/held"]:
