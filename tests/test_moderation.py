@@ -766,7 +766,12 @@ def test_a_reader_mutes_tags_and_words_out_of_their_dashboard_and_tag_pages(clie
         return [article["data-post-id"] for article in page(client.get(url)).select("article.post")]
 
     assert shown("/dashboard") == shown("/tag/tv") == [str(plain.id)]
-    assert set(shown("/user/ada")) == {str(plain.id), str(spoiler.id), str(worded.id)}  # asked for by name
+    # A blogger's page, asked for by name, shows every post; one with a muted tag folded away.
+    assert set(shown("/user/ada")) == {str(plain.id), str(spoiler.id), str(worded.id)}
+    folded = page(client.get("/user/ada")).select("details.mute-gate")
+    assert [(gate.summary.get_text(), gate.article["data-post-id"]) for gate in folded] == [
+        ("Muted: #finale. Show the post", str(spoiler.id))]
+    assert page(client.get(f"/post/{spoiler.id}")).select_one("details.mute-gate") is None
     client.post(link, data={"tags": "", "words": ""})
     assert len(shown("/dashboard")) == 3
 

@@ -41,6 +41,9 @@ class Visitor(AnonymousUserMixin):
     def unmuted(self, posts):
         return posts  # mutes are an account's
 
+    def muted_tags_of(self, post):
+        return []
+
 
 login_manager.anonymous_user = Visitor
 

@@ -289,6 +289,10 @@ class User(UserMixin, db.Document):
     def label_view(self, post):
         return label_view(self.label_choices or {}, post)
 
+    def muted_tags_of(self, post):
+        """The tags of ``post`` this reader muted (lists that show it fold it away)."""
+        return [tag for tag in post.tags or () if tag in self.muted_tags]
+
     def unmuted(self, posts):
         """The queryset ``posts`` less the posts carrying a tag or word this reader
         muted: ``$nin`` tests in the same query (a word by its stem, as search finds
