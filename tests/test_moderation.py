@@ -158,7 +158,7 @@ def held_bodies(post):
 
 
 def shown_comments(client, post):
-    return [p.get_text() for p in page(client.get(f"/post/{post.id}")).select(".comments__list .comment__body")]
+    return [p.get_text() for p in page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".comments__list .comment__body")]
 
 
 def set_policy(**values):
@@ -174,7 +174,7 @@ def test_a_held_comment_waits_unseen_until_the_author_approves_it(client, auth):
     assert page(client.get("/")).select_one(".post__comments").get_text() == "0 comments"
 
     auth.login("alice")
-    queue_link = page(client.get(f"/post/{post.id}")).select_one(".post-moderation__held")
+    queue_link = page(client.get(f"/post/{post.id}", follow_redirects=True)).select_one(".post-moderation__held")
     assert queue_link.get_text() == "1 comment awaiting review"
     held_id = page(client.get(queue_link["href"])).select_one("input[name=comment]")["value"]
     client.post(queue_link["href"], data={"comment": held_id, "action": "approve"})
@@ -257,7 +257,7 @@ def test_an_author_closes_and_reopens_comments(client, auth):
     post = make_post("quote", author=make_user("alice"))
     auth.login("alice")
     assert client.post(f"/post/{post.id}/comments/close", data={"action": "close"}).status_code == 303
-    html = page(client.get(f"/post/{post.id}"))
+    html = page(client.get(f"/post/{post.id}", follow_redirects=True))
     assert html.select_one("form.comment-form") is None
     assert html.select_one(".comments__closed").get_text() == "The author has closed comments on this post."
     refused = client.post(f"/post/{post.id}/comments", data={"body": "Still here?"})
@@ -275,7 +275,7 @@ def test_a_report_reaches_the_moderators_and_the_reporter_only_hears_thanks(clie
     post = make_post("quote", author=make_user("bob"))
     make_user("rita", role="reader")
     auth.login("rita")
-    report_link = page(client.get(f"/post/{post.id}")).select_one(".post-moderation__report")["href"]
+    report_link = page(client.get(f"/post/{post.id}", follow_redirects=True)).select_one(".post-moderation__report")["href"]
     empty = client.post(report_link, data={"reason": ""})
     assert empty.status_code == 422
     thanks = client.post(report_link, data={"reason": "This is spam."}, follow_redirects=True)
@@ -292,7 +292,7 @@ def test_a_report_reaches_the_moderators_and_the_reporter_only_hears_thanks(clie
     client.post(form["action"], data={"action": "hide", "reason": "spam"})
     assert page(client.get("/admin/reports")).select_one(".empty").get_text() == "No open reports."
     auth.logout()
-    assert client.get(f"/post/{post.id}").status_code == 404
+    assert client.get(f"/post/{post.id}", follow_redirects=True).status_code == 404
     assert page(client.get("/")).select("article.post") == []
 
 
@@ -305,7 +305,7 @@ def test_a_reported_comment_is_deleted_from_the_queue_and_it_is_logged(app):
         make_user(name, role="reader")
         reader = app.test_client()
         AuthActions(reader).login(name)
-        link = page(reader.get(f"/post/{post.id}")).select_one(f"#comment-{rude.id} .comment__report")["href"]
+        link = page(reader.get(f"/post/{post.id}", follow_redirects=True)).select_one(f"#comment-{rude.id} .comment__report")["href"]
         form = page(reader.get(link))
         assert "You are all fools" in form.select_one("main blockquote").get_text()
         thanks = reader.post(link, data={"reason": "Insults"}, follow_redirects=True)
@@ -396,7 +396,7 @@ def test_a_suspended_spammer_vanishes_everywhere_and_comes_back(client, auth):
     auth.logout()
 
     assert bobs_posts_shown(client, post) == []
-    assert client.get(f"/post/{post.id}").status_code == 404
+    assert client.get(f"/post/{post.id}", follow_redirects=True).status_code == 404
     assert auth.login("bob").status_code == 422
     assert client.get("/api/v1/posts", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert client.post("/api/v1/posts", json={"type": "quote", "quote": "x"},
@@ -646,11 +646,11 @@ def test_nobody_blocks_themself(client, auth):
 def test_a_labelled_post_waits_behind_a_click_through_everywhere(client, auth):
     post = make_post("quote", author=make_user("alice"), tags=["art"])
     auth.login("alice")
-    form = page(client.get(f"/post/{post.id}")).select_one(".post-labels form")
+    form = page(client.get(f"/post/{post.id}", follow_redirects=True)).select_one(".post-labels form")
     client.post(form["action"], data={"labels": ["violence", "mature"]})
     auth.logout()
     for url in ["/", "/tag/art", "/user/alice", f"/post/{post.id}"]:
-        gate = page(client.get(url)).select_one(f"#post-{post.id} details.label-gate")
+        gate = page(client.get(url, follow_redirects=True)).select_one(f"#post-{post.id} details.label-gate")
         assert gate.select_one("summary").get_text() == "Content: Mature, Violence. Show the post"
         assert gate.select_one("blockquote")  # the post itself is inside
     assert client.get(f"/api/v1/posts/{post.id}").json["labels"] == ["mature", "violence"]
@@ -694,7 +694,7 @@ def test_readers_choose_to_show_blur_or_hide_each_label(client, auth):
     # mature only: shown plainly; violence and mature: the strictest choice, hidden; plain: as ever.
     assert shown == {str(mature.id): False, str(plain.id): False}
     # A permalink is asked for by name: it blurs rather than hides.
-    assert page(client.get(f"/post/{violent.id}")).select_one("details.label-gate")
+    assert page(client.get(f"/post/{violent.id}", follow_redirects=True)).select_one("details.label-gate")
 
 
 @pytest.mark.parametrize("value", ["", "nuke", "SHOW"])
@@ -771,7 +771,7 @@ def test_a_reader_mutes_tags_and_words_out_of_their_dashboard_and_tag_pages(clie
     folded = page(client.get("/user/ada")).select("details.mute-gate")
     assert [(gate.summary.get_text(), gate.article["data-post-id"]) for gate in folded] == [
         ("Muted: #finale. Show the post", str(spoiler.id))]
-    assert page(client.get(f"/post/{spoiler.id}")).select_one("details.mute-gate") is None
+    assert page(client.get(f"/post/{spoiler.id}", follow_redirects=True)).select_one("details.mute-gate") is None
     client.post(link, data={"tags": "", "words": ""})
     assert len(shown("/dashboard")) == 3
 
@@ -813,4 +813,32 @@ def test_a_deleted_posts_reports_go_with_it(client, auth):
     Report.file(post, make_user("rita", role="reader"), "spam")
     auth.login("bob")
     client.post(f"/post/{post.id}/delete")
+    assert Report.objects.count() == 0
+
+
+# --- moderation and the workflow ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewer, shown", [("moderator", ["Live words"]), ("admin", ["Draft words", "Live words", "Private words"])])
+def test_moderators_see_what_readers_see_of_a_blog_admins_everything(client, auth, viewer, shown):
+    bob = make_user("bob")
+    make_post("quote", author=bob, quote="Live words")
+    make_post("quote", author=bob, quote="Draft words", state="draft")
+    make_post("quote", author=bob, quote="Private words", visibility="private")
+    make_user("staff", role=viewer)
+    auth.login("staff")
+    listed = page(client.get("/admin/users/bob")).select(".admin-posts li a")
+    assert sorted(a.get_text() for a in listed) == shown
+
+
+@pytest.mark.parametrize("fields", [{"state": "draft"}, {"visibility": "private"}])
+def test_unpublished_posts_and_their_comments_cannot_be_reported(client, auth, fields):
+    post = make_post("quote", author=make_user("bob"))
+    comment = Comment(author_name="sam", body="hi")
+    post.add_comment(comment)
+    Post.objects(id=post.id).update_one(**{f"set__{name}": value for name, value in fields.items()})
+    make_user("rita", role="reader")
+    auth.login("rita")
+    assert client.post(f"/post/{post.id}/report", data={"reason": "x"}).status_code == 404
+    assert client.post(f"/post/{post.id}/comments/{comment.id}/report", data={"reason": "x"}).status_code == 404
     assert Report.objects.count() == 0

@@ -17,6 +17,7 @@ from . import accounts
 from .auth import safe_next
 from .blog import editable_post
 from .follow import page_blogger_id, wanted_state
+from .lookups import visible_post_or_404
 from .forms import form_status, strip_text
 from .keywords import MAX_TERM_LENGTH, words
 from .models import CONTENT_LABELS, MAX_FOLLOWS, MAX_HELD, MAX_MUTES, Post, User
@@ -240,13 +241,16 @@ def user_page(account, status=200, **forms):
     """The console's page of ``account``, with ``forms`` sent back with their errors
     (``status`` 422) or fresh ones."""
     posts = Post.objects(author=account).exclude("comments", "held_comments", "search_terms").order_by("-created_at")
+    # Moderators act on what readers can see: drafts, the queue and private posts are
+    # the author's (and admins') alone.
+    posts = [post for post in posts.limit(USERS_SHOWN) if post.visible_to(current_user)]
     forms = {
         "role_form": RoleForm(formdata=None, role=account.role),
         "suspend_form": SuspendForm(formdata=None, action="unsuspend" if account.suspended else "suspend"),
         "delete_form": DeleteUserForm(formdata=None),
         **forms,
     }
-    return render_template("admin/user.html", account=account, posts=posts.limit(USERS_SHOWN), **forms), status
+    return render_template("admin/user.html", account=account, posts=posts, **forms), status
 
 
 @bp.route("/admin/users/<username>/role", methods=("POST",))
@@ -474,21 +478,30 @@ report_limit = action_limit("report", "RATELIMIT_REPORT", methods=["POST"])
 @report_limit
 def report(post_id):
     """Report a post to the moderators; the reporter only ever hears a thank-you."""
-    post = Post.objects(id=post_id, hidden=None).only("id", "author", "author_name").first_or_404()
+    post = visible_post_or_404(post_id, exclude=REPORT_EXCLUDE)
+    if post.hidden:
+        abort(404)  # moderators see it, and need not report it to themselves
     return report_form(post, ReportForm())
+
+
+# What the report form does not need of a post (its permalink needs the headline).
+REPORT_EXCLUDE = ("comments", "held_comments", "search_terms", "body")
 
 
 @bp.route("/post/<objectid:post_id>/comments/<objectid:comment_id>/report", methods=("GET", "POST"))
 @login_required
 @report_limit
 def report_comment(post_id, comment_id):
-    """Report one published comment under a post, as ``report`` does a post."""
+    """Report one published comment under a post the reader may see, as ``report``
+    does a post."""
     post = (
         Post.objects(id=post_id, hidden=None, comments__id=comment_id)
-        .only("id", "author", "author_name")
+        .exclude(*REPORT_EXCLUDE[1:])
         .fields(elemMatch__comments={"id": comment_id})
-        .first_or_404()
+        .first()
     )
+    if post is None or not post.visible_to(current_user):
+        abort(404)
     return report_form(post, CommentReportForm(), comment=post.comments[0])
 
 
@@ -499,7 +512,7 @@ def report_form(post, form, comment=None):
         Report.file(post, current_user._get_current_object(), form.reason.data, comment=comment)
         flash("Thank you for telling us. A moderator will look at it.", "success")
         anchor = f"comment-{comment.id}" if comment else None
-        return redirect(url_for("blog.show", post_id=post.id, _anchor=anchor), 303)
+        return redirect(post.permalink(_anchor=anchor), 303)
     return render_template("admin/report.html", post=post, comment=comment, form=form), form_status(form)
 
 

@@ -16,7 +16,7 @@ from mongoengine import NotUniqueError
 from .cache import app_cache
 from .extensions import db
 from .models import NAME_MAX, Post, User, post_deleted, shorten, utcnow
-from .templating import as_utc
+from .publishing import as_utc
 
 REASON_MAX = 500
 EXCERPT_MAX = 300

@@ -27,9 +27,8 @@ def active():
 
 
 def federated(post):
-    """Whether followers see ``post``: published and public (the default for a post
-    type or version without states)."""
-    return getattr(post, "state", "published") == "published" and getattr(post, "visibility", "public") == "public"
+    """Whether followers see ``post``: what the site's lists show."""
+    return post.is_listed()
 
 
 def _send(post, kind, obj):
