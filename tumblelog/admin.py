@@ -494,9 +494,10 @@ REPORT_EXCLUDE = ("comments", "held_comments", "search_terms", "body")
 def report_comment(post_id, comment_id):
     """Report one published comment under a post the reader may see, as ``report``
     does a post."""
+    # $elemMatch brings only that comment; MongoDB allows it beside included fields only.
     post = (
         Post.objects(id=post_id, hidden=None, comments__id=comment_id)
-        .exclude(*REPORT_EXCLUDE[1:])
+        .only("id", "author_name", "hidden", *Post.VISIBILITY_FIELDS)
         .fields(elemMatch__comments={"id": comment_id})
         .first()
     )
@@ -511,8 +512,9 @@ def report_form(post, form, comment=None):
     if form.validate_on_submit():
         Report.file(post, current_user._get_current_object(), form.reason.data, comment=comment)
         flash("Thank you for telling us. A moderator will look at it.", "success")
-        anchor = f"comment-{comment.id}" if comment else None
-        return redirect(post.permalink(_anchor=anchor), 303)
+        if comment:  # the post was loaded without its headline: its id finds the permalink
+            return redirect(url_for("blog.show", post_id=post.id, _anchor=f"comment-{comment.id}"), 303)
+        return redirect(post.permalink(), 303)
     return render_template("admin/report.html", post=post, comment=comment, form=form), form_status(form)
 
 
