@@ -113,3 +113,19 @@ def test_an_invitation_lasts_one_to_thirty_days(client, auth, days):
     assert response.status_code == 422
     assert page(response).select_one(".field__errors")
     assert Invite.objects.count() == 0
+
+
+def test_an_invitation_comes_back_when_the_account_cannot_be_saved(client, monkeypatch):
+    invite_only()
+    invite = Invite.create(make_user("root", is_admin=True), days=1)
+
+    def taken_meanwhile(self, *args, **kwargs):  # another sign-up won the race for the name
+        raise NotUniqueError("E11000 duplicate key")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(User, "save", taken_meanwhile)
+        response = register_with(client, "mei", invite.code)
+    assert response.status_code == 422
+    assert "just taken" in page(response).select_one(".field__errors").get_text()
+    assert Invite.usable(invite.code) is not None
+    assert register_with(client, "mei", invite.code).status_code == 303
