@@ -546,6 +546,20 @@ def test_the_site_title_and_description_show_in_the_header_meta_and_feeds(client
     assert client.get("/tag/owls/feed.json").json["title"] == "#owls · Night Owls"
 
 
+def test_a_new_site_title_reaches_signed_out_readers_holding_the_old_page(app):
+    make_post("quote")
+    reader = app.test_client()
+    first = reader.get("/")
+    assert first.headers.get("ETag")
+    admin = app.test_client()
+    make_user("root", is_admin=True)
+    AuthActions(admin).login("root")
+    admin.post("/admin/settings", data={"title": "Night Owls", "signups": "open"})
+    again = reader.get("/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert page(again).select_one(".site-title").get_text() == "Night Owls"
+
+
 @pytest.mark.parametrize("field, value", [
     ("title", ""), ("max_links", "-1"), ("max_links", "many"), ("title", "x" * 101), ("description", "x" * 301),
     ("signups", "maybe"), ("signups", ""),

@@ -163,6 +163,11 @@ class SiteSettings(db.Document):
             return cls()
         return app_cache().get(cls.CACHE_KEY, current_app.config["SITE_SETTINGS_TTL"], cls.current)
 
+    @property
+    def page_stamp(self):
+        """What every page shows of the settings: part of signed-out pages' ETags."""
+        return f"{self.title}|{self.description}"
+
     def save(self, *args, **kwargs):
         result = super().save(*args, **kwargs)
         if has_app_context():
