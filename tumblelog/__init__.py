@@ -157,6 +157,7 @@ def create_app(config_class=None):
         workflow,
     )
     from . import activitypub, federation
+    from . import mentions, webmention
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
@@ -176,7 +177,9 @@ def create_app(config_class=None):
     app.register_blueprint(reblogs.bp)
     app.register_blueprint(activity.bp)
     app.register_blueprint(activitypub.bp)
+    app.register_blueprint(webmention.bp)
     federation.connect_signals()
+    mentions.connect_signals()
     errors.register(app)
     outage.register(app)
     commands.register(app)
