@@ -721,7 +721,6 @@ class Post(db.Document):
         MongoEngine refuses to exclude a field a class does not know.
         """
         excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
-        excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
         return cls.published(any_of=any_of).exclude(*excluded).order_by(*cls.LIST_ORDER)
 
     @classmethod
