@@ -87,6 +87,7 @@ class Config:
     RATELIMIT_LIKE = "60 per minute; 1000 per day"  # likes and unlikes
     RATELIMIT_FOLLOW = "30 per minute; 500 per day"  # follows and unfollows
     RATELIMIT_REBLOG = "10 per minute; 200 per day"  # reblogs
+    RATELIMIT_REPORT = "10 per minute; 100 per day"  # reports of posts and comments
     RATELIMIT_PREVIEW = "120 per minute"  # Markdown previews (the editor sends one per pause)
     RATELIMIT_API = "300 per minute"  # every API request, per address
     RATELIMIT_API_TOKEN = "120 per minute"  # API requests carrying a token, per token
@@ -129,6 +130,9 @@ class Config:
         "application/json", "application/feed+json", "application/atom+xml", "application/xml",
         "image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon",
     ]
+    # How long a worker keeps the site's settings (title, comment policy, sign-ups) it
+    # read from the database; a change made on another worker shows this much later.
+    SITE_SETTINGS_TTL = 30
     # The role of a new account: author (posts on their own blog) or reader (comments,
     # likes and follows only); see tumblelog/permissions.py.
     DEFAULT_ROLE = os.environ.get("DEFAULT_ROLE", "").strip().lower() or "author"

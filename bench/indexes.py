@@ -8,6 +8,10 @@ served when each branch is served on its own (with the sort and the rest of the 
 or when all its fields are keys of the index that serves the rest of the filter (then it
 only narrows that range).
 
+A ``$nin`` or ``$ne`` test (a reader's mutes) selects nothing: it only drops documents
+from the range the rest of the filter reads. It is left out of the check when the rest
+holds an equality or an ``$or`` that the index serves; alone, it would scan the index.
+
 ``_cls`` (MongoEngine's class filter) is ignored when it admits every class stored in
 the collection: it matches every document, so it narrows nothing.
 
@@ -48,7 +52,8 @@ def stored_classes(collection):
 def conditions(filter_):
     """Flatten ``$and`` and split a filter into (field, kind) pairs and ``$or`` lists.
 
-    ``kind`` is "eq" (a value, ``$eq``, ``$all`` or ``$in``), "range" or "other".
+    ``kind`` is "eq" (a value, ``$eq``, ``$all`` or ``$in``), "range", "excluded"
+    (``$nin``, ``$ne``) or "other".
     """
     pairs, alternatives = [], []
     for key, value in filter_.items():
@@ -70,6 +75,8 @@ def conditions(filter_):
                 pairs.append((key, "eq"))
             elif operators <= RANGE_OPERATORS:
                 pairs.append((key, "range"))
+            elif operators <= {"$nin", "$ne"}:
+                pairs.append((key, "excluded"))
             else:
                 pairs.append((key, "other"))
         else:
@@ -112,6 +119,10 @@ def serving_index(collection, filter_, sort, indexes=None):
     pairs, alternatives = conditions(without_class_filter(filter_ or {}, collection))
     if ("_id", "eq") in pairs:
         return ID_INDEX
+    if any(kind == "excluded" for _, kind in pairs):
+        pairs = [(name, kind) for name, kind in pairs if kind != "excluded"]
+        if not (alternatives or any(kind == "eq" for _, kind in pairs)):
+            return None
     candidates = indexes.get(collection, [ID_INDEX])
     for index in candidates:
         if not serves(index, pairs, sort):

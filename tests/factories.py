@@ -91,7 +91,7 @@ def backup_zip(tmp_path, members=None, manifest=None, **lines):
     counts = {"users": 0, "posts": 0, "comments": 0, "likes": 0, "media": 0}
     path = tmp_path / "hostile.zip"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for kind in ("users", "posts", "likes", "media"):
+        for kind in dict.fromkeys(("users", "posts", "likes", "media", *lines)):
             documents = lines.get(kind, [])
             counts[kind] = len(documents)
             archive.writestr(f"{kind}.jsonl", "".join(json_util.dumps(doc) + "\n" for doc in documents))

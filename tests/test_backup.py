@@ -14,6 +14,7 @@ from conftest import AuthActions, page
 from factories import PASSWORD, SAMPLE_FIELDS, add_comments, backup_zip, image_bytes, make_post, make_user
 from tumblelog.backup import MANIFEST, MAX_LINE
 from tumblelog.models import Like, Post, User
+from tumblelog.moderation import AuditEntry, Invite, Report, SiteSettings
 from tumblelog.seed import seed_posts
 
 
@@ -43,8 +44,26 @@ def seed_site(app):
     profile = {"section": "profile", "avatar": avatar, "bio": "Reads everything.", "blog_title": "Carol's"}
     assert client.post("/settings", data=profile, content_type="multipart/form-data").status_code == 303
     assert client.post(f"/post/{posts[2].id}/reblog", data={"comment": "Look, @alice", "tags": "shared"}).status_code == 303
+    client.post(f"/post/{posts[3].id}/report", data={"reason": "Looks like spam"})
     reader.logout()
     client.post(f"/post/{posts[1].id}/comments", data={"name": "Guest", "body": "Passing by."})
+    # The moderation's records: site settings, an invitation, the audit log.
+    reader.login("alice")
+    client.post("/admin/settings", data={"title": "Backed up", "description": "A site kept whole.", "signups": "invite"})
+    client.post("/admin/invites", data={"days": "3", "note": "for Dan"})
+    reader.logout()
+
+
+def moderation_records(app):
+    """What the console shows of reports, invitations, settings and the audit log."""
+    with app.app_context():
+        settings = SiteSettings.current()
+        return (
+            [(r.post.pk, r.reporter_name, r.reason, r.state) for r in Report.objects.order_by("id")],
+            [(i.code, i.created_by_name, i.note, i.expires_at) for i in Invite.objects.order_by("id")],
+            [(e.actor_name, e.action, e.target, e.at) for e in AuditEntry.objects.order_by("id")],
+            (settings.title, settings.description, settings.signups),
+        )
 
 
 def comparable(text):
@@ -110,6 +129,8 @@ def test_a_restored_site_shows_every_page_as_before(app_factory, tmp_path):
     assert f"Imported {counts[0]} users, {counts[1]} posts" in result.output
     assert counts[2] == 4
     after = every_page(after_app)
+    assert moderation_records(after_app) == moderation_records(before_app)
+    assert moderation_records(after_app)[3] == ("Backed up", "A site kept whole.", "invite")
     assert sorted(after) == sorted(before)
     assert len([url for url in before if url.startswith("/media/")]) >= 2
     assert {url for url in before if before[url] != after[url]} == set()
@@ -127,6 +148,7 @@ def test_the_manifest_counts_what_the_backup_holds(app, tmp_path):
     assert (manifest["format"], manifest["version"]) == ("tumblelog-site", 1)
     assert manifest["counts"] == {
         "users": 1, "posts": 1, "comments": 2, "likes": 0, "notes": 0, "notifications": 0, "media": 0,
+        "reports": 0, "audit": 0, "invites": 0, "site_settings": 0,
     }
 
 
@@ -186,6 +208,12 @@ USER = a_user()
         ({"users": [USER], "likes": [{"_id": ObjectId(), "user": USER["_id"], "post": ObjectId()}]}, "likes.jsonl"),
         ({"users": [USER], "posts": [a_post(USER, _cls="Post.ImagePost", quote=None, image_file=ObjectId())]},
          "files the backup does not hold"),
+        ({"users": [USER], "reports": [{"_id": ObjectId(), "post": ObjectId(), "reporter": USER["_id"],
+                                        "reporter_name": "mallory", "reason": "x"}]}, "reports.jsonl line 1"),
+        ({"site_settings": [{"_id": ObjectId(), "key": "other"}]}, "site_settings.jsonl line 1"),
+        ({"site_settings": [{"_id": ObjectId(), "key": "site", "title": "<b>" * 100}]}, "site_settings.jsonl line 1"),
+        ({"audit": [{"_id": ObjectId(), "actor": ObjectId(), "actor_name": "x", "action": "x", "target": "x",
+                     "at": "not a date"}]}, "audit.jsonl line 1"),
     ],
 )
 def test_a_hostile_backup_is_refused_and_leaves_the_database_empty(app, runner, tmp_path, contents, says):

@@ -76,6 +76,8 @@ class Blog:
         AuthActions(self.clients["signed-in"]).register("reader")
         for followed in ("/tag/python/follow", "/user/ada/follow"):  # fills the dashboard
             self.clients["signed-in"].post(followed)
+        # Mutes filter the dashboard and tag pages within their own query.
+        self.clients["signed-in"].post("/mutes", data={"tags": "cats", "words": "boring"})
         for post_id in self.liked:  # so pages show liked posts, at no extra cost
             self.clients["signed-in"].post(f"/post/{post_id}/like", data={"action": "like"})
         self.client = self.clients["reader"]
@@ -195,6 +197,9 @@ NEWEST = [("created_at", -1), ("_id", -1)]
         ({"_id": 7}, None),
         ({"_id": 7, "comment_count": {"$gt": 3}}, NEWEST),  # one document, whatever else
         ({"created_at": {"$gt": 5}}, None),
+        # a reader's mutes only drop posts from the range an equality or an $or reads
+        ({"tags": "python", "$and": [{"tags": {"$nin": ["a"]}}, {"tags": "python"}]}, NEWEST),
+        ({"$and": [{"$or": [{"tags": {"$in": ["a"]}}, {"_id": {"$in": [1, 2]}}]}, {"tags": {"$nin": ["b"]}}]}, None),
         # The dashboard: the rest of the filter goes into each branch of the $or.
         ({"created_at": {"$lte": 5}, "$or": [{"tags": {"$in": ["a"]}}, {"tags": "b"}]}, NEWEST),
     ],

@@ -10,7 +10,8 @@ from bench.meter import METER, install
 from conftest import AuthActions, page
 from factories import add_comments, make_post, make_user
 from tumblelog.models import MAX_HELD, Comment, Post, User
-from tumblelog.moderation import AuditEntry, Report, SiteSettings
+from tumblelog.moderation import AuditEntry, Invite, Report, SiteSettings
+from tumblelog.notes import Reblog
 from tumblelog.permissions import PERMISSIONS
 
 install()  # at import, before any app here connects, so pymongo's listener sees it
@@ -33,7 +34,10 @@ ALLOWED = {
     "change_role": {"admin"},
     "site_settings": {"admin"},
     "read_audit": {"admin"},
+    "delete_user": {"admin"},
+    "invite": {"admin"},
     "report": EVERYONE,
+    "report_comment": EVERYONE,
     "comment": EVERYONE,
     "like": EVERYONE,
     "follow": EVERYONE,
@@ -54,7 +58,10 @@ def try_action(client, action, post, comment):
         "change_role": lambda: client.post("/admin/users/bob/role", data={"role": "reader"}),
         "site_settings": lambda: client.get("/admin/settings"),
         "read_audit": lambda: client.get("/admin/audit"),
+        "delete_user": lambda: client.post("/admin/users/bob/delete", data={"confirm": "bob"}),
+        "invite": lambda: client.post("/admin/invites", data={"days": "7"}),
         "report": lambda: client.post(f"/post/{post.id}/report", data={"reason": "Spam"}),
+        "report_comment": lambda: client.post(f"/post/{post.id}/comments/{comment.id}/report", data={"reason": "Rude"}),
         "comment": lambda: client.post(f"/post/{post.id}/comments", data={"body": "Hi"}),
         "like": lambda: client.post(f"/post/{post.id}/like"),
         "follow": lambda: client.post("/user/bob/follow"),
@@ -84,7 +91,8 @@ def test_each_role_may_do_exactly_what_the_table_says(client, actor, action):
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_for_the_console(client):
-    for path in ("/admin", "/admin/users", "/admin/comments", "/admin/reports", "/admin/audit", "/admin/settings"):
+    for path in ("/admin", "/admin/users", "/admin/comments", "/admin/reports", "/admin/audit", "/admin/settings",
+                 "/admin/invites"):
         assert client.get(path).headers["Location"].startswith("/auth/login")
 
 
@@ -288,6 +296,62 @@ def test_a_report_reaches_the_moderators_and_the_reporter_only_hears_thanks(clie
     assert page(client.get("/")).select("article.post") == []
 
 
+def test_a_reported_comment_is_deleted_from_the_queue_and_it_is_logged(app):
+    post = make_post("quote", author=make_user("bob"))
+    rude, kind = Comment(author_name="troll", body="You are all fools"), Comment(author_name="sam", body="Lovely")
+    post.add_comment(rude)
+    post.add_comment(kind)
+    for name in ("rita", "rolf"):
+        make_user(name, role="reader")
+        reader = app.test_client()
+        AuthActions(reader).login(name)
+        link = page(reader.get(f"/post/{post.id}", follow_redirects=True)).select_one(f"#comment-{rude.id} .comment__report")["href"]
+        form = page(reader.get(link))
+        assert "You are all fools" in form.select_one("main blockquote").get_text()
+        thanks = reader.post(link, data={"reason": "Insults"}, follow_redirects=True)
+        assert "Thank you" in page(thanks).select_one(".flashes").get_text()
+    assert Report.objects(comment=rude.id).count() == 2
+
+    make_user("mod", role="moderator")
+    mod = app.test_client()
+    AuthActions(mod).login("mod")
+    item = page(mod.get("/admin/reports")).select_one(".admin-report--comment")
+    assert "reported 2 times" in item.get_text() and "You are all fools" in item.select_one("blockquote").get_text()
+    mod.post(item.select_one("form")["action"], data={"action": "delete", "reason": "insults"})
+    assert [c.body for c in Post.objects.get(id=post.id).comments] == ["Lovely"]
+    assert set(Report.objects.scalar("state")) == {"resolved"}
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.target, entry.reason) == ("report delete", f"comment {rude.id} on post {post.id}", "insults")
+
+
+def test_the_most_reported_things_come_first(client, auth):
+    once, thrice = make_post("quote", quote="once"), make_post("quote", quote="thrice")
+    comment = Comment(author_name="sam", body="twice")
+    once.add_comment(comment)
+    reporters = [make_user(f"reader{n}", role="reader") for n in range(3)]
+    Report.file(once, reporters[0], "first")  # the oldest report, of the least reported post
+    for reporter in reporters[:2]:
+        Report.file(once, reporter, "rude", comment=comment)
+    for reporter in reporters:
+        Report.file(thrice, reporter, "spam")
+    make_user("mod", role="moderator")
+    auth.login("mod")
+    items = page(client.get("/admin/reports")).select(".admin-report")
+    shown = [(item.select_one("a")["href"], len(item.select(".admin-report__reasons li"))) for item in items]
+    assert shown == [(f"/post/{thrice.id}", 3), (f"/post/{once.id}#comment-{comment.id}", 2), (f"/post/{once.id}", 1)]
+
+
+def test_unknown_or_unpublished_comments_cannot_be_reported(client, auth):
+    post = make_post("quote")
+    held = Comment(author_name="bot", body="held")
+    post.hold_comment(held)
+    make_user("rita", role="reader")
+    auth.login("rita")
+    for comment_id in (held.id, ObjectId()):
+        assert client.post(f"/post/{post.id}/comments/{comment_id}/report", data={"reason": "x"}).status_code == 404
+    assert Report.objects.count() == 0
+
+
 @pytest.mark.parametrize("reason", ["", " ", "x" * 501])
 def test_a_report_needs_a_reason_of_sensible_length(client, auth, reason):
     post = make_post("quote", author=make_user("bob"))
@@ -361,6 +425,63 @@ def test_a_moderator_cannot_suspend_an_admin(client, auth):
     assert User.by_username("root").suspended is False
 
 
+def test_an_admin_deletes_a_spammer_with_everything_they_wrote(client, auth):
+    spammer = make_user("spammer")
+    post = make_post("quote", author=spammer, tags=["pills"])
+    victim = make_post("quote", author=make_user("alice"))
+    victim.add_comment(Comment(author=spammer, author_name="spammer", body="buy now"))
+    make_user("root", is_admin=True)
+    auth.login("root")
+    form = page(client.get("/admin/users/spammer")).select_one(".admin-delete form")
+    wrong = client.post(form["action"], data={"confirm": "spam", "reason": "spam"})
+    assert wrong.status_code == 422
+    assert "Type spammer to confirm." in page(wrong).select_one(".admin-delete .field__errors").get_text()
+    assert User.by_username("spammer") is not None
+
+    done = client.post(form["action"], data={"confirm": "Spammer", "reason": "spam"}, follow_redirects=True)
+    assert "spammer is deleted" in page(done).select_one(".flashes").get_text()
+    assert User.by_username("spammer") is None
+    assert Post.objects(id=post.id).first() is None
+    assert Post.objects.get(id=victim.id).comment_count == 0
+    assert User.name_is_taken("spammer")  # retired, as when an account deletes itself
+    entry = AuditEntry.objects.get()
+    assert (entry.actor_name, entry.action, entry.target, entry.reason) == ("root", "delete user", "user spammer", "spam")
+
+
+@pytest.mark.parametrize("target", ["root", "other-admin"])
+def test_admins_are_not_deleted_from_the_console(client, auth, target):
+    make_user("root", is_admin=True)
+    make_user("other-admin", is_admin=True)
+    auth.login("root")
+    client.post(f"/admin/users/{target}/delete", data={"confirm": target})
+    assert User.by_username(target) is not None
+
+
+@pytest.mark.parametrize("url, data", [
+    ("/admin/users/bob/role", {"role": "overlord"}),
+    ("/admin/users/bob/role", {"role": "moderator", "reason": "x" * 501}),
+    ("/admin/users/bob/suspend", {"action": "banish"}),
+    ("/admin/users/bob/suspend", {"action": "suspend", "reason": "x" * 501}),
+    ("/admin/users/bob/delete", {"confirm": ""}),
+    ("/admin/posts/<post>/hide", {"action": "vanish"}),
+    ("/admin/reports/<report>", {"action": "explode"}),
+    ("/admin/reports/<report>", {"action": "delete"}),  # deleting is for a comment's report
+    ("/admin/invites", {"days": "-1"}),
+])
+def test_console_forms_explain_bad_input_and_change_nothing(client, auth, url, data):
+    bob = make_user("bob")
+    post = make_post("quote", author=bob)
+    root = make_user("root", is_admin=True)
+    report = Report(post=post, reporter=root, reporter_name="root", reason="spam").save()
+    auth.login("root")
+    response = client.post(url.replace("<post>", str(post.id)).replace("<report>", str(report.id)), data=data)
+    assert response.status_code == 422
+    assert page(response).select_one(".field__errors, .error-page")
+    bob.reload()
+    assert (bob.role, bob.suspended, Post.objects.get(id=post.id).hidden) == ("author", False, None)
+    assert (Report.objects.get().state, AuditEntry.objects.count()) == ("open", 0)
+
+
 # --- the console, settings and the audit log -------------------------------------------------
 
 
@@ -394,21 +515,59 @@ def test_an_admin_cannot_demote_themself(client, auth):
 def test_closing_sign_ups_in_the_settings(client, auth):
     make_user("root", is_admin=True)
     auth.login("root")
-    response = client.post("/admin/settings", data={"title": "Our blog", "max_links": "3"})
+    response = client.post("/admin/settings", data={"title": "Our blog", "max_links": "3", "signups": "closed"})
     assert response.status_code == 303
     settings = SiteSettings.current()
-    assert (settings.title, settings.max_links, settings.signups_open, settings.hold_anonymous) == ("Our blog", 3, False, False)
+    assert (settings.title, settings.max_links, settings.signups, settings.hold_anonymous) == ("Our blog", 3, "closed", False)
     assert AuditEntry.objects.get().action == "settings"
     auth.logout()
-    assert client.get("/auth/register").status_code == 403
+    closed = client.get("/auth/register")
+    assert closed.status_code == 403
+    assert "not taking new accounts" in page(closed).select_one("main").get_text()
     assert AuthActions(client).register("newbie").status_code == 403
+    assert User.by_username("newbie") is None
 
 
-@pytest.mark.parametrize("field, value", [("title", ""), ("max_links", "-1"), ("max_links", "many"), ("title", "x" * 101)])
+def test_the_site_title_and_description_show_in_the_header_meta_and_feeds(client, auth):
+    make_user("root", is_admin=True)
+    auth.login("root")
+    client.get("/")  # the settings are cached now: saving them must still show at once
+    client.post("/admin/settings", data={"title": "Night Owls", "description": "Notes after dark.", "signups": "open"})
+    auth.logout()
+    front = page(client.get("/"))
+    assert front.select_one(".site-title").get_text() == "Night Owls"
+    assert front.title.get_text() == "Night Owls"
+    assert front.select_one("meta[name=description]")["content"] == "Notes after dark."
+    assert front.select_one("meta[property='og:site_name']")["content"] == "Night Owls"
+    feed = client.get("/feed.json").json
+    assert (feed["title"], feed["description"]) == ("Night Owls", "Notes after dark.")
+    atom = client.get("/feed.atom").get_data(as_text=True)
+    assert '<title type="text">Night Owls</title>' in atom and "Notes after dark." in atom
+    assert client.get("/tag/owls/feed.json").json["title"] == "#owls · Night Owls"
+
+
+def test_a_new_site_title_reaches_signed_out_readers_holding_the_old_page(app):
+    make_post("quote")
+    reader = app.test_client()
+    first = reader.get("/")
+    assert first.headers.get("ETag")
+    admin = app.test_client()
+    make_user("root", is_admin=True)
+    AuthActions(admin).login("root")
+    admin.post("/admin/settings", data={"title": "Night Owls", "signups": "open"})
+    again = reader.get("/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert page(again).select_one(".site-title").get_text() == "Night Owls"
+
+
+@pytest.mark.parametrize("field, value", [
+    ("title", ""), ("max_links", "-1"), ("max_links", "many"), ("title", "x" * 101), ("description", "x" * 301),
+    ("signups", "maybe"), ("signups", ""),
+])
 def test_bad_settings_are_explained(client, auth, field, value):
     make_user("root", is_admin=True)
     auth.login("root")
-    response = client.post("/admin/settings", data={"title": "Blog", "signups_open": "y", field: value})
+    response = client.post("/admin/settings", data={"title": "Blog", "signups": "open", field: value})
     assert response.status_code == 422
     assert page(response).select_one(".field__errors")
     assert SiteSettings.objects.count() == 0
@@ -459,6 +618,34 @@ def test_a_blocked_reader_can_no_longer_comment_on_or_like_the_blockers_posts(ap
     assert bobs.post(f"/post/{post.id}/comments", data={"body": "Friends again"}).status_code == 303
 
 
+def test_a_blocked_reader_can_neither_reblog_nor_follow_until_unblocked(app):
+    alice, bob = make_user("alice"), make_user("bob")
+    post = make_post("quote", author=alice)
+    carol_reblog = Reblog.of(post, make_user("carol"))
+    carol_reblog.save()
+    alices, bobs = app.test_client(), app.test_client()
+    AuthActions(alices).login("alice")
+    AuthActions(bobs).login("bob")
+    alices.post("/user/bob/block", data={"action": "block"})
+
+    for source in (post.id, carol_reblog.id):  # alice's post, directly or down a trail
+        refused = bobs.post(f"/post/{source}/reblog", data={"comment": "Mine now"})
+        assert refused.status_code == 403
+        assert "blocked you" in page(refused).get_text()
+    api = ApiClient(bobs)
+    api.token_for("bob")
+    assert api.post(f"/posts/{post.id}/reblog", json={"comment": "Mine now"}).status_code == 403
+    assert Reblog.objects(author=bob.id).count() == 0
+    follow = bobs.post("/user/alice/follow", data={"action": "follow"}, follow_redirects=True)
+    assert "blocked you" in page(follow).select_one(".flashes").get_text()
+    assert User.by_username("bob").followed_users == []
+
+    alices.post("/user/bob/block", data={"action": "unblock"})
+    bobs.post("/user/alice/follow", data={"action": "follow"})
+    assert User.by_username("bob").followed_users == [alice.id]
+    assert bobs.post(f"/post/{post.id}/reblog", data={"comment": "Friends"}).status_code == 303
+
+
 def test_nobody_blocks_themself(client, auth):
     make_user("alice")
     auth.login("alice")
@@ -483,6 +670,8 @@ def test_a_labelled_post_waits_behind_a_click_through_everywhere(client, auth):
     assert client.get(f"/api/v1/posts/{post.id}").json["labels"] == ["mature", "violence"]
     feed = client.get("/feed.atom").get_data(as_text=True)
     assert 'term="mature" label="Mature"' in feed
+    item = client.get("/feed.json").json["items"][0]
+    assert [label["term"] for label in item["_tumblelog"]["content_labels"]] == ["mature", "violence"]
 
 
 def test_a_moderator_labels_a_post_and_it_is_logged(client, auth):
@@ -534,7 +723,7 @@ def test_a_label_choice_must_be_one_of_three(client, auth, value):
 
 
 CONSOLE = ["/admin", "/admin/users", "/admin/users?q=user", "/admin/users/user0", "/admin/comments",
-           "/admin/reports", "/admin/audit", "/admin/settings"]
+           "/admin/reports", "/admin/audit", "/admin/settings", "/admin/invites", "/mutes"]
 
 
 def console_costs(app_factory, size):
@@ -548,7 +737,11 @@ def console_costs(app_factory, size):
             post = make_post("quote", author=make_user(f"user{n}"))
             post.hold_comment(Comment(author_name="bot", body="held"))
             Report(post=post, reporter=root, reporter_name="root", reason="spam").save()
+            comment = Comment(author_name="troll", body="rude")
+            post.add_comment(comment)
+            Report.file(post, root, "rude", comment=comment)
             AuditEntry(actor=root, actor_name="root", action="hide", target=f"post {post.id}").save()
+            Invite.create(root, days=7)
     AuthActions(client).login("root")
     costs = {}
     for url in CONSOLE + [f"/post/{post.id}/held"]:
@@ -565,3 +758,101 @@ def test_console_pages_cost_the_same_however_much_waits(app_factory):
     assert max(len(ops) for ops in large.values()) <= 4
     every = [op for ops in large.values() for op in ops]
     assert [(op.collection, op.filter, op.sort) for op in unserved(every)] == []
+
+
+# --- mutes -----------------------------------------------------------------------------------
+
+
+def test_a_reader_mutes_tags_and_words_out_of_their_dashboard_and_tag_pages(client, auth):
+    ada = make_user("ada")
+    plain = make_post("quote", author=ada, tags=["tv"], quote="A quiet evening")
+    spoiler = make_post("quote", author=ada, tags=["tv", "finale"], quote="Nothing special")
+    worded = make_post("quote", author=ada, tags=["tv"], quote="Spoilers: everyone dies")
+    make_user("rita", role="reader")
+    auth.login("rita")
+    client.post("/user/ada/follow")
+    link = page(client.get("/dashboard")).select_one(".mutes-link")["href"]
+    assert client.post(link, data={"tags": "Finale", "words": "spoiler"}).status_code == 303
+    form = page(client.get(link)).select_one("main form")
+    assert (form.select_one("input[name=tags]")["value"], form.select_one("textarea").get_text().strip()) == ("finale", "spoiler")
+
+    def shown(url):
+        return [article["data-post-id"] for article in page(client.get(url)).select("article.post")]
+
+    assert shown("/dashboard") == shown("/tag/tv") == [str(plain.id)]
+    # A blogger's page, asked for by name, shows every post; one with a muted tag folded away.
+    assert set(shown("/user/ada")) == {str(plain.id), str(spoiler.id), str(worded.id)}
+    folded = page(client.get("/user/ada")).select("details.mute-gate")
+    assert [(gate.summary.get_text(), gate.article["data-post-id"]) for gate in folded] == [
+        ("Muted: #finale. Show the post", str(spoiler.id))]
+    assert page(client.get(f"/post/{spoiler.id}", follow_redirects=True)).select_one("details.mute-gate") is None
+    client.post(link, data={"tags": "", "words": ""})
+    assert len(shown("/dashboard")) == 3
+
+
+@pytest.mark.parametrize("tags, words", [
+    ("ok", "two words"),
+    ("ok", "don't"),
+    ("bad<tag>", "fine"),
+    (",".join(f"t{n}" for n in range(21)), ""),
+    ("", "\n".join(f"w{n}" for n in range(21))),
+])
+def test_mutes_are_checked_and_bounded(client, auth, tags, words):
+    make_user("rita", role="reader")
+    auth.login("rita")
+    response = client.post("/mutes", data={"tags": tags, "words": words})
+    assert response.status_code == 422
+    assert page(response).select_one(".field__errors")
+    assert (User.by_username("rita").muted_tags, User.by_username("rita").muted_words) == ([], [])
+
+
+def test_reports_are_limited_per_reader_across_posts_and_comments(app_factory):
+    app = app_factory(RATELIMIT_REPORT="2 per minute")
+    client = app.test_client()
+    with app.app_context():
+        post = make_post("quote", author=make_user("bob"))
+        comment = Comment(author_name="sam", body="hi")
+        post.add_comment(comment)
+        make_user("rita", role="reader")
+    AuthActions(client).login("rita")
+    assert client.post(f"/post/{post.id}/report", data={"reason": "spam"}).status_code == 303
+    assert client.post(f"/post/{post.id}/comments/{comment.id}/report", data={"reason": "rude"}).status_code == 303
+    assert client.post(f"/post/{post.id}/report", data={"reason": "again"}).status_code == 429
+    assert client.get(f"/post/{post.id}/report").status_code == 200  # reading the form is free
+
+
+def test_a_deleted_posts_reports_go_with_it(client, auth):
+    bob = make_user("bob")
+    post = make_post("quote", author=bob)
+    Report.file(post, make_user("rita", role="reader"), "spam")
+    auth.login("bob")
+    client.post(f"/post/{post.id}/delete")
+    assert Report.objects.count() == 0
+
+
+# --- moderation and the workflow ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewer, shown", [("moderator", ["Live words"]), ("admin", ["Draft words", "Live words", "Private words"])])
+def test_moderators_see_what_readers_see_of_a_blog_admins_everything(client, auth, viewer, shown):
+    bob = make_user("bob")
+    make_post("quote", author=bob, quote="Live words")
+    make_post("quote", author=bob, quote="Draft words", state="draft")
+    make_post("quote", author=bob, quote="Private words", visibility="private")
+    make_user("staff", role=viewer)
+    auth.login("staff")
+    listed = page(client.get("/admin/users/bob")).select(".admin-posts li a")
+    assert sorted(a.get_text() for a in listed) == shown
+
+
+@pytest.mark.parametrize("fields", [{"state": "draft"}, {"visibility": "private"}])
+def test_unpublished_posts_and_their_comments_cannot_be_reported(client, auth, fields):
+    post = make_post("quote", author=make_user("bob"))
+    comment = Comment(author_name="sam", body="hi")
+    post.add_comment(comment)
+    Post.objects(id=post.id).update_one(**{f"set__{name}": value for name, value in fields.items()})
+    make_user("rita", role="reader")
+    auth.login("rita")
+    assert client.post(f"/post/{post.id}/report", data={"reason": "x"}).status_code == 404
+    assert client.post(f"/post/{post.id}/comments/{comment.id}/report", data={"reason": "x"}).status_code == 404
+    assert Report.objects.count() == 0

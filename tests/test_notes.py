@@ -130,7 +130,8 @@ def test_nobody_is_told_of_their_own_doing(app, alice_post):
 def test_a_blocked_account_is_never_heard_of(app, alice_post):
     alice, bob = signed_in(app, "alice"), signed_in(app, "bob")
     assert alice.post("/user/bob/block", data={"action": "block"}).status_code == 303
-    reblog(bob, alice_post.id, comment="Look, @alice")
+    assert bob.post(f"/post/{alice_post.id}/reblog", data={"comment": "Mine"}).status_code == 403
+    reblog(bob, make_post("quote", author=User.by_username("sam") or make_user("sam")).id, comment="Look, @alice")
     bob.post("/user/alice/follow")
     signed_in(app, "sam").post(f"/post/{alice_post.id}/like", data={"action": "like"})
     assert [line.split(" · ")[0] for line in activity(alice)] == ["sam liked your post “Hello trail”"]

@@ -373,3 +373,26 @@ def test_a_site_backup_keeps_drafts_schedules_visibility_and_pins(app_factory, t
     assert (stored["Later"].state, stored["Later"].published_at.replace(tzinfo=UTC)) == ("scheduled", when)
     assert stored["Hidden"].visibility == "private" and stored["Pinned"].pinned
     assert [post.quote for post in Post.listing()] == ["Pinned"]
+
+
+def test_one_upgrade_command_brings_an_old_database_up_to_date_and_can_run_again(app, runner):
+    """What earlier versions left: a post without a state, an ``is_admin`` account, the
+    old one-report-per-post unique index. ``flask upgrade`` mends them all."""
+    users = User._get_collection()
+    users.insert_one({"username": "root", "username_key": "root", "password_hash": "x", "is_admin": True})
+    written = datetime(2024, 5, 1, tzinfo=UTC)
+    post_id = Post._get_collection().insert_one({
+        "_cls": "Post.QuotePost", "author": users.find_one()["_id"], "author_name": "root",
+        "quote": "Walking home", "tags": [], "created_at": written, "updated_at": written,
+    }).inserted_id
+    reports = Post._get_db()["report"]
+    reports.create_index([("post", 1), ("reporter", 1)], unique=True, name="post_1_reporter_1")
+    result = runner.invoke(args=["upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "Dropped retired indexes: report.post_1_reporter_1." in result.output
+    assert "post_1_reporter_1" not in reports.index_information()
+    assert users.find_one()["role"] == "admin"
+    assert [p.id for p in Post.listing()] == [post_id]
+    assert str(post_id) in app.test_client().get("/search?q=walk").get_data(as_text=True)  # reindexed, stemmed
+    again = runner.invoke(args=["upgrade"])
+    assert again.exit_code == 0 and "No retired indexes." in again.output and "Upgraded 0 posts." in again.output

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from . import mail, media
 from .models import Like, Post, User, utcnow
+from .moderation import Report
 
 RESET, CHANGE_EMAIL, VERIFY_EMAIL = "password-reset", "email-change", "email-verify"
 
@@ -132,8 +133,9 @@ def set_avatar(user, versions):
 
 def delete_account(user):
     """Remove the account and everything it made: its posts (with their comments,
-    likes and files), its comments on other posts, its likes, who follows it, its
-    tokens and its avatar. Its name is retired first, never given to anyone else."""
+    likes, files and reports), its comments on other posts, its likes, who follows it,
+    the reports it filed, its tokens and its avatar. Its name is retired first, never
+    given to anyone else. The moderation console's "delete" calls this too."""
     user.retire_name()
     # Whole posts: delete receivers (federation, notes) read their author and trail.
     for post in Post.objects(author=user.id).exclude("comments", "held_comments", "search_terms"):
@@ -146,6 +148,7 @@ def delete_account(user):
     Like.objects(user=user.id).delete()
     Post.objects(id__in=liked).update(dec__like_count=1)  # distinct gives the ids
     User.objects(followed_users=user.id).update(pull__followed_users=user.id)
+    Report.objects(reporter=user.id).delete()
     revoke_tokens(user)
     media.delete((user.avatar_small, user.avatar_large))
     user.delete()

@@ -10,18 +10,26 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from mongoengine import NotUniqueError
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from . import accounts
 from .auth import safe_next
 from .blog import editable_post
 from .follow import page_blogger_id, wanted_state
+from .lookups import visible_post_or_404
 from .forms import form_status, strip_text
-from .models import CONTENT_LABELS, MAX_FOLLOWS, MAX_HELD, Post, User
-from .moderation import REASON_MAX, AuditEntry, Report, SiteSettings, record, set_suspended
+from .keywords import MAX_TERM_LENGTH, words
+from .models import CONTENT_LABELS, MAX_FOLLOWS, MAX_HELD, MAX_MUTES, Post, User
+from .moderation import (
+    INVITE_DAYS_MAX, REASON_MAX, SIGNUPS, SITE_DESCRIPTION_MAX, SITE_TITLE_MAX, AuditEntry, Invite, Report,
+    SiteSettings, close_reports, record, reported_items, set_suspended,
+)
 from .permissions import ROLES
+from .ratelimit import action_limit
+from .tags import MAX_TAGS_TEXT, TagError, parse_tags
+from .urls import external_url_for
 
 bp = Blueprint("admin", __name__)
 bp.add_app_template_global(CONTENT_LABELS, "CONTENT_LABELS")
@@ -30,6 +38,7 @@ USERS_SHOWN = 50
 AUDIT_SHOWN = 100
 REPORTS_SHOWN = 100
 QUEUE_POSTS_SHOWN = 20  # posts with held comments on one page of /admin/comments
+INVITES_SHOWN = 50
 
 
 def permitted(permission):
@@ -60,21 +69,28 @@ bp.add_app_template_global(ROLE_NAMES, "ROLE_NAMES")
 SUSPEND_ACTIONS = {"suspend": _l("Suspend"), "unsuspend": _l("Unsuspend")}
 QUEUE_ACTIONS = {"approve": _l("Approve"), "spam": _l("Mark as spam"), "delete": _l("Delete")}
 REPORT_ACTIONS = {"resolve": _l("Resolve"), "hide": _l("Hide the post and resolve"), "dismiss": _l("Dismiss")}
+COMMENT_REPORT_ACTIONS = {"resolve": _l("Resolve"), "delete": _l("Delete the comment and resolve"), "dismiss": _l("Dismiss")}
 HIDE_ACTIONS = {"hide": _l("Hide"), "unhide": _l("Unhide")}
 
 
-class ReasonForm(FlaskForm):
-    """Why a moderator acts: optional, kept in the audit log."""
+def reason_field(id="reason", label=_l("Reason")):
+    """Why a moderator acts: optional, kept in the audit log. ``id``: the element's id,
+    unique on a page that shows several such forms."""
+    return StringField(label, id=id, filters=[strip_text], validators=[Length(max=REASON_MAX)])
 
-    reason = StringField(_l("Reason"), filters=[strip_text], validators=[Length(max=REASON_MAX)])
+
+class ReasonForm(FlaskForm):
+    reason = reason_field()
 
 
 class RoleForm(ReasonForm):
     role = SelectField(_l("Role"), choices=options(ROLE_NAMES))
+    reason = reason_field("role-reason")
 
 
 class SuspendForm(ReasonForm):
     action = SelectField(choices=options(SUSPEND_ACTIONS))
+    reason = reason_field("suspend-reason", "Why (suspend or unsuspend)")
 
 
 class QueueForm(ReasonForm):
@@ -89,8 +105,26 @@ class ReportForm(FlaskForm):
     )
 
 
+class CommentReportForm(ReportForm):
+    reason = TextAreaField(
+        "What is wrong with this comment?", filters=[strip_text], validators=[DataRequired(), Length(max=REASON_MAX)]
+    )
+
+
 class ResolveForm(ReasonForm):
-    action = SelectField(choices=options(REPORT_ACTIONS))
+    action = SelectField(choices=options(REPORT_ACTIONS | COMMENT_REPORT_ACTIONS))
+
+
+class DeleteUserForm(ReasonForm):
+    """Deleting an account from the console: its name typed again, as a check."""
+
+    confirm = StringField("Type the account's name to confirm", filters=[strip_text], validators=[DataRequired()])
+    reason = reason_field("delete-reason", "Why (delete)")
+
+
+class InviteForm(FlaskForm):
+    days = IntegerField("Good for (days)", default=7, validators=[DataRequired(), NumberRange(min=1, max=INVITE_DAYS_MAX)])
+    note = StringField("For whom (optional, only admins see it)", filters=[strip_text], validators=[Length(max=REASON_MAX)])
 
 
 class HideForm(ReasonForm):
@@ -98,8 +132,11 @@ class HideForm(ReasonForm):
 
 
 class SettingsForm(FlaskForm):
-    title = StringField(_l("Site title"), filters=[strip_text], validators=[DataRequired(), Length(max=100)])
-    description = TextAreaField(_l("Site description"), filters=[strip_text], validators=[Length(max=300)])
+    title = StringField(_l("Site title"), filters=[strip_text], validators=[DataRequired(), Length(max=SITE_TITLE_MAX)])
+    description = TextAreaField(
+        _l("Site description"), filters=[strip_text], validators=[Length(max=SITE_DESCRIPTION_MAX)],
+        description=_l("Shown under the title, in search results and link previews, and in the feeds."),
+    )
     hold_anonymous = BooleanField(_l("Hold every comment from signed-out readers for review"))
     max_links = IntegerField(
         _l("Hold comments with more than this many links"),
@@ -107,7 +144,31 @@ class SettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=100)],
         default=0,
     )
-    signups_open = BooleanField(_l("Anyone may create an account"))
+    signups = SelectField(_l("New accounts"), choices=options(SIGNUPS))
+
+
+class MuteForm(FlaskForm):
+    """The tags and words a reader mutes, each list written out whole."""
+
+    tags = StringField(_l("Muted tags"), filters=[strip_text], validators=[Length(max=MAX_TAGS_TEXT)],
+                       description=_l("Comma-separated, up to %(num)d.", num=MAX_MUTES))
+    words = TextAreaField(_l("Muted words"), filters=[strip_text], validators=[Length(max=MAX_MUTES * (MAX_TERM_LENGTH + 2))],
+                          description=_l("One word a line, up to %(num)d; other forms of it count too (\"spoiler\" mutes \"spoilers\").", num=MAX_MUTES))
+
+    def validate_tags(self, field):
+        try:
+            self.muted_tags = parse_tags(field.data or "")
+        except TagError as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_words(self, field):
+        lines = [line for line in (field.data or "").splitlines() if line.strip()]
+        found = [words(line) for line in lines]
+        if any(len(each) != 1 for each in found):
+            raise ValidationError(_("Write one word a line (no spaces or punctuation inside)."))
+        self.muted_words = list(dict.fromkeys(each[0] for each in found))
+        if len(self.muted_words) > MAX_MUTES:
+            raise ValidationError(_("Mute at most %(num)d words.", num=MAX_MUTES))
 
 
 VIEW_LABELS = {"show": _l("Show"), "blur": _l("Blur behind a click-through"), "hide": _l("Hide from lists")}
@@ -126,8 +187,22 @@ for _label, _name in CONTENT_LABELS.items():
             SelectField(_l(_name), choices=options(VIEW_LABELS), default="blur"))
 
 
+@bp.app_context_processor
+def site_settings():
+    """``site``: the settings every page shows (title, description), from the cache."""
+    return {"site": SiteSettings.shown()}
+
+
 def user_or_404(username):
     return User.by_username(username) or abort(404)
+
+
+def refused(form):
+    """A small form posted from another page (a permalink's) with errors: say what was
+    wrong (422) rather than redraw that page."""
+    problems = "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items())
+    message = f"Nothing was changed. {problems}"
+    return render_template("errors/error.html", status=422, title="Not done", message=message), 422
 
 
 # --- the console ---------------------------------------------------------------
@@ -163,12 +238,23 @@ def users():
 @permitted("moderate")
 def user(username):
     """One account: its sign-up date, role, state and posts (hidden ones too)."""
-    account = user_or_404(username)
+    return user_page(user_or_404(username))
+
+
+def user_page(account, status=200, **forms):
+    """The console's page of ``account``, with ``forms`` sent back with their errors
+    (``status`` 422) or fresh ones."""
     posts = Post.objects(author=account).exclude("comments", "held_comments", "search_terms").order_by("-created_at")
-    return render_template(
-        "admin/user.html", account=account, posts=posts.limit(USERS_SHOWN),
-        role_form=RoleForm(role=account.role), suspend_form=SuspendForm(action="unsuspend" if account.suspended else "suspend"),
-    )
+    # Moderators act on what readers can see: drafts, the queue and private posts are
+    # the author's (and admins') alone.
+    posts = [post for post in posts.limit(USERS_SHOWN) if post.visible_to(current_user)]
+    forms = {
+        "role_form": RoleForm(formdata=None, role=account.role),
+        "suspend_form": SuspendForm(formdata=None, action="unsuspend" if account.suspended else "suspend"),
+        "delete_form": DeleteUserForm(formdata=None),
+        **forms,
+    }
+    return render_template("admin/user.html", account=account, posts=posts, **forms), status
 
 
 @bp.route("/admin/users/<username>/role", methods=("POST",))
@@ -177,7 +263,7 @@ def change_role(username):
     account = user_or_404(username)
     form = RoleForm()
     if not form.validate_on_submit():
-        abort(400)
+        return user_page(account, 422, role_form=form)
     if account.id == current_user.id and form.role.data != "admin":
         flash(_("You cannot take away your own admin role: ask another admin."), "error")
     else:
@@ -187,16 +273,24 @@ def change_role(username):
     return redirect(url_for("admin.user", username=account.username), 303)
 
 
+def untouchable(account):
+    """Why a moderator may not suspend or delete ``account`` here, or None: admins
+    answer to no moderator, and nobody removes themself from the console."""
+    if account.role == "admin" or account.id == current_user.id:
+        return "Admins (and you) cannot be suspended or deleted here."
+    return None
+
+
 @bp.route("/admin/users/<username>/suspend", methods=("POST",))
 @permitted("moderate")
 def suspend(username):
-    """Suspend or restore an account (never an admin's: admins answer to no moderator)."""
+    """Suspend or restore an account (never an admin's)."""
     account = user_or_404(username)
     form = SuspendForm()
     if not form.validate_on_submit():
-        abort(400)
-    if account.role == "admin" or account.id == current_user.id:
-        flash(_("Admins (and you) cannot be suspended here."), "error")
+        return user_page(account, 422, suspend_form=form)
+    if untouchable(account):
+        flash(untouchable(account), "error")
     else:
         set_suspended(account, form.action.data == "suspend", current_user, form.reason.data)
         if account.suspended:
@@ -204,6 +298,29 @@ def suspend(username):
         else:
             flash(_("%(name)s is no longer suspended.", name=account.username), "success")
     return redirect(url_for("admin.user", username=account.username), 303)
+
+
+@bp.route("/admin/users/<username>/delete", methods=("POST",))
+@permitted("delete_user")
+def delete_user(username):
+    """Delete an account as it could delete itself (``accounts.delete_account``: its
+    posts, comments, likes, follows, tokens and avatar; its name retired), once its
+    name is typed again. Audit-logged first, with the reason."""
+    account = user_or_404(username)
+    form = DeleteUserForm()
+    valid = form.validate_on_submit()
+    if valid and form.confirm.data.lower() != account.username_key:
+        form.confirm.errors.append(f"Type {account.username} to confirm.")
+        valid = False
+    if not valid:
+        return user_page(account, 422, delete_form=form)
+    if untouchable(account):
+        flash(untouchable(account), "error")
+        return redirect(url_for("admin.user", username=account.username), 303)
+    record(current_user, "delete user", f"user {account.username}", form.reason.data)
+    accounts.delete_account(account)
+    flash(f"{account.username} is deleted, with everything they wrote.", "success")
+    return redirect(url_for("admin.users"), 303)
 
 
 @bp.route("/admin/comments")
@@ -222,24 +339,32 @@ def comments():
 @bp.route("/admin/reports")
 @permitted("moderate")
 def reports():
-    """Open reports, oldest first: the longest waiting are seen to first."""
-    open_reports = Report.objects(state="open").order_by("created_at").limit(REPORTS_SHOWN)
-    return render_template("admin/reports.html", reports=open_reports, actions=REPORT_ACTIONS)
+    """Open reports by the post or comment reported: the most reported first, then the
+    longest waiting."""
+    return reports_page()
+
+
+def reports_page(status=200, failed=None):
+    """The reports queue; ``failed``: the report whose form came back with errors."""
+    return render_template(
+        "admin/reports.html", items=reported_items(REPORTS_SHOWN), failed=failed,
+        actions={None: REPORT_ACTIONS, "comment": COMMENT_REPORT_ACTIONS},
+    ), status
 
 
 @bp.route("/admin/reports/<objectid:report_id>", methods=("POST",))
 @permitted("moderate")
 def resolve(report_id):
+    """Close a report, and every other open one of the same post or comment."""
     report = Report.objects(id=report_id, state="open").first_or_404()
     form = ResolveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    action = form.action.data
-    if action == "hide":
-        Post.objects(id=report.post.pk, hidden=None).update_one(set__hidden="moderator")
-    state = "dismissed" if action == "dismiss" else "resolved"
-    Report.objects(id=report.id, state="open").update_one(set__state=state)
-    record(current_user, f"report {action}", f"post {report.post.pk}", form.reason.data)
+    valid = form.validate_on_submit()
+    if valid and form.action.data not in (COMMENT_REPORT_ACTIONS if report.comment else REPORT_ACTIONS):
+        form.action.errors.append(_("Choose one of the actions offered for this report."))
+        valid = False
+    if not valid:
+        return reports_page(422, failed=(report.id, form))
+    state = close_reports(current_user, report, form.action.data, form.reason.data)
     flash(_("The report is dismissed.") if state == "dismissed" else _("The report is resolved."), "success")
     return redirect(url_for("admin.reports"), 303)
 
@@ -251,7 +376,7 @@ def hide(post_id):
     Post.objects(id=post_id).only("id").first_or_404()
     form = HideForm()
     if not form.validate_on_submit():
-        abort(400)
+        return refused(form)
     if form.action.data == "hide":
         Post.objects(id=post_id, hidden=None).update_one(set__hidden="moderator")
     else:
@@ -274,6 +399,41 @@ def settings():
         flash(_("The settings are saved."), "success")
         return redirect(url_for("admin.settings"), 303)
     return render_template("admin/settings.html", form=form), form_status(form)
+
+
+@bp.route("/admin/invites", methods=("GET", "POST"))
+@permitted("invite")
+def invites():
+    """Invitations, newest first, and a form for a new one; sign-ups take them while
+    the site settings say sign-ups are by invitation."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        invite = Invite.create(current_user._get_current_object(), form.days.data, form.note.data)
+        flash(f"A new invitation, good for {form.days.data} day{'' if form.days.data == 1 else 's'}: "
+              f"{invite_link(invite)}", "success")
+        return redirect(url_for("admin.invites"), 303)
+    return render_template(
+        "admin/invites.html", form=form, invites=Invite.objects.order_by("-created_at", "-id").limit(INVITES_SHOWN),
+        signups=SiteSettings.current().signups, invite_link=invite_link,
+    ), form_status(form)
+
+
+def invite_link(invite):
+    """The sign-up page with the invitation's code filled in, on the site's own host."""
+    return external_url_for("auth.register", invite=invite.code)
+
+
+@bp.route("/admin/invites/<objectid:invite_id>/revoke", methods=("POST",))
+@permitted("invite")
+def revoke_invite(invite_id):
+    """Withdraw an unused invitation."""
+    invite = Invite.objects(id=invite_id).first_or_404()
+    if Invite.objects(id=invite.id, used_by=None).delete():
+        record(current_user, "revoke invite", f"invite {invite.code[:6]}…")
+        flash("The invitation is withdrawn.", "success")
+    else:
+        flash("That invitation was already used.", "error")
+    return redirect(url_for("admin.invites"), 303)
 
 
 @bp.route("/admin/audit")
@@ -325,24 +485,53 @@ def close_comments(post_id):
     return redirect(url_for("blog.show", post_id=post.id, _anchor="comments"), 303)
 
 
+# One count per address and account for reports of posts and comments; reading the form is free.
+report_limit = action_limit("report", "RATELIMIT_REPORT", methods=["POST"])
+
+
 @bp.route("/post/<objectid:post_id>/report", methods=("GET", "POST"))
 @login_required
+@report_limit
 def report(post_id):
     """Report a post to the moderators; the reporter only ever hears a thank-you."""
-    post = Post.objects(id=post_id, hidden=None).only("id", "author", "author_name").first_or_404()
+    post = visible_post_or_404(post_id, exclude=REPORT_EXCLUDE)
+    if post.hidden:
+        abort(404)  # moderators see it, and need not report it to themselves
+    return report_form(post, ReportForm())
+
+
+# What the report form does not need of a post (its permalink needs the headline).
+REPORT_EXCLUDE = ("comments", "held_comments", "search_terms", "body")
+
+
+@bp.route("/post/<objectid:post_id>/comments/<objectid:comment_id>/report", methods=("GET", "POST"))
+@login_required
+@report_limit
+def report_comment(post_id, comment_id):
+    """Report one published comment under a post the reader may see, as ``report``
+    does a post."""
+    # $elemMatch brings only that comment; MongoDB allows it beside included fields only.
+    post = (
+        Post.objects(id=post_id, hidden=None, comments__id=comment_id)
+        .only("id", "author_name", "hidden", *Post.VISIBILITY_FIELDS)
+        .fields(elemMatch__comments={"id": comment_id})
+        .first()
+    )
+    if post is None or not post.visible_to(current_user):
+        abort(404)
+    return report_form(post, CommentReportForm(), comment=post.comments[0])
+
+
+def report_form(post, form, comment=None):
     if not current_user.can("report"):
         abort(403)
-    form = ReportForm()
     if form.validate_on_submit():
-        try:
-            Report(post=post, reporter=current_user._get_current_object(), reporter_name=current_user.username, reason=form.reason.data).save()
-        except NotUniqueError:
-            pass  # reported before: one report per reader and post
+        Report.file(post, current_user._get_current_object(), form.reason.data, comment=comment)
         flash(_("Thank you for telling us. A moderator will look at it."), "success")
-        return redirect(url_for("blog.show", post_id=post.id), 303)
-    return render_template("admin/report.html", post=post, form=form), form_status(form)
-
-
+        if comment:  # the post was loaded without its headline: its id finds the permalink
+            return redirect(url_for("blog.show", post_id=post.id, _anchor=f"comment-{comment.id}"), 303)
+        return redirect(post.permalink(), 303)
+    return render_template("admin/report.html", post=post, comment=comment, form=form), form_status(form)
 
 
 @bp.route("/user/<username>/block", methods=("POST",))
@@ -409,3 +598,16 @@ def label_choices():
         return redirect(url_for("admin.label_choices"), 303)
     fields = [form[LabelChoicesForm.field_name(label)] for label in CONTENT_LABELS]
     return render_template("admin/labels.html", form=form, fields=fields), form_status(form)
+
+
+@bp.route("/mutes", methods=("GET", "POST"))
+@login_required
+def mutes():
+    """The tags and words whose posts the reader's dashboard and tag pages leave out."""
+    form = MuteForm(data={"tags": ", ".join(current_user.muted_tags), "words": "\n".join(current_user.muted_words)}
+                    if request.method == "GET" else None)
+    if form.validate_on_submit():
+        User.objects(id=current_user.id).update_one(set__muted_tags=form.muted_tags, set__muted_words=form.muted_words)
+        flash("Your mutes are saved.", "success")
+        return redirect(url_for("admin.mutes"), 303)
+    return render_template("admin/mutes.html", form=form), form_status(form)

@@ -22,7 +22,7 @@ from .tasks import enqueue, send_password_reset
 from .extensions import limiter, login_manager
 from .forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm, form_status
 from .models import User, label_view
-from .moderation import SiteSettings
+from .moderation import Invite, SiteSettings
 from .ratelimit import TOO_MANY_MAILS, TOO_MANY_SIGN_UPS, config_limit, reset_address, sign_in_limits
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -38,6 +38,12 @@ class Visitor(AnonymousUserMixin):
 
     def label_view(self, post):
         return label_view({}, post)  # signed out: every labelled post blurred
+
+    def unmuted(self, posts):
+        return posts  # mutes are an account's
+
+    def muted_tags_of(self, post):
+        return []
 
 
 login_manager.anonymous_user = Visitor
@@ -95,24 +101,37 @@ def safe_next(target):
 @bp.route("/register", methods=("GET", "POST"))
 @limiter.limit(config_limit("RATELIMIT_REGISTER"), methods=["POST"], error_message=TOO_MANY_SIGN_UPS)
 def register():
-    """Create an account and sign in with it."""
+    """Create an account and sign in with it. While sign-ups are by invitation the form
+    asks for the code (an invitation link fills it in); while they are closed the page
+    says so (403)."""
     if current_user.is_authenticated:
         return redirect(url_for("blog.index"))
-    if not SiteSettings.current().signups_open:
+    signups = SiteSettings.current().signups
+    if signups == "closed":
         return render_template("auth/closed.html"), 403
-    form = RegisterForm()
-    if form.validate_on_submit():
+    by_invite = signups == "invite"
+    form = RegisterForm(invite=request.args.get("invite", "")[:64])
+    valid = form.validate_on_submit()
+    if by_invite and form.is_submitted():
+        valid = usable_invite(form.invite) and valid
+    if valid:
         user = User(
+            id=ObjectId(),  # known before the save, so the invitation can name it
             username=form.username.data,
             email=form.email.data.lower(),
             email_unverified=current_app.config["REQUIRE_EMAIL_VERIFICATION"],
         )
         user.set_password(form.password.data)
+        if by_invite and not Invite.claim(form.invite.data, user.id):
+            form.invite.errors.append(INVITE_SPENT)
+            return render_template("auth/register.html", form=form, by_invite=by_invite), 422
         try:
-            user.save()
+            user.save(force_insert=True)
         except NotUniqueError:
             # The form checked, but another sign-up won the race; the index decides.
             form.username.errors.append(_("That username or email was just taken."))
+            if by_invite:
+                Invite.release(form.invite.data, user.id)
         else:
             if user.email_unverified:
                 if mail_verification_link(user):
@@ -124,7 +143,23 @@ def register():
             login_user(user)
             flash(_("Welcome, %(name)s! Your blog is ready for its first post.", name=user.username), "success")
             return redirect(url_for("blog.index"), 303)
-    return render_template("auth/register.html", form=form), form_status(form)
+    return render_template("auth/register.html", form=form, by_invite=by_invite), form_status(form)
+
+
+INVITE_SPENT = "This invitation has expired or was already used: ask for a new one."
+
+
+def usable_invite(field):
+    """Whether ``field`` holds a usable invitation code; if not, say why beside it."""
+    if field.errors:  # too long: said already
+        return False
+    if not field.data:
+        field.errors.append("Sign-ups here are by invitation: enter the code from yours.")
+    elif Invite.usable(field.data) is None:
+        field.errors.append(INVITE_SPENT)
+    else:
+        return True
+    return False
 
 
 @bp.route("/login", methods=("GET", "POST"))

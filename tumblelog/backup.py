@@ -6,7 +6,9 @@ MongoDB; ``mongodump`` stays the tool for backups of a live database. The zip ho
 
 - ``manifest.json``: the format, its version and how many records of each kind;
 - ``users.jsonl``, ``posts.jsonl`` (every post type and reblogs, with their comments),
-  ``likes.jsonl``, ``notes.jsonl``, ``notifications.jsonl``, ``media.jsonl``: one document a line in MongoDB Extended JSON (``bson.json_util``),
+  ``likes.jsonl``, ``notes.jsonl``, ``notifications.jsonl``, the moderation's
+  ``reports.jsonl``, ``audit.jsonl``, ``invites.jsonl`` and ``site_settings.jsonl``,
+  ``media.jsonl``: one document a line in MongoDB Extended JSON (``bson.json_util``),
   so ids, dates and password hashes come back exactly: accounts sign in with their old
   passwords and permalinks keep their ids;
 - ``media/<id>``: each uploaded file's bytes.
@@ -15,8 +17,10 @@ An import is an untrusted input. It goes only into an empty database; the zip's 
 and member count are capped before anything is read (a zip bomb stops there), only the
 names above are accepted, every document goes through its model's validation (which
 also rebuilds what is derived: rendered HTML, search terms, counts) and every reference
-must point at a record of the same backup. Anything wrong stops the import, and what
-it had written is removed, leaving the database empty as it was.
+must point at a record of the same backup (except what history keeps of accounts since
+deleted: the audit log's moderators, who made or used an invitation, which are kept
+by name). Anything wrong stops the import, and what it had written is removed, leaving
+the database empty as it was.
 """
 import contextlib
 import json
@@ -34,13 +38,15 @@ from mongoengine.connection import get_db
 
 from . import media
 from .models import RECENT_LIKES, Like, Post, User, utcnow
+from .moderation import AuditEntry, Invite, Report, SiteSettings
 from .notes import Note, Notification
 
 FORMAT = "tumblelog-site"
 VERSION = 1
-KINDS = ("users", "posts", "likes", "notes", "notifications", "media")  # in the order they are restored
+# In the order they are restored.
+KINDS = ("users", "posts", "likes", "notes", "notifications", "reports", "audit", "invites", "site_settings", "media")
 # Kinds added after the first backups were written: a backup without them restores none.
-OPTIONAL_KINDS = ("notes", "notifications")
+OPTIONAL_KINDS = ("notes", "notifications", "reports", "audit", "invites", "site_settings")
 MANIFEST = "manifest.json"
 MEDIA_PREFIX = "media/"
 MEDIA_NAME = re.compile(r"^media/[0-9a-f]{24}$")
@@ -56,6 +62,12 @@ _WRITE = JSONOptions(json_mode=JSONMode.RELAXED, tz_aware=True, tzinfo=timezone.
 _READ = JSONOptions(tz_aware=True, tzinfo=timezone.utc)
 
 
+MODELS = {
+    "users": User, "posts": Post, "likes": Like, "notes": Note, "notifications": Notification,
+    "reports": Report, "audit": AuditEntry, "invites": Invite, "site_settings": SiteSettings,
+}
+
+
 class BackupError(Exception):
     """A backup that cannot be read or restored; the message says why, in one line."""
 
@@ -65,10 +77,7 @@ class BackupError(Exception):
 
 def collections():
     """The collections a backup copies, by kind (media is GridFS, apart)."""
-    return {
-        "users": User._get_collection(), "posts": Post._get_collection(), "likes": Like._get_collection(),
-        "notes": Note._get_collection(), "notifications": Notification._get_collection(),
-    }
+    return {kind: model._get_collection() for kind, model in MODELS.items()}
 
 
 def site_counts():
@@ -205,15 +214,14 @@ class Restore:
         self.counts = dict.fromkeys((*KINDS, "comments"), 0)
 
     def run(self):
-        for model in (User, Post, Like, Note, Notification):
+        for model in MODELS.values():
             model.ensure_indexes()  # the unique ones refuse a duplicate in the backup
         self.insert("users", User._get_collection(), self.user)
         if not self.followed <= self.usernames.keys():
             raise BackupError("Some accounts follow bloggers the backup does not hold.")
         self.insert("posts", Post._get_collection(), self.post)
-        self.insert("likes", Like._get_collection(), self.like)
-        self.insert("notes", Note._get_collection(), self.note)
-        self.insert("notifications", Notification._get_collection(), self.notification)
+        for kind in ("likes", "notes", "notifications", "reports", "audit", "invites", "site_settings"):
+            self.insert(kind, MODELS[kind]._get_collection(), getattr(self, kind.removesuffix("s")))
         for number, document in records(self.archive, "media"):
             self.media_file(number, document)
             self.progress(1)
@@ -307,6 +315,30 @@ class Restore:
         if notification.recipient not in self.usernames:
             raise ValidationError("it is for a user the backup does not hold")
         return notification
+
+    def report(self, document):
+        report = self._built(Report, document)
+        report.validate()
+        if report.reporter.pk not in self.usernames or report.post.pk not in self.post_ids:
+            raise ValidationError("it names a user or post the backup does not hold")
+        return report
+
+    def audit(self, document):
+        entry = self._built(AuditEntry, document)
+        entry.validate()  # its moderator may have been deleted since: the name tells who
+        return entry
+
+    def invite(self, document):
+        invite = self._built(Invite, document)
+        invite.validate()
+        return invite
+
+    def site_setting(self, document):
+        settings = self._built(SiteSettings, document)
+        settings.validate()
+        if settings.key != "site":
+            raise ValidationError("the site's settings are one document, key \"site\"")
+        return settings
 
     def media_file(self, number, document):
         file_id, metadata = document.get("_id"), document.get("metadata")

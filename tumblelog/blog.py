@@ -42,7 +42,8 @@ def tag(tag):
     normal = tag_or_404(tag)
     if normal != tag:
         return redirect(url_for("blog.tag", tag=normal, **paging_args()), 301)
-    return list_page(page_of(Post.listing().filter(tags=tag)), heading=f"#{tag}", tag=tag)
+    posts = current_user.unmuted(Post.listing().filter(tags=tag))
+    return list_page(page_of(posts), heading=f"#{tag}", tag=tag)
 
 
 def pinned_post(page, username):

@@ -41,6 +41,11 @@ class TTLCache:
             self._entries[key] = (now, value)
         return value
 
+    def forget(self, key):
+        """Drop ``key``: the next ``get`` computes it afresh (after its source changed)."""
+        with self._lock:
+            self._entries.pop(key, None)
+
     def clear(self):
         with self._lock:
             self._entries.clear()
@@ -112,12 +117,15 @@ def page_etag(version):
     """The ETag of a signed-out page showing ``version`` (``cards.version_of``) to this
     request: also what every page depends on beyond its data — the code and settings,
     the URL (its links keep the query's other arguments) and the host its absolute links
-    name, the reader's languages and cookies (a choice kept in one), the session's CSRF
-    secret (a form on the page carries a token made from it) and the day."""
+    name, the site's title and description (site settings, kept in the database), the
+    reader's languages and cookies (a choice kept in one), the session's CSRF secret (a
+    form on the page carries a token made from it) and the day."""
+    from .moderation import SiteSettings  # moderation keeps its settings in this cache
+
     cookies = sorted((name, value) for name, value in request.cookies.items()
                      if name != current_app.config["SESSION_COOKIE_NAME"])
     parts = [
-        app_version(current_app._get_current_object()), version, request.url, site_root(),
+        app_version(current_app._get_current_object()), version, request.url, site_root(), SiteSettings.shown().page_stamp,
         request.headers.get("Accept-Language", ""), repr(cookies), repr(session.get("csrf_token")),
         str(int(time.time() // TOKEN_DAY)),
     ]

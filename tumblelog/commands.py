@@ -1,5 +1,5 @@
 """Command-line tools: ``flask --app tumblelog create-user``, ``seed``, ``export`` and
-``import``, ``posts upgrade`` and ``posts publish-due``, and ``limits unlock`` /
+``import``, ``upgrade`` (every step after an upgrade), ``posts upgrade`` and ``posts publish-due``, and ``limits unlock`` /
 ``limits reset`` for rate limits; blueprints add their own groups (``search``, ``likes``).
 
 Every command, whoever declares it, answers an unreachable database with one line
@@ -167,6 +167,44 @@ def upgrade_posts():
     click.echo(f"Upgraded {Post.upgrade_stored()} posts.")
 
 
+# Indexes that earlier versions declared and that now stand in the way (a unique index
+# narrower than the rule that replaced it): collection -> index names.
+RETIRED_INDEXES = {
+    # One report per reader and post became one per reader and post or comment.
+    "report": ["post_1_reporter_1"],
+}
+
+
+def drop_retired_indexes():
+    """Drop the ``RETIRED_INDEXES`` a database still has; returns their names."""
+    db = Post._get_db()
+    dropped = []
+    for collection, names in RETIRED_INDEXES.items():
+        present = db[collection].index_information()
+        for name in names:
+            if name in present:
+                db[collection].drop_index(name)
+                dropped.append(f"{collection}.{name}")
+    return dropped
+
+
+@click.command("upgrade")
+@click.pass_context
+@with_appcontext
+def upgrade(ctx):
+    """Once after upgrading tumblelog, from whatever version: drops retired indexes,
+    publishes posts stored before states, gives accounts roles, reindexes search and
+    remembers likes. Every step is safe to run again."""
+    from .likes import remember_all
+    from .moderation import migrate_command
+    from .search import reindex
+
+    dropped = drop_retired_indexes()
+    click.echo(f"Dropped retired indexes: {', '.join(dropped)}." if dropped else "No retired indexes.")
+    for step in (upgrade_posts, migrate_command, reindex, remember_all):
+        ctx.invoke(step)
+
+
 @posts.command("publish-due")
 @with_appcontext
 def publish_due():
@@ -187,5 +225,6 @@ def register(app):
     app.cli.add_command(import_site)
     app.cli.add_command(roles_cli)
     app.cli.add_command(posts)
+    app.cli.add_command(upgrade)
     app.cli.help = "Run and look after a tumblelog: accounts, demo data, backups, maintenance."
     fail_clearly(app.cli)

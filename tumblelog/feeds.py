@@ -21,6 +21,7 @@ from .cache import conditional_response
 from .cards import ListedPost, kept, listed
 from .lookups import tag_or_404, user_or_404
 from .models import CONTENT_LABELS, Post, SiteState, utcnow
+from .moderation import SiteSettings
 from .publishing import as_utc
 from .urls import external_url, external_url_for, site_root
 
@@ -130,6 +131,13 @@ def json_item(post):
         item["image"] = external_url(post.picture.src)
     if post.enclosures():
         item["attachments"] = [{"url": href, "mime_type": kind} for href, kind in post.enclosures()]
+    if post.labels:
+        # JSON Feed has no categories: an extension object (a key starting with "_")
+        # carries the content labels, as Atom's categories of the labels scheme do.
+        item["_tumblelog"] = {
+            "about": external_url("/labels"),
+            "content_labels": [{"term": label, "label": CONTENT_LABELS[label]} for label in post.labels],
+        }
     return item
 
 
@@ -191,8 +199,9 @@ def feed_routes(rule):
 
 @feed_routes("/feed")
 def site_feed(kind):
-    """The newest posts of every type."""
-    return feed_response(Post.listing(), kind, "tumblelog", "blog.index")
+    """The newest posts of every type, under the site's title and description."""
+    site = SiteSettings.shown()
+    return feed_response(Post.listing(), kind, site.title, "blog.index", subtitle=site.description)
 
 
 @feed_routes("/tag/<tag>/feed")
@@ -201,7 +210,7 @@ def tag_feed(tag, kind):
     normal = tag_or_404(tag)
     if normal != tag:
         return redirect(url_for("feeds.tag_feed", tag=normal, kind=kind), 301)
-    return feed_response(Post.listing().filter(tags=tag), kind, f"#{tag} · tumblelog", "blog.tag", tag=tag)
+    return feed_response(Post.listing().filter(tags=tag), kind, f"#{tag} · {SiteSettings.shown().title}", "blog.tag", tag=tag)
 
 
 @feed_routes("/user/<username>/feed")
@@ -213,7 +222,7 @@ def user_feed(username, kind):
     return feed_response(
         Post.listing().filter(author=author),
         kind,
-        f"{author.blog_title or author.username} · tumblelog",
+        f"{author.blog_title or author.username} · {SiteSettings.shown().title}",
         "blog.user",
         subtitle=author.blog_description,
         username=author.username,

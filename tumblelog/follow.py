@@ -72,6 +72,11 @@ def follow_user(username):
     if current_user.is_authenticated and author.id == current_user.id:
         flash(_("That is your own blog."), "info")
         return redirect(page_url, 303)
+    # Someone the blogger blocks may still unfollow, never follow.
+    if (current_user.is_authenticated and User.blocks(author.id, current_user.id)
+            and wanted_state(lambda: current_user.is_following(user=author))):
+        flash(f"{author.username} has blocked you: you cannot follow their blog.", "error")
+        return redirect(safe_next(request.form.get("next") or page_url), 303)
     return toggle({"user": author}, page_url, author.username)
 
 

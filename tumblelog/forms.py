@@ -124,6 +124,8 @@ class RegisterForm(FlaskForm):
         _l("Email"), filters=[strip_text], validators=[DataRequired(), Email(), Length(max=254)]
     )
     password, confirm = new_password_fields(_l("Password"), _l("Repeat password"))
+    # Asked for only while sign-ups are by invitation (the view checks the code).
+    invite = StringField(_l("Invitation code"), filters=[strip_text], validators=[Length(max=64)])
 
     def validate_username(self, field):
         if User.name_is_claimed(field.data):

@@ -35,7 +35,7 @@ from .embeds import (
 from .extensions import bcrypt, db
 from .i18n import N_
 from .images import WEBP_SIDES
-from .keywords import DEFAULT_LANGUAGE, search_terms
+from .keywords import DEFAULT_LANGUAGE, MAX_TERM_LENGTH, search_terms, stem
 from .markup import MarkdownTooComplex, render_markdown
 from .permissions import ROLES, allowed
 from .publishing import (
@@ -81,6 +81,8 @@ MAX_COMMENTS = 1000
 # Comments awaiting review (or marked spam) that a post keeps, beside the published ones:
 # 100 more of the largest comments add 0.9 MB.
 MAX_HELD = 100
+# Tags and words a reader mutes, each (a post's own tag limit: one rule for both lists).
+MAX_MUTES = MAX_TAGS
 # Content labels (Tumblr's four): the author or a moderator sets them; readers see a
 # labelled post behind a click-through.
 CONTENT_LABELS = {
@@ -224,6 +226,10 @@ class User(UserMixin, db.Document):
     blocked_users = IdListField(max_length=MAX_FOLLOWS)
     # {content label: "show" | "blur" | "hide"}; a label not named is blurred.
     label_choices = db.MapField(field=db.StringField(choices=LABEL_VIEWS))
+    # Tags and words (folded, one word each) whose posts this reader's dashboard and tag
+    # pages leave out (``unmuted``); set as a whole from /mutes, capped.
+    muted_tags = db.ListField(field=db.StringField(max_length=MAX_TAG_LENGTH), max_length=MAX_MUTES)
+    muted_words = db.ListField(field=db.StringField(max_length=MAX_TERM_LENGTH), max_length=MAX_MUTES)
     queue_settings = db.EmbeddedDocumentField(document_type=QueueSettings, default=QueueSettings)
     # Notifications not yet seen (notes.py keeps it with $inc; /activity resets it), so
     # the header shows it with no query of its own; and the kinds this reader turned off.
@@ -325,12 +331,29 @@ class User(UserMixin, db.Document):
         return user if user.check_password(password) else None
 
     @classmethod
-    def blocks(cls, blocker_id, user_id):
-        """Does account ``blocker_id`` block ``user_id``? One query by id."""
-        return cls.objects(id=blocker_id, blocked_users=user_id).only("id").first() is not None
+    def blocks(cls, blocker_ids, user_id):
+        """Does any of the accounts ``blocker_ids`` (an id, or several) block
+        ``user_id``? One query by id."""
+        ids = list(blocker_ids) if isinstance(blocker_ids, (list, tuple, set)) else [blocker_ids]
+        return cls.objects(id__in=ids, blocked_users=user_id).only("id").first() is not None
 
     def label_view(self, post):
         return label_view(self.label_choices or {}, post)
+
+    def muted_tags_of(self, post):
+        """The tags of ``post`` this reader muted (lists that show it fold it away)."""
+        return [tag for tag in post.tags or () if tag in self.muted_tags]
+
+    def unmuted(self, posts):
+        """The queryset ``posts`` less the posts carrying a tag or word this reader
+        muted: ``$nin`` tests in the same query (a word by its stem, as search finds
+        it), so muting costs no round trip. They drop posts from the range an index
+        gives; a page then reads further along it."""
+        if self.muted_tags:
+            posts = posts.filter(tags__nin=list(self.muted_tags))
+        if self.muted_words:
+            posts = posts.filter(search_terms__nin=sorted({stem(word, search_language()) for word in self.muted_words}))
+        return posts
 
     @property
     def is_active(self):
@@ -477,7 +500,8 @@ class User(UserMixin, db.Document):
         return "followed_users", getattr(user, "id", user)
 
     def followed_posts(self):
-        """Posts with any tag this reader follows or by anyone they follow, or None.
+        """Posts with any tag this reader follows or by anyone they follow, less what
+        they muted, or None.
 
         One ``$or`` of ``tags $in`` and ``author $in``, which MongoDB answers from the
         two list indexes however many things are followed.
@@ -487,7 +511,7 @@ class User(UserMixin, db.Document):
             clauses.append(Q(tags__in=self.followed_tags))
         if self.followed_users:
             clauses.append(Q(author__in=self.followed_users))
-        return Post.listing(any_of=clauses) if clauses else None
+        return self.unmuted(Post.listing(any_of=clauses)) if clauses else None
 
 
 class RetiredName(db.Document):
@@ -707,7 +731,6 @@ class Post(db.Document):
         On one type (``ImagePost.listing()``) only the fields that type has are named:
         MongoEngine refuses to exclude a field a class does not know.
         """
-        excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
         excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
         return cls.published(any_of=any_of).exclude(*excluded).order_by(*cls.LIST_ORDER)
 

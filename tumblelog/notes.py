@@ -27,6 +27,7 @@ from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from .extensions import db
 from .i18n import N_
 from .markup import MarkdownTooComplex, render_markdown
+from .moderation import refuse_if_blocked
 from .paging import MAX_PAGE
 from .publishing import PUBLISHED
 from .models import (
@@ -156,10 +157,13 @@ class Reblog(Post):
 
     @classmethod
     def of(cls, source, user, comment="", tags=()):
-        """A new, unsaved reblog of ``source`` by ``user``; ``ReblogRefused`` if it cannot be."""
+        """A new, unsaved reblog of ``source`` by ``user``; ``ReblogRefused`` if it cannot
+        be, ``Blocked`` if the author of ``source`` or of the original blocks ``user``."""
         refusal = source.reblog_refusal()
         if refusal:
             raise ReblogRefused(refusal)
+        original_author = source.original_fields.get("author") if isinstance(source, Reblog) else None
+        refuse_if_blocked(source, user, authors=[original_author] if original_author else ())
         # The original's content labels come along: readers see the reblog as they would it.
         reblog = cls(author=user, author_name=user.username, comment=comment, tags=list(tags),
                      labels=list(source.labels or ()))

@@ -109,6 +109,7 @@ def not_saved(status, message=None, headers=None):
 def database_unavailable(error):
     """503 for any lost connection; a failed form comes back with its text in it."""
     log.warning("database unreachable: %s: %s", type(error).__name__, str(error).splitlines()[0][:300])
+    g.database_down = True  # what renders the page asks nothing more of the database
     without_loading_user()
     return not_saved(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 

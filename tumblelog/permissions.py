@@ -12,8 +12,9 @@ _READER = frozenset({"report"})
 _AUTHOR = _READER | {"post"}
 # Moderators look after other people's words: comments, reports, suspensions, hiding.
 _MODERATOR = _AUTHOR | {"moderate", "delete_post", "moderate_comments", "close_comments", "label_post"}
-# Only admins change other people's posts, roles and the site's settings, and read the audit log.
-_ADMIN = _MODERATOR | {"edit_post", "change_role", "site_settings", "read_audit"}
+# Only admins change other people's posts, roles and the site's settings, delete accounts,
+# invite people and read the audit log.
+_ADMIN = _MODERATOR | {"edit_post", "change_role", "site_settings", "read_audit", "delete_user", "invite"}
 
 RIGHTS = {"admin": _ADMIN, "moderator": _MODERATOR, "author": _AUTHOR, "reader": _READER}
 PERMISSIONS = _ADMIN

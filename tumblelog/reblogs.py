@@ -5,9 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .forms import ReblogForm, form_status
 from .blog import published_message
+from .forms import ReblogForm, form_status
 from .lookups import visible_post_or_404
+from .moderation import Blocked
 from .notes import Reblog, ReblogRefused
 from .ratelimit import action_limit
 
@@ -21,7 +22,8 @@ reblog_limit = action_limit("reblog", "RATELIMIT_REBLOG", methods=["POST"])
 @reblog_limit
 def reblog_post(post_id):
     """Reblog a post onto the signed-in reader's blog; land on the reblog. A post that
-    cannot be reblogged (a full trail) shows why instead of the form (409 on a POST).
+    cannot be reblogged (a full trail) shows why instead of the form (409 on a POST; 403
+    when its author blocks the reader).
     A reblog is a post on the reader's blog: authors and up; a hidden post is not found."""
     if not current_user.can("post"):
         abort(403)
@@ -30,6 +32,8 @@ def reblog_post(post_id):
     user = current_user._get_current_object()
     try:
         post = Reblog.of(source, user)
+    except Blocked as error:
+        return render_template("blog/reblog.html", source=source, form=form, refusal=str(error)), 403
     except ReblogRefused as error:
         return render_template("blog/reblog.html", source=source, form=form, refusal=str(error)), (
             409 if form.is_submitted() else 200)

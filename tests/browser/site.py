@@ -14,8 +14,10 @@ def flash(page):
     return page.locator(".flash")
 
 
-def sign_up(page, username):
-    page.goto("/auth/register")
+def sign_up(page, username, go=True):
+    """Create an account on the sign-up page (already open when not ``go``)."""
+    if go:
+        page.goto("/auth/register")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Email").fill(f"{username}@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)

@@ -1,4 +1,6 @@
 """A new blogger's first session, end to end in a real browser."""
+from urllib.parse import urlsplit
+
 from playwright.sync_api import expect
 
 from factories import make_post, make_user
@@ -125,7 +127,7 @@ def test_a_moderator_clears_the_queue_suspends_a_spammer_and_resolves_a_report(p
     expect(flash(page)).to_have_text("1 comment: approve.")
     page.get_by_role("link", name="Users").click()
     page.get_by_role("link", name="bob").click()
-    page.get_by_label("Why (suspend)").fill("Spam")
+    page.get_by_label("Why (suspend or unsuspend)").fill("Spam")
     page.get_by_role("button", name="Suspend bob").click()
     expect(flash(page)).to_have_text("bob is suspended.")
     page.goto("/")
@@ -134,17 +136,32 @@ def test_a_moderator_clears_the_queue_suspends_a_spammer_and_resolves_a_report(p
     expect(page.locator(".comment__body")).to_have_text("Lovely quote.")
     page.get_by_role("link", name="Admin").click()
     page.get_by_role("link", name="Reports").click()
-    expect(page.locator(".admin-report blockquote")).to_have_text("Selling pills.")
+    expect(page.locator(".admin-report__reasons .comment__body")).to_have_text("Selling pills.")
     page.get_by_role("button", name="Close the report").click()
     expect(flash(page)).to_have_text("The report is resolved.")
     expect(page.get_by_role("link", name="Audit log")).to_have_count(0)  # admins only
     sign_out(page)
 
-    # The operator reads what happened.
+    # The operator reads what happened, then opens sign-ups by invitation only.
     sign_in(page, "root")
     page.goto("/admin/audit")
     actions = page.locator(".audit-entry td:nth-child(3)").all_inner_texts()
     assert actions == ["report resolve", "suspend", "comments approve", "role moderator", "settings"]
+    page.get_by_role("link", name="Site settings").click()
+    page.get_by_label("New accounts").select_option("invite")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Invitations").click()
+    page.get_by_label("For whom").fill("Dan")
+    page.get_by_role("button", name="Make an invitation").click()
+    link = page.get_by_label("Invitation link").input_value()
+    sign_out(page)
+    page.goto("/auth/register")
+    expect(page.locator(".signup-invite")).to_contain_text("by invitation")
+    invited = urlsplit(link)
+    page.goto(f"{invited.path}?{invited.query}")
+    sign_up(page, "dan", go=False)
+
+
 def test_a_blogger_drafts_queues_and_publishes(page, live_server):
     sign_up(page, "ada")
     page.goto("/post/new/quote")

@@ -3,6 +3,7 @@ from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..models import Post
+from ..moderation import Blocked
 from ..notes import Note, Notification, Reblog, ReblogRefused, root_of
 from . import ApiError, bp, json_object
 from .comments import visible_or_404
@@ -42,6 +43,8 @@ def reblog_post(post_id):
     source = visible_or_404(Post.objects(id=post_id).exclude("comments", "search_terms").first())
     try:
         post = Reblog.of(source, g.api_user)
+    except Blocked as error:
+        raise ApiError(403, str(error)) from None
     except ReblogRefused as error:
         raise ApiError(409, str(error)) from None
     form = validated_form(Reblog, json_object())
