@@ -97,8 +97,6 @@ class Config:
     # loopback and private addresses: for tests on one machine, never in production.
     FEDERATION_ENABLED = os.environ.get("FEDERATION_ENABLED", "1").strip().lower() not in ("0", "false", "no", "off")
     FEDERATION_ALLOW_PRIVATE = os.environ.get("FEDERATION_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on")
-    # Deliveries run on background threads; tests that check what arrived run them inline.
-    FEDERATION_DELIVER_INLINE = False
     # A comment sent sooner than this after its form was shown is a bot's (spam.py).
     COMMENT_MIN_SECONDS = 3
     # ...and a form older than this is refused the same way (its token is single-use, and

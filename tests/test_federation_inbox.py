@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import page
 from tests.factories import make_user
-from tests.fediverse import RemoteUser, app, fresh_fetch_time, key_pair  # noqa: F401 (app delivers inline)
+from tests.fediverse import RemoteUser, fresh_fetch_time, key_pair
 from tumblelog.federation import delivery, net
 from tumblelog.federation.models import Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction
 from tumblelog.models import Post, User, utcnow

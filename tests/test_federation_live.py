@@ -49,7 +49,7 @@ class Site:
 
 @pytest.fixture
 def sites(app_factory):
-    federating = {"FEDERATION_ALLOW_PRIVATE": True, "FEDERATION_DELIVER_INLINE": True}
+    federating = {"FEDERATION_ALLOW_PRIVATE": True}
     first = app_factory(**federating)
     shared = type("SecondSite", (TestConfig,), {"MONGODB_SETTINGS": first.config["MONGODB_SETTINGS"], **federating})
     second = create_app(shared)

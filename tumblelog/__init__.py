@@ -142,7 +142,7 @@ def create_app(config_class=None):
         activity, admin, api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health,
         likes, media, oembed, outage, preview, reblogs, search, security, settings, templating, toptags, urls,
     )
-    from . import activitypub, federation
+    from . import activitypub, federation, fediverse
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
@@ -161,6 +161,7 @@ def create_app(config_class=None):
     app.register_blueprint(reblogs.bp)
     app.register_blueprint(activity.bp)
     app.register_blueprint(activitypub.bp)
+    app.register_blueprint(fediverse.bp)
     federation.connect_signals()
     errors.register(app)
     outage.register(app)

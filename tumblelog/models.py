@@ -206,6 +206,11 @@ class User(UserMixin, db.Document):
     # claimed with one conditional update so no week is ever sent twice.
     digest = db.BooleanField(default=False)
     digest_week = db.StringField(default="")
+    # The fediverse (federation/): remote accounts followed once they accepted (kept like
+    # followed_users, so the dashboard finds their posts with one query), and whether a
+    # remote follower must wait for this blogger's approval.
+    followed_actors = db.ListField(field=db.StringField(max_length=URL_MAX), max_length=MAX_FOLLOWS)
+    approve_followers = db.BooleanField(default=False)
 
     # Not strict: accounts saved before roles still carry ``is_admin`` until
     # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.

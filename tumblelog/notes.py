@@ -68,6 +68,8 @@ NOTIFICATION_KINDS = {
     "comment": "commented on your post",
     "mention": "mentioned you in",
     "follow": "followed you",
+    "boost": "boosted your post",  # from the fediverse (an Announce)
+    "request": "asked to follow you",  # from the fediverse, to a blogger approving followers
 }
 GROUP_WINDOW = timedelta(hours=6)  # events about one post within this are told together
 GROUP_NAMES = 3  # names a grouped notification keeps (the rest are "N others")
@@ -273,9 +275,10 @@ class Note(db.Document):
 
     root = db.ObjectIdField(required=True)
     post = db.ObjectIdField(required=True)  # the post liked, reblogged or commented on
-    kind = db.StringField(required=True, choices=("like", "reblog", "comment"))
+    kind = db.StringField(required=True, choices=("like", "reblog", "comment", "boost"))
     actor = db.ObjectIdField()  # None for a comment by a reader without an account
     actor_name = db.StringField(required=True)
+    remote = db.StringField()  # a fediverse account's URL (its name is its @handle)
     reblog = db.ObjectIdField()  # the reblog a "reblog" note is about
     from_name = db.StringField()  # whose post was reblogged
     comment = db.ObjectIdField()
@@ -413,6 +416,20 @@ def _on_like(user, post_id):
         return
     Note(root=root_of(post), post=post.id, kind="like", actor=user.id, actor_name=user.username).save()
     notify(post.author.pk, "like", user, post)
+
+
+def remote_reaction(post_id, kind, actor_url, handle):
+    """A fediverse account (``actor_url``, shown as ``handle``) liked or boosted our
+    post ``post_id`` (``kind`` "like" or "boost"): the note and its author's notification."""
+    post = noted_post(post_id)
+    if post is None:
+        return
+    Note(root=root_of(post), post=post.id, kind=kind, actor_name=handle, remote=actor_url).save()
+    notify(post.author.pk, kind, None, post, actor_name=handle)
+
+
+def remote_reaction_undone(post_id, kind, actor_url):
+    Note.objects(post=post_id, kind=kind, remote=actor_url).delete()
 
 
 @unliked.connect

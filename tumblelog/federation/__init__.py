@@ -13,11 +13,11 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app, has_request_context
 from mongoengine import signals
 
-from ..models import POST_TYPES, Post
+from ..models import POST_TYPES, Post, User
 from . import net, objects
-from .delivery import deliver, deliver_to_followers, enqueue
-from .inbox import Refused, http_url, remember_actor
-from .models import BlockedDomain, RemoteFollowing
+from .delivery import deliver_to_followers, send
+from .inbox import Refused, answer_follow, handle, http_url, remember_actor
+from .models import BlockedDomain, Follower, RemoteActor, RemoteFollowing
 
 
 def active():
@@ -94,8 +94,41 @@ def follow_remote(user, address):
         raise Refused(400, "That address is not an actor with a key.")
     actor = remember_actor(document, document["publicKey"].get("id"))
     follow = objects.activity("Follow", user.username, actor.actor_id, objects.new_id(user.username, "Follow"))
+    following = RemoteFollowing.objects(user=user.pk, actor=actor.actor_id).first()
+    if following and following.accepted:
+        return actor  # followed already
     RemoteFollowing.objects(user=user.pk, actor=actor.actor_id).update_one(
-        upsert=True, set__follow_id=follow["id"], set__accepted=False
+        upsert=True, set__follow_id=follow["id"], set__accepted=False, set__handle=handle(actor)
     )
-    enqueue(deliver, user.pk, objects.key_id(user.username), actor.inbox, follow)
+    send(user.pk, objects.key_id(user.username), actor.inbox, follow)
     return actor
+
+
+def unfollow_remote(user, actor_id):
+    """Stop ``user`` following the remote actor ``actor_id``, telling its server with an
+    ``Undo`` of the follow; False if they did not follow it."""
+    following = RemoteFollowing.objects(user=user.pk, actor=actor_id).first()
+    if following is None:
+        return False
+    RemoteFollowing.objects(id=following.id).delete()
+    User.objects(id=user.pk).update_one(pull__followed_actors=actor_id)
+    actor = RemoteActor.objects(actor_id=actor_id).only("inbox").first()
+    if actor:
+        follow = {"id": following.follow_id, "type": "Follow", "actor": objects.actor_url(user.username), "object": actor_id}
+        undo = objects.activity("Undo", user.username, follow, objects.new_id(user.username, "Undo"))
+        send(user.pk, objects.key_id(user.username), actor.inbox, undo)
+    return True
+
+
+def answer_request(user, follower_id, accept):
+    """Accept or reject the pending follow ``follower_id`` of ``user``; the follower,
+    or None when there is no such request (answered already, or someone else's)."""
+    follower = Follower.objects(id=follower_id, user=user.pk, pending=True).first()
+    if follower is None:
+        return None
+    if accept:
+        Follower.objects(id=follower.id).update_one(set__pending=False)
+    else:
+        Follower.objects(id=follower.id).delete()
+    answer_follow(user, follower, "Accept" if accept else "Reject")
+    return follower

@@ -1,0 +1,114 @@
+"""Deliveries as background jobs: one per inbox, tried again further apart while the
+other server is away, given up after two days or at once when it refuses, and every
+failure where the admin can see it."""
+import json
+
+import pytest
+from celery.exceptions import Retry
+
+from tests.conftest import page
+from tests.factories import make_user
+from tumblelog.federation import delivery, net
+from tumblelog.federation.delivery import DELIVERY_TRIES, FailedDelivery
+
+INBOX = "https://social.example/inbox"
+ACTIVITY = {"id": "http://localhost/post/1#create", "type": "Create", "object": {"id": "http://localhost/post/1"}}
+
+
+@pytest.fixture
+def alice(app):
+    with app.app_context():
+        return make_user("alice", role="admin")
+
+
+def answering(monkeypatch, outcome):
+    """The remote inbox answers ``outcome``: a status, or an exception to raise."""
+    calls = []
+
+    def request(method, url, body=None, headers=None):
+        calls.append((url, json.loads(body), headers))
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome, b""
+
+    monkeypatch.setattr(delivery.net, "request", request)
+    return calls
+
+
+def run_as_worker(app, alice, retries):
+    """Run the delivery job as a worker would on try ``retries + 1``: return the wait
+    it asked for before the next try, or None when it did not ask for one."""
+    task = app.extensions["celery"].tasks["tumblelog.tasks.deliver_activity"]
+    asked = []
+
+    def retry(countdown, max_retries):
+        asked.append(countdown)
+        return Retry(when=countdown)
+
+    task.retry = retry
+    task.push_request(retries=retries, is_eager=False)
+    try:
+        task.run(str(alice.pk), "http://localhost/user/alice#main-key", INBOX, ACTIVITY)
+    except Retry:
+        pass
+    finally:
+        task.pop_request()
+        del task.retry
+    return asked[0] if asked else None
+
+
+@pytest.mark.parametrize("outcome", [500, 502, 503, 429, net.FetchError("timed out")])
+def test_a_server_that_is_away_is_tried_again_later_each_wait_longer(app, alice, monkeypatch, outcome):
+    answering(monkeypatch, outcome)
+    with app.app_context():
+        waits = [run_as_worker(app, alice, retries) for retries in range(4)]
+        assert all(later > earlier for earlier, later in zip(waits, waits[1:])), waits
+        assert 48 <= waits[0] <= 60
+        failure = FailedDelivery.objects.get()
+        assert (failure.inbox, failure.attempts, failure.final) == (INBOX, 4, False)
+
+
+def test_a_delivery_gives_up_after_about_two_days(app, alice, monkeypatch):
+    answering(monkeypatch, 503)
+    assert sum(delivery.backoff(n) / 0.8 for n in range(DELIVERY_TRIES - 1)) >= 2 * 24 * 3600 * 0.8
+    with app.app_context():
+        assert run_as_worker(app, alice, DELIVERY_TRIES - 1) is None
+        assert FailedDelivery.objects.get().final
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 410])
+def test_a_refusal_is_final_and_recorded(app, alice, monkeypatch, status):
+    calls = answering(monkeypatch, status)
+    with app.app_context():
+        assert run_as_worker(app, alice, 0) is None
+        failure = FailedDelivery.objects.get()
+    assert len(calls) == 1 and failure.final and str(status) in failure.error
+
+
+def test_a_later_success_clears_the_failure(app, alice, monkeypatch):
+    answering(monkeypatch, 503)
+    with app.app_context():
+        run_as_worker(app, alice, 0)
+    answering(monkeypatch, 202)
+    with app.app_context():
+        assert run_as_worker(app, alice, 1) is None
+        assert FailedDelivery.objects.count() == 0
+
+
+def test_without_a_broker_a_delivery_runs_once_in_the_request(app, alice, monkeypatch):
+    calls = answering(monkeypatch, 503)
+    with app.app_context():
+        delivery.send(alice.pk, "http://localhost/user/alice#main-key", INBOX, ACTIVITY)
+        assert len(calls) == 1
+        assert FailedDelivery.objects.get().final
+    url, body, headers = calls[0]
+    assert url == INBOX and body == ACTIVITY and 'headers="(request-target) host date digest"' in headers["Signature"]
+
+
+def test_the_admin_sees_failed_deliveries(app, alice, monkeypatch, client, auth):
+    answering(monkeypatch, 410)
+    with app.app_context():
+        delivery.send(alice.pk, "http://localhost/user/alice#main-key", INBOX, ACTIVITY)
+    auth.login("alice")
+    [row] = page(client.get("/admin/federation")).select(".failed-deliveries tbody tr")
+    assert INBOX in row.get_text() and "gave up" in row.get_text() and "410" in row.get_text()
