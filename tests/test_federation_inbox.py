@@ -104,8 +104,9 @@ def test_a_rotated_key_is_fetched_again_once(app, client, bob, sent, monkeypatch
     new_private, new_public = key_pair("bob-rotated")
     fetched = []
 
-    def fetch(url):
+    def fetch(url, signed_by=None):
         fetched.append(url)
+        assert signed_by[0] == ALICE + "#main-key"  # for servers that only answer signed fetches
         return {"id": bob.id, "type": "Person", "inbox": bob.inbox,
                 "publicKey": {"id": bob.key_id, "owner": bob.id, "publicKeyPem": new_public}}
 

@@ -16,7 +16,7 @@ from mongoengine import signals
 from ..models import POST_TYPES, Post, User
 from . import net, objects
 from .delivery import deliver_to_followers, send
-from .inbox import Refused, answer_follow, handle, http_url, remember_actor
+from .inbox import Refused, answer_follow, handle, http_url, remember_actor, signed_by
 from .models import BlockedDomain, Follower, RemoteActor, RemoteFollowing
 
 
@@ -32,21 +32,51 @@ def federated(post):
     return getattr(post, "state", "published") == "published" and getattr(post, "visibility", "public") == "public"
 
 
-def _send(post, kind, obj):
-    # A post is created once: its Create has the same id as in the outbox.
-    activity_id = None if kind == "Create" else objects.new_id(post.author_name, kind)
-    activity = objects.activity(kind, post.author_name, obj, activity_id)
+def _send(post, activity):
     deliver_to_followers(post.author.pk, objects.key_id(post.author_name), activity)
 
 
+def boost(post):
+    """Whether ``post`` is a reblog without a comment of its own: the fediverse's boost,
+    an ``Announce`` of the original rather than a post."""
+    return bool(getattr(post, "reblog_of", None)) and not getattr(post, "comment", "")
+
+
+def announce(reblog):
+    """The ``Announce`` of the boost ``reblog``, with an id under its permalink."""
+    document = objects.activity("Announce", reblog.author_name, objects.post_url(Post(id=reblog.reblog_of)),
+                                objects.post_url(reblog) + "#announce")
+    document.update(to=[objects.PUBLIC], cc=[objects.followers_url(reblog.author_name)])
+    return document
+
+
+def outbox_activity(post):
+    """How ``post`` stands in its author's outbox: its ``Create``, or a boost's ``Announce``."""
+    return announce(post) if boost(post) else objects.activity("Create", post.author_name, objects.post_object(post))
+
+
 def post_saved(sender, document, created=False, **kwargs):
-    if isinstance(document, Post) and active() and federated(document):
-        _send(document, "Create" if created else "Update", objects.post_object(document))
+    if not (isinstance(document, Post) and active() and federated(document)):
+        return
+    if boost(document):
+        if created:  # a boost has nothing of its own to update
+            _send(document, announce(document))
+        return
+    # A post is created once: its Create has the same id as in the outbox.
+    activity_id = None if created else objects.new_id(document.author_name, "Update")
+    _send(document, objects.activity("Create" if created else "Update", document.author_name,
+                                     objects.post_object(document), activity_id))
 
 
 def post_deleted(sender, document, **kwargs):
-    if isinstance(document, Post) and active() and federated(document):
-        _send(document, "Delete", {"id": objects.post_url(document), "type": "Tombstone"})
+    if not (isinstance(document, Post) and active() and federated(document)):
+        return
+    name = document.author_name
+    if boost(document):
+        _send(document, objects.activity("Undo", name, announce(document), objects.new_id(name, "Undo")))
+    else:
+        gone = {"id": objects.post_url(document), "type": "Tombstone"}
+        _send(document, objects.activity("Delete", name, gone, objects.new_id(name, "Delete")))
 
 
 def connect_signals():
@@ -89,7 +119,7 @@ def follow_remote(user, address):
     actor_id = address if address.startswith(("http://", "https://")) else actor_of_handle(address)
     if BlockedDomain.blocks(urlsplit(actor_id).netloc):
         raise Refused(403, "That domain is blocked here.")
-    document = net.fetch_json(actor_id)
+    document = net.fetch_json(actor_id, signed_by(user))
     if document.get("id") != actor_id or not isinstance(document.get("publicKey"), dict):
         raise Refused(400, "That address is not an actor with a key.")
     actor = remember_actor(document, document["publicKey"].get("id"))

@@ -22,7 +22,7 @@ from ..models import COMMENT_MAX, NAME_MAX, URL_MAX, Comment, CommentsClosed, Po
 from ..moderation import submit_comment
 from . import httpsig, net, objects
 from .delivery import send
-from .models import BlockedDomain, Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction, RemoteReply
+from .models import ActorKey, BlockedDomain, Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction, RemoteReply
 
 MAX_BODY = 1024 * 1024
 MAX_DEPTH = 32
@@ -89,12 +89,18 @@ def parse(body):
     return activity
 
 
-def fetch_actor(key_id):
-    """Fetch the actor owning ``key_id`` and remember its key and inboxes."""
+def signed_by(user):
+    """What signs ``user``'s fetches: their key id and private key (net.fetch_json)."""
+    return objects.key_id(user.username), ActorKey.for_user(user.pk).private_pem
+
+
+def fetch_actor(key_id, user):
+    """Fetch the actor owning ``key_id`` (signed as ``user``, whose inbox it posted to)
+    and remember its key and inboxes."""
     try:
-        document = net.fetch_json(key_id.split("#")[0])
+        document = net.fetch_json(key_id.split("#")[0], signed_by(user))
         if "publicKey" not in document and isinstance(document.get("owner"), str):
-            document = net.fetch_json(http_url(document["owner"]))  # a key document
+            document = net.fetch_json(http_url(document["owner"]), signed_by(user))  # a key document
     except net.FetchError as error:
         raise Refused(401, f"The signing key could not be fetched: {error}") from None
     return remember_actor(document, key_id)
@@ -126,8 +132,9 @@ def remember_actor(document, key_id):
     return RemoteActor.objects(actor_id=actor_id).first()
 
 
-def signer(headers, method, target, body):
-    """The remote actor that signed this request; Refused (401) if none did."""
+def signer(user, headers, method, target, body):
+    """The remote actor that signed this request to ``user``'s inbox; Refused (401) if
+    none did."""
     try:
         params = httpsig.parse_signature(headers.get("signature"))
         signed = httpsig.check_request(params, method, target, headers, body)
@@ -146,7 +153,7 @@ def signer(headers, method, target, body):
             # request, or we would fetch on an attacker's behalf.
             if utcnow() - cached.fetched_at < KEY_REFETCH_AFTER:
                 raise Refused(401, str(error)) from None
-    actor = fetch_actor(key_id)
+    actor = fetch_actor(key_id, user)
     try:
         httpsig.verify(signed, params, actor.public_pem)
     except httpsig.SignatureError as error:
@@ -158,7 +165,7 @@ def receive(user, method, target, headers, body):
     """Check and act on one activity sent to ``user``'s inbox; Refused when not taken.
     ``headers`` maps lower-case header names to values."""
     activity = parse(body)
-    actor = signer(headers, method, target, body)
+    actor = signer(user, headers, method, target, body)
     if activity["actor"] != actor.actor_id:
         raise Refused(403, "The activity's actor is not the key's owner.")
     handler = HANDLERS.get(activity["type"])

@@ -1,4 +1,4 @@
-"""The one way federation talks to other servers: ``fetch_json`` and ``post``.
+"""The one way federation talks to other servers: ``request`` and ``fetch_json``.
 
 A user-given address (an actor id, a key id, an inbox) could point at our own network,
 so every request resolves the host, refuses it unless every address is public (unless
@@ -14,6 +14,8 @@ import ssl
 from urllib.parse import urlsplit
 
 from flask import current_app
+
+from . import httpsig
 
 TIMEOUT = 10  # seconds, for connecting and for each read
 MAX_RESPONSE = 1024 * 1024
@@ -90,9 +92,14 @@ def request(method, url, body=None, headers=None):
     return response.status, data
 
 
-def fetch_json(url):
-    """GET an ActivityStreams document; FetchError unless it is a JSON object."""
-    status, data = request("GET", url, headers={"Accept": ACTIVITY_JSON})
+def fetch_json(url, signed_by=None):
+    """GET an ActivityStreams document; FetchError unless it is a JSON object.
+    ``signed_by`` (key id, private PEM) signs the GET, as servers in "authorized fetch"
+    mode (Mastodon's secure mode) require of every fetch."""
+    headers = {"Accept": ACTIVITY_JSON}
+    if signed_by:
+        headers.update(httpsig.sign("GET", url, b"", *signed_by))
+    status, data = request("GET", url, headers=headers)
     if status != 200:
         raise FetchError(f"{url[:200]} answered {status}")
     try:
