@@ -8,13 +8,14 @@ import pytest
 from flask import got_request_exception
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.conftest import TestConfig
+from tests.conftest import TestConfig, page
 from tests.factories import PASSWORD, make_user
 from tumblelog import create_app
 from tumblelog.federation import actor_of_handle, delivery, follow_remote, net, objects
 from tumblelog.federation.inbox import Refused
+from tumblelog.federation.delivery import FailedDelivery
 from tumblelog.federation.models import Follower, RemoteFollowing, RemotePost
-from tumblelog.models import Post
+from tumblelog.models import Post, User
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -56,6 +57,8 @@ def sites(app_factory):
     with Site(first, "127.0.0.1") as one, Site(second, "127.0.0.2") as two:
         yield one, two
         assert not one.errors and not two.errors
+        with first.app_context():
+            assert [(f.inbox, f.error) for f in FailedDelivery.objects] == []  # every delivery arrived
 
 
 def remote_posts(site):
@@ -69,18 +72,23 @@ def test_a_reader_follows_a_blogger_on_another_site_and_sees_her_posts_change(si
         make_user("alice")
         bob = make_user("bob")  # the sites share a database: bob is on the second
 
-    with two.app.test_request_context(base_url=two.url):
-        follow_remote(bob, f"@alice@{one.url.removeprefix('http://')}")  # found by WebFinger
+    reader = two.client("bob")
+    handle = f"@alice@{one.url.removeprefix('http://')}"
+    followed = reader.post("/fediverse/follow", data={"handle": handle}, base_url=two.url)  # found by WebFinger
+    assert followed.status_code == 303
     with one.app.app_context():
         follower = Follower.objects.get()
         assert follower.actor == f"{two.url}/user/bob" and follower.inbox == f"{two.url}/user/bob/inbox"
         assert RemoteFollowing.objects.get(user=bob.pk).accepted  # the Accept came back
+    assert "waiting" not in page(reader.get("/fediverse", base_url=two.url)).select_one(".following li").get_text()
 
     blogger = one.client("alice")
     created = blogger.post("/post/new/quote", data={"quote": "Ship it.", "source": "Alice", "tags": "ops"}, base_url=one.url)
     assert created.status_code == 303
     post_url = f"{one.url}{created.headers['Location']}"
     assert "<blockquote><p>Ship it.</p></blockquote>" in remote_posts(two)[post_url]
+    [arrived] = page(reader.get("/dashboard", base_url=two.url)).select(".post--remote")
+    assert arrived["data-remote-id"] == post_url and "Ship it." in arrived.get_text()
 
     # bob replies, likes and boosts from the second site, signed by his key there.
     with two.app.test_request_context(base_url=two.url):
@@ -101,6 +109,53 @@ def test_a_reader_follows_a_blogger_on_another_site_and_sees_her_posts_change(si
 
     assert blogger.post(created.headers["Location"] + "/delete", base_url=one.url).status_code == 303
     assert post_url not in remote_posts(two)
+
+    unfollowed = reader.post("/fediverse/unfollow", data={"actor": f"{one.url}/user/alice"}, base_url=two.url)
+    assert unfollowed.status_code == 303
+    with one.app.app_context():
+        assert Follower.objects.count() == 0  # the Undo arrived
+        assert User.by_username("bob").followed_actors == []
+
+
+def test_a_blogger_approving_followers_accepts_a_reader_of_another_site(sites):
+    one, two = sites
+    with one.app.app_context():
+        make_user("alice")
+        bob = make_user("bob")
+    blogger = one.client("alice")
+    assert blogger.post("/fediverse/settings", data={"approve_followers": "y"}, base_url=one.url).status_code == 303
+    reader = two.client("bob")
+    reader.post("/fediverse/follow", data={"handle": f"@alice@{one.url.removeprefix('http://')}"}, base_url=two.url)
+    with one.app.app_context():
+        assert not RemoteFollowing.objects.get(user=bob.pk).accepted
+    assert "waiting" in page(reader.get("/fediverse", base_url=two.url)).select_one(".following li").get_text()
+
+    accept = page(blogger.get("/fediverse", base_url=one.url)).select(".follow-request form")[0]["action"]
+    assert blogger.post(accept, base_url=one.url).status_code == 303
+    with one.app.app_context():
+        assert RemoteFollowing.objects.get(user=bob.pk).accepted
+        assert User.by_username("bob").followed_actors == [f"{one.url}/user/alice"]
+
+
+def test_a_boost_from_another_site_is_a_note_and_a_reblog_there_an_announce(sites):
+    one, two = sites
+    with one.app.app_context():
+        make_user("alice")
+        make_user("bob")
+    handle = f"@alice@{one.url.removeprefix('http://')}"
+    two.client("bob").post("/fediverse/follow", data={"handle": handle}, base_url=two.url)
+    blogger = one.client("alice")
+    created = blogger.post("/post/new/quote", data={"quote": "Boost me."}, base_url=one.url)
+    post_path = created.headers["Location"]
+    # alice's own reblog of her post federates to bob as an Announce, which his site takes.
+    assert blogger.post(post_path + "/reblog", data={"comment": ""}, base_url=one.url).status_code == 303
+    with two.app.test_request_context(base_url=two.url):
+        with two.app.app_context():
+            bob = User.by_username("bob")
+        boost = objects.activity("Announce", "bob", f"{one.url}{post_path}", objects.new_id("bob", "Announce"))
+        assert delivery.deliver(bob.pk, objects.key_id("bob"), f"{one.url}/user/alice/inbox", boost) == 202
+    notes = page(blogger.get(post_path, base_url=one.url)).select(".note")
+    assert any(note.get_text(" ", strip=True) == f"@bob@{two.url.removeprefix('http://')} boosted this" for note in notes)
 
 
 def test_a_follow_of_a_site_that_is_down_fails_without_an_error_page(sites):

@@ -160,7 +160,8 @@ def outbox(username):
 def followers(username):
     """How many follow the blogger from the fediverse (who they are stays private)."""
     user = blogger_or_404(username)
-    return collection(external_url_for(".followers", username=user.username), Follower.objects(user=user.pk).count())
+    count = Follower.objects(user=user.pk, pending__ne=True).count()
+    return collection(external_url_for(".followers", username=user.username), count)
 
 
 @bp.route("/user/<username>/following")

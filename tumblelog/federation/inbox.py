@@ -239,8 +239,11 @@ NOTE_KINDS = {"Like": "like", "Announce": "boost"}
 
 def on_reaction(user, actor, activity):
     """A ``Like`` or ``Announce`` of one of our posts: kept once, counted in the post's
-    notes, and told to its author."""
+    notes, and told to its author. An account our readers follow boosts other posts
+    too: taken, and not kept (we keep that account's own posts only)."""
     post_id = our_post_id(id_of(activity.get("object")))
+    if post_id is None and activity["type"] == "Announce":
+        return
     if post_id is None or Post.objects(id=post_id).only("id").first() is None:
         raise Refused(404, "The object is not a post of this site.")
     reaction = RemoteReaction(post=post_id, actor=actor.actor_id, kind=activity["type"], activity_id=activity.get("id"))
