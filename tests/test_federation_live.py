@@ -90,18 +90,25 @@ def test_a_reader_follows_a_blogger_on_another_site_and_sees_her_posts_change(si
     [arrived] = page(reader.get("/dashboard", base_url=two.url)).select(".post--remote")
     assert arrived["data-remote-id"] == post_url and "Ship it." in arrived.get_text()
 
-    # bob replies, likes and boosts from the second site, signed by his key there.
+    # bob likes and boosts it from his dashboard, and replies (signed by his key there).
+    for button in arrived.select(".post__footer form"):
+        assert reader.post(button["action"], data={"action": "on"}, base_url=two.url).status_code == 303
+    buttons = page(reader.get("/dashboard", base_url=two.url)).select(".post--remote .post__footer button")
+    assert [button.get_text() for button in buttons] == ["Unlike", "Unboost"]
     with two.app.test_request_context(base_url=two.url):
-        alice_inbox = f"{one.url}/user/alice/inbox"
         reply = {"id": f"{two.url}/user/bob#notes/1", "type": "Note", "attributedTo": f"{two.url}/user/bob",
                  "inReplyTo": post_url, "content": "<p>Shipped!</p>"}
-        for kind, obj in (("Create", reply), ("Like", post_url), ("Announce", post_url)):
-            sent = objects.activity(kind, "bob", obj, objects.new_id("bob", kind))
-            assert delivery.deliver(bob.pk, objects.key_id("bob"), alice_inbox, sent) == 202
+        sent = objects.activity("Create", "bob", reply, objects.new_id("bob", "Create"))
+        assert delivery.deliver(bob.pk, objects.key_id("bob"), f"{one.url}/user/alice/inbox", sent) == 202
     permalink = blogger.get(created.headers["Location"], base_url=one.url).get_data(as_text=True)
     assert "Shipped!" in permalink and f"@bob@127.0.0.2:" in permalink
     with one.app.app_context():
-        assert Post.objects.get(id=created.headers["Location"].rsplit("/", 1)[1]).like_count == 1
+        counted = Post.objects.get(id=created.headers["Location"].rsplit("/", 1)[1])
+        assert (counted.like_count, counted.reblog_count, counted.comment_count) == (1, 1, 1)
+    unlike = page(reader.get("/dashboard", base_url=two.url)).select(".post--remote .post__footer form")[0]
+    assert reader.post(unlike["action"], data={"action": "off"}, base_url=two.url).status_code == 303
+    with one.app.app_context():
+        assert Post.objects.get(id=counted.id).like_count == 0  # the Undo arrived
 
     edit = created.headers["Location"] + "/edit"
     assert blogger.post(edit, data={"quote": "Ship it today.", "source": "Alice"}, base_url=one.url).status_code == 303

@@ -3,16 +3,18 @@ handle, see whom they follow there, answer follow requests when they approve the
 followers; and the admin's federation page (``/admin/federation``): domain blocks and
 the deliveries that failed. Views only: federation/ does the work. Every route is a
 404 while ``FEDERATION_ENABLED`` is off."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .admin import permitted
-from .federation import Refused, answer_request, follow_remote, net, objects, unfollow_remote
+from .auth import safe_next
+from .federation import Refused, answer_request, follow_remote, net, objects, react, unfollow_remote
 from .federation.delivery import FailedDelivery
-from .federation.models import BlockedDomain, Follower, RemoteFollowing
+from .federation.models import BlockedDomain, Follower, RemoteFollowing, RemotePost
+from .follow import wanted_state
 from .forms import form_status, strip_text
 from .moderation import record
 from .models import MAX_FOLLOWS, URL_MAX, User
@@ -126,6 +128,26 @@ def answer(follower_id, action):
         abort(404)
     flash(f"{follower.handle} {'follows you now' if action == 'accept' else 'was turned away'}.", "success")
     return redirect(url_for(".page"), 303)
+
+
+REACTIONS = {"like": ("Like", "liked_by"), "boost": ("Announce", "boosted_by")}
+
+
+@bp.route("/fediverse/posts/<objectid:post_id>/<any(like, boost):kind>", methods=("POST",))
+@login_required
+@action_limit("like", "RATELIMIT_LIKE")
+def reaction(post_id, kind):
+    """Like or boost a remote post on the dashboard (``action`` on or off), told to its
+    home server; a boost reaches the reader's own followers too."""
+    if not AnswerForm().validate_on_submit():
+        abort(400)
+    post = RemotePost.objects(id=post_id, actor__in=current_user.followed_actors).first()
+    if post is None:
+        abort(404)
+    activity, field = REACTIONS[kind]
+    on = wanted_state(lambda: current_user.id in getattr(post, field), "on", "off")
+    react(current_user._get_current_object(), post, activity, on)
+    return redirect(safe_next(request.form.get("next") or url_for("follow.dashboard")), 303)
 
 
 def render_console(form=None, status=200):

@@ -7,6 +7,7 @@ checks and acts on what arrives, ``delivery`` sends, ``models`` stores.
 Publishing reaches followers through MongoEngine's save and delete signals, so every
 way a post is written (the forms, the API) federates without knowing about it.
 """
+import hashlib
 import re
 from urllib.parse import urlencode, urlsplit
 
@@ -17,7 +18,7 @@ from ..models import POST_TYPES, Post, User
 from . import net, objects
 from .delivery import deliver_to_followers, send
 from .inbox import Refused, answer_follow, handle, http_url, remember_actor, signed_by
-from .models import BlockedDomain, Follower, RemoteActor, RemoteFollowing
+from .models import REACTIONS_MAX, BlockedDomain, Follower, RemoteActor, RemoteFollowing, RemotePost
 
 
 def active():
@@ -162,3 +163,36 @@ def answer_request(user, follower_id, accept):
         Follower.objects(id=follower.id).delete()
     answer_follow(user, follower, "Accept" if accept else "Reject")
     return follower
+
+
+# Who did it, on the remote post: the dashboard's buttons read it there.
+REACTED_BY = {"Like": "liked_by", "Announce": "boosted_by"}
+
+
+def react(user, remote_post, kind, on):
+    """``user`` likes (``kind`` "Like") or boosts ("Announce") ``remote_post``, or with
+    ``on`` False takes it back (an ``Undo``). A like goes to the post's author; a boost
+    to them and to ``user``'s own followers. Doing it twice does nothing more."""
+    field = REACTED_BY[kind]
+    if on:
+        room = {f"{field}.{REACTIONS_MAX - 1}": {"$exists": False}}
+        changed = RemotePost.objects(id=remote_post.id, **{f"{field}__ne": user.pk}).filter(__raw__=room)
+        changed = changed.update_one(**{f"push__{field}": user.pk})
+    else:
+        changed = RemotePost.objects(id=remote_post.id, **{field: user.pk}).update_one(**{f"pull__{field}": user.pk})
+    if not changed:
+        return
+    # One id per reader, post and kind: its Undo names the same one, with nothing stored.
+    digest = hashlib.sha256(remote_post.object_id.encode()).hexdigest()[:32]
+    activity = objects.activity(kind, user.username, remote_post.object_id,
+                                f"{objects.actor_url(user.username)}#{kind.lower()}s/{digest}")
+    if kind == "Announce":
+        activity.update(to=[objects.PUBLIC], cc=[remote_post.actor, objects.followers_url(user.username)])
+    if not on:
+        activity = objects.activity("Undo", user.username, activity, objects.new_id(user.username, "Undo"))
+    key = objects.key_id(user.username)
+    if kind == "Announce":
+        deliver_to_followers(user.pk, key, activity)
+    actor = RemoteActor.objects(actor_id=remote_post.actor).only("inbox").first()
+    if actor:
+        send(user.pk, key, actor.inbox, activity)

@@ -10,6 +10,9 @@ from ..models import URL_MAX, Post, User, trusted_html, utcnow
 from . import httpsig
 
 
+REACTIONS_MAX = 10_000  # our readers' likes (and boosts) one remote post keeps
+
+
 class ActorKey(db.Document):
     """A blogger's RSA key pair, made the first time it is needed. The private half is
     only ever read to sign our own requests; documents show the public half."""
@@ -97,6 +100,10 @@ class RemotePost(db.Document):
     handle = db.StringField(max_length=URL_MAX)
     summary = db.StringField(max_length=URL_MAX)  # a content warning, shown before the post
     sensitive = db.BooleanField(default=False)
+    # Our readers who liked or boosted it (federation.react), so the dashboard's buttons
+    # show their state from this same document.
+    liked_by = db.ListField(field=db.ObjectIdField(), max_length=REACTIONS_MAX)
+    boosted_by = db.ListField(field=db.ObjectIdField(), max_length=REACTIONS_MAX)
     url = db.StringField(max_length=URL_MAX)
     name = db.StringField(max_length=URL_MAX)
     content_html = db.StringField(max_length=100_000)
