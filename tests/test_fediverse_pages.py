@@ -78,3 +78,55 @@ def test_only_admins_block_domains(app, client, auth, role):
     auth.login("moira")
     assert client.get("/admin/federation").status_code == 403
     assert client.post("/admin/federation", data={"domain": "spam.example"}).status_code == 403
+
+
+def following_bob(app, posts):
+    """alice follows https://social.example/users/bob, who posted ``posts`` times."""
+    from tumblelog.federation.models import RemotePost
+    from tumblelog.models import User
+
+    bob = "https://social.example/users/bob"
+    with app.app_context():
+        User.objects(username="alice").update_one(push__followed_actors=bob)
+        for number in range(posts):
+            RemotePost(object_id=f"{bob}/statuses/{number}", actor=bob, handle="@bob@social.example",
+                       url=f"{bob}/statuses/{number}", content_html=f"<p>Post {number}</p>").save()
+        return RemotePost.objects.first()
+
+
+def test_remote_posts_cost_the_dashboard_one_query_however_many(app_factory):
+    from tests.conftest import AuthActions
+    from tests.roundtrips import round_trips
+
+    def cost(posts):
+        app = app_factory()
+        with app.app_context():
+            make_user("alice")
+        client = app.test_client()
+        AuthActions(client).login("alice")
+        client.get("/dashboard")
+        with round_trips() as commands:
+            client.get("/dashboard")
+        without = len(commands)
+        following_bob(app, posts)
+        with round_trips() as commands:
+            assert len(page(client.get("/dashboard")).select(".post--remote")) == min(posts, 20)
+        return without, len(commands)
+
+    few, many = cost(2), cost(30)
+    assert few == many and few[1] == few[0] + 1
+
+
+@pytest.mark.parametrize("path", ["/fediverse/posts/0123456789abcdef01234567/like", "/fediverse/posts/nothex/like",
+                                  "/fediverse/posts/0123456789abcdef01234567/boost"])
+def test_reacting_to_no_remote_post_is_not_found(client, reader, path):
+    assert client.post(path, data={"action": "on"}).status_code == 404
+
+
+def test_reacting_to_a_remote_post_of_an_account_not_followed_is_not_found(app, client, reader):
+    from tumblelog.models import User
+
+    post = following_bob(app, 1)
+    with app.app_context():
+        User.objects(username="alice").update_one(set__followed_actors=[])
+    assert client.post(f"/fediverse/posts/{post.id}/like", data={"action": "on"}).status_code == 404
