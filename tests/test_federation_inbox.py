@@ -446,3 +446,25 @@ def test_a_remote_post_links_home_only_by_http(app, client, bob, url):
     assert bob.send(client, INBOX, bob.activity("Create", note)).status_code == 202
     with app.app_context():
         assert RemotePost.objects.get().url == note["id"]
+
+
+def test_another_account_of_the_same_server_cannot_overwrite_a_remote_post(app, client, bob):
+    carla = RemoteUser(name="carla", keys=key_pair("carla")).remember()
+    with app.app_context():
+        reader = make_user("carol")
+        for actor in (bob, carla):
+            RemoteFollowing(user=reader, actor=actor.id, follow_id=f"{ALICE}#follows/{actor.name}", accepted=True).save()
+    note = bob.note()
+    bob.send(client, INBOX, bob.activity("Create", note))
+    forged = {**note, "attributedTo": carla.id, "content": "<p>Not what bob said</p>"}
+    assert carla.send(client, INBOX, carla.activity("Update", forged)).status_code == 403
+    with app.app_context():
+        assert RemotePost.objects.get().content_html == "<p>Hello from afar</p>"
+
+
+def test_a_remote_post_from_the_future_is_dated_when_it_arrived(app, client, bob):
+    with app.app_context():
+        RemoteFollowing(user=make_user("carol"), actor=bob.id, follow_id=ALICE + "#follows/1", accepted=True).save()
+    bob.send(client, INBOX, bob.activity("Create", bob.note(published="2999-01-01T00:00:00Z")))
+    with app.app_context():
+        assert RemotePost.objects.get().published.year == utcnow().year

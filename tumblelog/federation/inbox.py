@@ -329,7 +329,7 @@ def on_reply(actor, note, post_id):
         _, added = submit_comment(post, comment)
     except CommentsClosed as refusal:
         reply.delete()
-        raise Refused(409, str(refusal) or refusal.message) from None
+        raise Refused(409, str(refusal)) from None
     if added is None:
         reply.delete()
         raise Refused(404, "The post replied to is not here.")
@@ -347,32 +347,38 @@ def on_create(user, actor, activity):
         return on_reply(actor, note, reply_to)
     if not RemoteFollowing.objects(actor=actor.actor_id, accepted=True).first():
         return
-    content, name, summary = note.get("content"), note.get("name"), note.get("summary")
-    url = note.get("url")
-    RemotePost.objects(object_id=note["id"]).update_one(
-        upsert=True,
-        set__actor=actor.actor_id,
-        set__handle=handle(actor),
-        set__url=url if isinstance(url, str) and urlsplit(url).scheme in ("http", "https") and len(url) <= URL_MAX
+    content, name, summary, url = (note.get(key) for key in ("content", "name", "summary", "url"))
+    fields = {
+        "handle": handle(actor),
+        "url": url if isinstance(url, str) and urlsplit(url).scheme in ("http", "https") and len(url) <= URL_MAX
         else note["id"],
-        set__name=name[:URL_MAX] if isinstance(name, str) else None,
-        set__summary=plain_text(summary)[:URL_MAX] if isinstance(summary, str) else None,
-        set__sensitive=note.get("sensitive") is True,
-        set__content_html=sanitise(content) if isinstance(content, str) else "",
-        set__published=published_at(note.get("published")),
-    )
+        "name": name[:URL_MAX] if isinstance(name, str) else None,
+        "summary": plain_text(summary)[:URL_MAX] if isinstance(summary, str) else None,
+        "sensitive": note.get("sensitive") is True,
+        "content_html": sanitise(content) if isinstance(content, str) else "",
+        "published": published_at(note.get("published")),
+    }
+    # By id and actor: another actor of the same host cannot overwrite it (the upsert
+    # would insert a second post of that id, which the unique index refuses).
+    try:
+        RemotePost.objects(object_id=note["id"], actor=actor.actor_id).update_one(
+            upsert=True, **{f"set__{field}": value for field, value in fields.items()})
+    except NotUniqueError:
+        raise Refused(403, "That post is someone else's.") from None
 
 
 def published_at(value):
-    """An ActivityStreams date-time as a UTC datetime; now when it is missing or odd."""
+    """An ActivityStreams date-time as a UTC datetime; now when it is missing, odd or
+    in the future (which would keep a post atop every dashboard)."""
+    now = utcnow()
     if isinstance(value, str) and len(value) <= 40:
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return utcnow()
+            return now
         if moment.tzinfo is not None:
-            return moment.astimezone(timezone.utc)
-    return utcnow()
+            return min(moment.astimezone(timezone.utc), now)
+    return now
 
 
 def on_delete(user, actor, activity):
