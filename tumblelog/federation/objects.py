@@ -158,6 +158,15 @@ def hashtags(post):
     ]
 
 
+def audience(post):
+    """``to`` and ``cc`` of a post: public; an unlisted post as Mastodon's "unlisted"
+    (its followers, and public only by link: in no public timeline or tag search)."""
+    followers = [followers_url(post.author_name)]
+    if getattr(post, "visibility", "public") == "unlisted":
+        return {"to": followers, "cc": [PUBLIC]}
+    return {"to": [PUBLIC], "cc": followers}
+
+
 def post_object(post):
     """A published post as an ActivityStreams object."""
     kind, content, extra = CONTENT.get(post.type, _fallback)(post)
@@ -172,8 +181,7 @@ def post_object(post):
         "attributedTo": actor_url(post.author_name),
         "url": post_url(post),
         "published": iso(post.created_at),
-        "to": [PUBLIC],
-        "cc": [followers_url(post.author_name)],
+        **audience(post),
         "content": str(content),
         "tag": tags,
         **extra,
