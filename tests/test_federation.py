@@ -332,3 +332,16 @@ def test_fetches_are_signed_for_servers_that_ask_every_fetch_to_be(app, monkeypa
     assert params["keyId"] == "https://blog.example/user/alice#main-key"
     signed = httpsig.check_request(params, "GET", "/users/carol", seen["headers"], b"")
     httpsig.verify(signed, params, public)
+
+
+def test_the_actor_shows_the_bloggers_avatar_and_profile(client, alice, app):
+    from bson import ObjectId
+
+    from tumblelog.models import User
+
+    avatar = ObjectId()
+    with app.app_context():
+        User.objects(id=alice.id).update_one(set__avatar_large=avatar, set__display_name="Alice L.", set__bio="I <3 tags")
+    actor = client.get("/user/alice", headers={"Accept": ACTIVITY_JSON}).get_json(force=True)
+    assert actor["icon"] == {"type": "Image", "url": f"http://localhost/media/{avatar}"}
+    assert actor["name"] == "Alice L." and actor["summary"] == "I &lt;3 tags"

@@ -65,9 +65,8 @@ def actor_document(user, public_pem):
         "discoverable": True,
         "publicKey": {"id": key_id(user.username), "owner": url, "publicKeyPem": public_pem},
     }
-    avatar = getattr(user, "avatar_url", None)
-    if avatar:
-        document["icon"] = {"type": "Image", "url": avatar}
+    if user.avatar_large:
+        document["icon"] = {"type": "Image", "url": media_src("", user.avatar_large, external=True)}
     return document
 
 
