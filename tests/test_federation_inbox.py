@@ -291,7 +291,7 @@ JSON_VALUES = st.recursive(
         inner, max_size=4),
     max_leaves=12,
 )
-ACTIVITY_TYPES = ["Follow", "Undo", "Accept", "Create", "Update", "Delete", "Like", "Announce", "Block", "Move"]
+ACTIVITY_TYPES = ["Follow", "Undo", "Accept", "Reject", "Create", "Update", "Delete", "Like", "Announce", "Block", "Move"]
 
 
 @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -468,3 +468,11 @@ def test_a_remote_post_from_the_future_is_dated_when_it_arrived(app, client, bob
     bob.send(client, INBOX, bob.activity("Create", bob.note(published="2999-01-01T00:00:00Z")))
     with app.app_context():
         assert RemotePost.objects.get().published.year == utcnow().year
+
+
+def test_a_profile_update_of_a_followed_account_is_no_post(app, client, bob):
+    with app.app_context():
+        RemoteFollowing(user=make_user("carol"), actor=bob.id, follow_id=ALICE + "#follows/1", accepted=True).save()
+    profile = {"id": bob.id, "type": "Person", "name": "Bob B.", "summary": "<p>New bio</p>"}
+    assert bob.send(client, INBOX, bob.activity("Update", profile)).status_code == 202
+    assert stored(app, RemotePost) == 0

@@ -335,12 +335,16 @@ def on_reply(actor, note, post_id):
         raise Refused(404, "The post replied to is not here.")
 
 
+# What other servers post: kept as remote posts (or comments, when replies).
+POST_OBJECT_TYPES = ("Note", "Article", "Page", "Question", "Image", "Video", "Audio", "Event")
+
+
 def on_create(user, actor, activity):
     """A reply to one of our posts becomes a comment; a post of an actor one of our
     readers follows is kept for them; anything else is not ours to store."""
     note = activity.get("object")
-    if not isinstance(note, dict):
-        return
+    if not isinstance(note, dict) or note.get("type") not in POST_OBJECT_TYPES:
+        return  # a profile's Update, say: nothing we keep
     http_url(note.get("id"))
     reply_to = our_post_id(id_of(note.get("inReplyTo")))
     if reply_to:
