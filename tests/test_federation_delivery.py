@@ -112,3 +112,20 @@ def test_the_admin_sees_failed_deliveries(app, alice, monkeypatch, client, auth)
     auth.login("alice")
     [row] = page(client.get("/admin/federation")).select(".failed-deliveries tbody tr")
     assert INBOX in row.get_text() and "gave up" in row.get_text() and "410" in row.get_text()
+
+
+def test_a_new_post_goes_once_to_each_shared_inbox_and_to_each_other_inbox(app, alice, monkeypatch, client, auth):
+    from tumblelog.federation.models import Follower
+
+    calls = answering(monkeypatch, 202)
+    with app.app_context():
+        for name, shared in (("bob", "https://social.example/inbox"), ("carol", "https://social.example/inbox"),
+                             ("dan", None)):
+            Follower(user=alice, actor=f"https://social.example/users/{name}", inbox=f"https://social.example/users/{name}/inbox",
+                     shared_inbox=shared).save()
+        Follower(user=alice, actor="https://other.example/users/erin", inbox="https://other.example/users/erin/inbox",
+                 pending=True).save()  # still waiting for alice's yes
+    auth.login("alice")
+    assert client.post("/post/new/quote", data={"quote": "To all"}).status_code == 303
+    assert sorted(url for url, _, _ in calls) == ["https://social.example/inbox", "https://social.example/users/dan/inbox"]
+    assert {body["type"] for _, body, _ in calls} == {"Create"}

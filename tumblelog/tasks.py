@@ -134,6 +134,18 @@ def send_digest(user_id, week):
     digest.send(user_id, week)
 
 
+@shared_task(name="tumblelog.tasks.deliver_to_followers")
+def deliver_to_followers(user_id, key_id, activity):
+    """Queue the delivery of one ActivityPub activity to each inbox of a blogger's
+    followers (a shared inbox once)."""
+    from bson import ObjectId
+
+    from .federation import delivery
+
+    for inbox in delivery.inboxes_of_followers(ObjectId(user_id)):
+        bound(deliver_activity).delay(user_id, key_id, inbox, activity)
+
+
 @shared_task(name="tumblelog.tasks.deliver_activity", bind=True)
 def deliver_activity(self, user_id, key_id, inbox, activity):
     """Deliver one ActivityPub activity to one inbox, trying again with a growing wait

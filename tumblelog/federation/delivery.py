@@ -1,6 +1,7 @@
 """Sending activities: signed POSTs to remote inboxes, as background jobs.
 
-``send`` queues one ``tasks.deliver_activity`` job per inbox; the job calls ``deliver``
+``send`` queues one ``tasks.deliver_activity`` job per inbox (``deliver_to_followers``
+queues one job that does that for every follower); the job calls ``deliver``
 (one attempt, plain values in, so a worker needs no request). A 5xx, a 429 or no
 answer at all is tried again later, further apart each time (``backoff``), for about
 two days; any other 4xx is final. Each failure is recorded in ``FailedDelivery`` (the
@@ -115,5 +116,8 @@ def inboxes_of_followers(user_id):
 
 
 def deliver_to_followers(user_id, key_id, activity):
-    for inbox in inboxes_of_followers(user_id):
-        send(user_id, key_id, inbox, activity)
+    """Queue one job that queues a delivery per follower's inbox: a request pays one
+    enqueue however many followers there are."""
+    from ..tasks import deliver_to_followers as fan_out, enqueue
+
+    return enqueue(fan_out, str(user_id), key_id, activity)
