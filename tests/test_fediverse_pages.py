@@ -130,3 +130,9 @@ def test_reacting_to_a_remote_post_of_an_account_not_followed_is_not_found(app, 
     with app.app_context():
         User.objects(username="alice").update_one(set__followed_actors=[])
     assert client.post(f"/fediverse/posts/{post.id}/like", data={"action": "on"}).status_code == 404
+
+
+def test_a_blogger_of_this_site_is_followed_from_their_blog_not_by_handle(client, reader):
+    response = client.post("/fediverse/follow", data={"handle": "http://localhost/user/alice"})
+    assert response.status_code == 422
+    assert "on this site" in page(response).select_one("#handle-error").get_text()

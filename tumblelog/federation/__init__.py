@@ -118,6 +118,8 @@ def follow_remote(user, address):
     ``user``'s inbox. Raise ``net.FetchError`` or ``Refused`` when the actor cannot be
     fetched or is not usable."""
     actor_id = address if address.startswith(("http://", "https://")) else actor_of_handle(address)
+    if urlsplit(actor_id).netloc.lower() == objects.site_host().lower():
+        raise Refused(400, "That account is on this site: follow it from its blog.")
     if BlockedDomain.blocks(urlsplit(actor_id).netloc):
         raise Refused(403, "That domain is blocked here.")
     document = net.fetch_json(actor_id, signed_by(user))
