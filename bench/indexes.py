@@ -4,8 +4,9 @@ An index ``K`` serves a query when its first keys are exactly the fields the fil
 tests for equality, the sort (less any of those fields) follows them in order, all in
 K's direction or all reversed, and every other field the filter tests is a key of K,
 so the server walks one range of the index and never sorts in memory. An ``$or`` is
-served when each branch is served on its own (with the sort), or when all its fields are
-keys of the index that serves the rest of the filter (then it only narrows that range).
+served when each branch is served on its own (with the sort and the rest of the filter),
+or when all its fields are keys of the index that serves the rest of the filter (then it
+only narrows that range).
 
 ``_cls`` (MongoEngine's class filter) is ignored when it admits every class stored in
 the collection: it matches every document, so it narrows nothing.
@@ -111,7 +112,8 @@ def serving_index(collection, filter_, sort, indexes=None):
     pairs, alternatives = conditions(without_class_filter(filter_ or {}, collection))
     if ("_id", "eq") in pairs:
         return ID_INDEX
-    for index in indexes.get(collection, [ID_INDEX]):
+    candidates = indexes.get(collection, [ID_INDEX])
+    for index in candidates:
         if not serves(index, pairs, sort):
             continue
         keys = {name for name, _ in index}
@@ -122,6 +124,15 @@ def serving_index(collection, filter_, sort, indexes=None):
         # sort order).
         branches = alternatives[0]
         if all(serving_index(collection, branch, sort, indexes) for branch in branches):
+            return [("$or", 1)]
+    elif len(alternatives) == 1:
+        # An $or beside other conditions: the server (3.6+) pushes those into each
+        # branch and plans the branches so, each on its own index.
+        branches = [conditions(branch) for branch in alternatives[0]]
+        if all(
+            not nested and any(serves(index, pairs + more, sort) for index in candidates)
+            for more, nested in branches
+        ):
             return [("$or", 1)]
     return None
 

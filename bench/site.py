@@ -66,7 +66,7 @@ def floor_view(app, per_page):
         # so the floor walks the same index range as the page it is the floor of.
         found = Post._get_collection().find(
             Post.listing()._query, {"comments": 0, "body": 0, "search_terms": 0},
-            sort=[("created_at", -1), ("_id", -1)], limit=per_page,
+            sort=[("published_at", -1), ("_id", -1)], limit=per_page,
         )
         posts = [
             {
@@ -145,7 +145,7 @@ def pages(app, deep_page=100):
         deep = max(1, min(deep_page, (total - 1) // per_page + 1))
         # The post just before page ``deep`` starts: its cursor opens that page.
         above = Post.listing().skip((deep - 1) * per_page - 1).first() if deep > 1 else None
-        discussion = BlogPost.objects(title=DISCUSSION_TITLE).only("id").first()
+        discussion = BlogPost.objects(title=DISCUSSION_TITLE).only("id", "title").first()
     rows = [
         ("hello (bare Flask route)", HELLO, False),
         ("floor (the front page's posts: plain dicts, one template)", FLOOR, False),
@@ -163,8 +163,8 @@ def pages(app, deep_page=100):
         ("tag page (rare tag)", "/tag/winter", False),
         ("user page", "/user/ada", False),
         ("user page, signed in", "/user/ada", True),
-        ("permalink, 20 comments", f"/post/{discussion.id}", False),
-        ("permalink, 20 comments, signed in", f"/post/{discussion.id}", True),
+        ("permalink, 20 comments", f"/post/{discussion.id}/{discussion.slug}", False),
+        ("permalink, 20 comments, signed in", f"/post/{discussion.id}/{discussion.slug}", True),
     ]
     return rows + [row for row in LATER_PAGES if routed(app, row[1])]
 
@@ -175,6 +175,8 @@ LATER_PAGES = [
     ("search", "/search?q=python", False),
     ("site feed", "/feed.atom", False),
     ("API post list", "/api/v1/posts", False),
+    ("drafts", "/drafts", True),
+    ("queue", "/queue", True),
     ("activity (notifications)", "/activity", True),
 ]
 

@@ -35,8 +35,8 @@ class ApiClient:
     def _headers(self, headers):
         return {**(bearer(self.token) if self.token else {}), **(headers or {})}
 
-    def get(self, path, **kwargs):
-        return self.client.get(API + path, **kwargs)
+    def get(self, path, headers=None, **kwargs):
+        return self.client.get(API + path, headers=self._headers(headers), **kwargs)
 
     def post(self, path, json=None, headers=None, **kwargs):
         return self.client.post(API + path, json=json, headers=self._headers(headers), **kwargs)

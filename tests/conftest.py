@@ -197,3 +197,12 @@ def textarea_value(element):
     """A textarea's value as a browser shows it: one leading newline is dropped."""
     text = element.get_text()
     return text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
+
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The site's clock, for tests that move it forward (``clock.advance(minutes=2)``)."""
+    from clock import Clock
+
+    return Clock(monkeypatch)

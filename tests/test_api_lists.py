@@ -18,7 +18,7 @@ def make_posts(count, **kwargs):
     """``count`` posts, a minute apart, oldest first; returns their ids newest first."""
     posts = [make_post("quote", quote=f"q{i}", **kwargs) for i in range(count)]
     for i, post in enumerate(posts):
-        Post.objects(id=post.id).update_one(set__created_at=START + timedelta(minutes=i))
+        Post.objects(id=post.id).update_one(set__created_at=START + timedelta(minutes=i), set__published_at=START + timedelta(minutes=i))
     return [str(post.id) for post in reversed(posts)]
 
 
@@ -52,9 +52,9 @@ def test_cursor_pages_neither_skip_nor_repeat_while_posts_are_added(api):
     assert seen == newest_first
 
 
-def test_cursor_breaks_ties_in_created_at_by_id(api):
+def test_cursor_breaks_ties_in_published_at_by_id(api):
     posts = [make_post("quote", quote=f"q{i}") for i in range(9)]
-    Post.objects.update(set__created_at=START)  # every post in the same millisecond
+    Post.objects.update(set__published_at=START)  # every post in the same millisecond
     assert walk(api, limit=2) == sorted((str(post.id) for post in posts), reverse=True)
 
 

@@ -132,4 +132,4 @@ def test_documented_post_fields_are_the_forms_fields(app, client):
             form = model.form_class(meta={"csrf": False}, formdata=None)
         fields = {field.name for field in form.content_fields() if not isinstance(field, FileField)}
         documented = schemas[f"New{post_type.title()}Post"]["properties"]
-        assert set(documented) == fields | {"type"}, post_type
+        assert set(documented) == fields | set(form.PUBLISHING_FIELDS) | {"type"}, post_type

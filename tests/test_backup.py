@@ -71,14 +71,14 @@ def every_page(app):
     pages = {}
     reader = app.test_client()
     for url in urls:
-        response = reader.get(url)
+        response = reader.get(url, follow_redirects=True)  # permalinks go on to their slug
         pages[url] = (response.status_code, comparable(response.get_data(as_text=True)))
         for image in page(response).select("img[src^='/media/']") if response.mimetype == "text/html" else ():
             pages.setdefault(image["src"], (200, reader.get(image["src"]).get_data()))
     signed_in = app.test_client()
     assert AuthActions(signed_in).login("carol").status_code == 303  # the old password works
     for url in ["/dashboard", "/following", *[f"/post/{post_id}" for post_id in post_ids]]:
-        response = signed_in.get(url)
+        response = signed_in.get(url, follow_redirects=True)
         pages["carol " + url] = (response.status_code, comparable(response.get_data(as_text=True)))
     return pages
 

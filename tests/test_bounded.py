@@ -46,7 +46,7 @@ def full_post():
 def test_a_long_thread_opens_on_its_first_page_oldest_first(client):
     post = add_comments(make_post("blog"), 120)
 
-    response = client.get(f"/post/{post.id}")
+    response = client.get(f"/post/{post.id}/{post.slug}")
 
     assert shown(response) == numbered(1, 50)
     html = page(response)
@@ -58,7 +58,7 @@ def test_a_long_thread_opens_on_its_first_page_oldest_first(client):
 def test_later_comment_pages_follow_without_javascript(client):
     post = add_comments(make_post("blog"), 120)
 
-    second = client.get(page(client.get(f"/post/{post.id}")).select_one(".comments a[rel=next]")["href"])
+    second = client.get(page(client.get(f"/post/{post.id}/{post.slug}")).select_one(".comments a[rel=next]")["href"])
     third = client.get(page(second).select_one(".comments a[rel=next]")["href"])
 
     assert shown(second) == numbered(51, 100)
@@ -72,12 +72,12 @@ def test_later_comment_pages_follow_without_javascript(client):
 @pytest.mark.parametrize("query", ["?page=4", "?page=101"])
 def test_a_comment_page_past_the_last_is_not_found(client, query):
     post = add_comments(make_post("blog"), 120)
-    assert client.get(f"/post/{post.id}{query}").status_code == 404
+    assert client.get(f"/post/{post.id}/{post.slug}{query}").status_code == 404
 
 
 def test_a_post_without_comments_has_its_page_one(client):
     post = make_post("quote")
-    response = client.get(f"/post/{post.id}?page=1")
+    response = client.get(f"/post/{post.id}/{post.slug}?page=1")
     assert response.status_code == 200
     assert page(response).select_one(".comments .pager") is None
 
@@ -89,7 +89,7 @@ def test_a_new_comment_lands_on_the_page_that_shows_it(client):
 
     assert response.status_code == 303
     location = response.headers["Location"]
-    assert location.startswith(f"/post/{post.id}?page=3#comment-")
+    assert location.startswith(f"/post/{post.id}/{post.slug}?page=3#comment-")
     assert shown(client.get(location)) == ["Number 101."]
 
 
@@ -97,9 +97,9 @@ def test_a_long_thread_costs_the_permalink_no_more_queries(client):
     short, long = add_comments(make_post("blog"), 5), add_comments(make_post("blog"), 300)
     costs = {}
     for post in (short, long):
-        client.get(f"/post/{post.id}")
+        client.get(f"/post/{post.id}/{post.slug}")
         with METER.recording() as operations:
-            client.get(f"/post/{post.id}")
+            client.get(f"/post/{post.id}/{post.slug}")
         costs[post.comment_count] = len(operations)
     assert 1 <= costs[5] == costs[300] <= 2
 
@@ -110,7 +110,7 @@ def test_a_long_thread_costs_the_permalink_no_more_queries(client):
 def test_a_full_post_closes_its_comment_form(client):
     post = full_post()
 
-    html = page(client.get(f"/post/{post.id}"))
+    html = page(client.get(f"/post/{post.id}/{post.slug}"))
 
     assert "Comments are closed on this post" in html.select_one(".comments__closed").get_text()
     assert html.select_one("form.comment-form") is None

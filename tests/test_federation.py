@@ -109,7 +109,9 @@ def test_a_text_post_is_an_article_with_its_title_and_sanitised_html(app, alice)
     article = as_object(app, post)
     assert article["type"] == "Article" and article["name"] == "On <b>tags</b>"
     assert "<script>" not in article["content"] and "<em>there</em>" in article["content"]
-    assert article["url"] == article["id"] == f"https://blog.example/post/{post.id}"
+    # The id never changes; the url is the readable permalink, which a new title changes.
+    assert article["id"] == f"https://blog.example/post/{post.id}"
+    assert article["url"] == f"https://blog.example/post/{post.id}/{post.slug}"
     assert article["attributedTo"] == "https://blog.example/user/alice"
     assert article["tag"] == [{"type": "Hashtag", "href": "https://blog.example/tag/python", "name": "#python"}]
     assert article["to"] == [objects.PUBLIC] and article["published"].endswith("Z")
@@ -188,7 +190,7 @@ def test_a_post_type_without_a_mapping_falls_back_to_a_note_linking_it(app, alic
     monkeypatch.setattr(type(post), "type", "hologram")
     note = as_object(app, post)
     assert note["type"] == "Note"
-    assert f'href="https://blog.example/post/{post.id}"' in note["content"]
+    assert f'href="https://blog.example/post/{post.id}/{post.slug}"' in note["content"]
 
 
 def test_signatures_made_here_verify_and_a_changed_byte_does_not(app):

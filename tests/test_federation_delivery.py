@@ -129,3 +129,75 @@ def test_a_new_post_goes_once_to_each_shared_inbox_and_to_each_other_inbox(app, 
     assert client.post("/post/new/quote", data={"quote": "To all"}).status_code == 303
     assert sorted(url for url, _, _ in calls) == ["https://social.example/inbox", "https://social.example/users/dan/inbox"]
     assert {body["type"] for _, body, _ in calls} == {"Create"}
+
+
+# --- what the workflow federates ------------------------------------------------------
+
+
+@pytest.fixture
+def followed(app, alice):
+    """alice has a follower on social.example."""
+    from tumblelog.federation.models import Follower
+
+    with app.app_context():
+        Follower(user=alice, actor="https://social.example/users/bob", inbox="https://social.example/users/bob/inbox").save()
+
+
+def write(client, quote, state="publish", **fields):
+    response = client.post("/post/new/quote", data={"quote": quote, "state": state, **fields})
+    assert response.status_code == 303
+    return response.headers["Location"].split("/")[2]
+
+
+def test_drafts_and_private_posts_stay_home_until_published(app, alice, followed, monkeypatch, client, auth):
+    calls = answering(monkeypatch, 202)
+    auth.login("alice")
+    draft = write(client, "Not yet", "draft")
+    write(client, "Just for me", visibility="private")
+    assert calls == []
+    client.post(f"/post/{draft}/publish")
+    [(_, create, _)] = calls
+    assert create["type"] == "Create" and create["object"]["id"] == f"http://localhost/post/{draft}"
+
+
+def test_an_unlisted_post_goes_to_followers_as_mastodons_unlisted(app, alice, followed, monkeypatch, client, auth):
+    calls = answering(monkeypatch, 202)
+    auth.login("alice")
+    post = write(client, "Quietly", visibility="unlisted")
+    [(_, create, _)] = calls
+    assert create["object"]["to"] == ["http://localhost/user/alice/followers"]
+    assert create["object"]["cc"] == ["https://www.w3.org/ns/activitystreams#Public"]
+    assert post not in json.dumps(client.get("/user/alice/outbox?page=1").get_json(force=True))
+
+
+def test_a_scheduled_post_federates_when_its_time_comes(app_factory, monkeypatch, clock):
+    from datetime import timedelta
+
+    from tests.factories import PASSWORD
+    from tumblelog.federation.models import Follower
+
+    app = app_factory(TRUSTED_HOSTS=["blog.example"])
+    with app.app_context():
+        Follower(user=make_user("alice"), actor="https://social.example/users/bob",
+                 inbox="https://social.example/users/bob/inbox").save()
+    calls = answering(monkeypatch, 202)
+    client = app.test_client()
+    client.post("/auth/login", data={"username": "alice", "password": PASSWORD}, base_url="http://blog.example")
+    when = (clock.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post("/post/new/quote", data={"quote": "Later", "state": "schedule", "publish_at": when},
+                           base_url="http://blog.example")
+    assert response.status_code == 303 and calls == []
+    clock.advance(hours=2)
+    runner = app.test_cli_runner()
+    assert "Published 1 posts." in runner.invoke(args=["posts", "publish-due"]).output  # from cron: no request
+    [(_, create, _)] = calls
+    assert create["type"] == "Create" and create["object"]["id"].startswith("http://blog.example/post/")
+
+
+def test_editing_a_live_post_sends_its_update(app, alice, followed, monkeypatch, client, auth):
+    calls = answering(monkeypatch, 202)
+    auth.login("alice")
+    post = write(client, "First")
+    client.post(f"/post/{post}/edit", data={"quote": "Second", "state": "publish"})
+    assert [body["type"] for _, body, _ in calls] == ["Create", "Update"]
+    assert "Second" in calls[1][1]["object"]["content"]

@@ -200,16 +200,16 @@ def test_a_reply_from_the_fediverse_is_a_comment_linking_its_author(app, client,
                              "<p>Second <script>bad()</script>line</p>", inReplyTo=permalink(post))
     assert bob.send(client, INBOX, bob.activity("Create", reply)).status_code == 202
     assert bob.send(client, INBOX, bob.activity("Create", reply)).status_code == 202  # delivered twice
-    html = page(client.get(f"/post/{post.id}"))
+    html = page(client.get(f"/post/{post.id}", follow_redirects=True))
     [comment] = html.select(".comment")
     author = comment.select_one(".comment__remote")
     assert author.get_text() == "@bob@remote.example" and author["href"] == bob.id
     assert comment.select_one(".comment__body").get_text() == "@alice Lovely quote\nSecond line"
 
     bob.send(client, INBOX, bob.activity("Update", {**reply, "content": "<p>Edited</p>"}, number=2))
-    assert page(client.get(f"/post/{post.id}")).select_one(".comment__body").get_text() == "Edited"
+    assert page(client.get(f"/post/{post.id}", follow_redirects=True)).select_one(".comment__body").get_text() == "Edited"
     bob.send(client, INBOX, bob.activity("Delete", {"id": reply["id"], "type": "Tombstone"}, number=3))
-    assert page(client.get(f"/post/{post.id}")).select(".comment") == []
+    assert page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".comment") == []
     with app.app_context():
         assert Post.objects.get(id=post.id).comment_count == 0
 
@@ -368,7 +368,7 @@ def test_remote_likes_and_boosts_are_notes_and_notifications(app, client, bob, p
     with app.app_context():
         counted = Post.objects.get(id=post.id)
         assert (counted.like_count, counted.reblog_count, counted.note_count) == (1, 1, 2)
-    notes = page(client.get(f"/post/{post.id}")).select(".note")
+    notes = page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".note")
     assert [" ".join(note.get_text().split()) for note in notes] == [
         "@bob@remote.example boosted this", "@bob@remote.example liked this"]
     assert notes[0].a["href"] == bob.id
@@ -377,7 +377,7 @@ def test_remote_likes_and_boosts_are_notes_and_notifications(app, client, bob, p
     assert any(line.startswith("@bob@remote.example boosted your post") for line in told)
     assert any(line.startswith("@bob@remote.example liked your post") for line in told)
     bob.send(client, INBOX, bob.activity("Undo", boost, number=2))
-    assert [n.get_text(" ", strip=True) for n in page(client.get(f"/post/{post.id}")).select(".note")] == [
+    assert [n.get_text(" ", strip=True) for n in page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".note")] == [
         "@bob@remote.example liked this"]
 
 

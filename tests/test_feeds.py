@@ -37,7 +37,7 @@ def entry_ids(root):
 
 
 def permalink(post):
-    return f"http://localhost/post/{post.id}"
+    return f"http://localhost/post/{post.id}/{post.slug}"
 
 
 def content_html(entry):
@@ -52,7 +52,7 @@ def aged_posts(count, **kwargs):
     posts = []
     for minute in range(count):
         post = make_post("quote", quote=f"Quote {minute}", **kwargs)
-        post.created_at = post.updated_at = utcnow() - timedelta(minutes=minute)
+        post.created_at = post.published_at = post.updated_at = utcnow() - timedelta(minutes=minute)
         posts.append(post.save())
     return posts
 
@@ -182,7 +182,7 @@ def test_if_modified_since_gets_304(client):
 
 def an_hour_old(*posts):
     for post in posts:
-        post.created_at = post.updated_at = utcnow() - timedelta(hours=1, minutes=len(posts) - posts.index(post))
+        post.created_at = post.published_at = post.updated_at = utcnow() - timedelta(hours=1, minutes=len(posts) - posts.index(post))
         post.save()
     return posts
 

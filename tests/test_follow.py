@@ -20,7 +20,7 @@ def follow_button(response):
 
 def aged_post(minutes_ago, **kwargs):
     post = make_post("quote", **kwargs)
-    post.created_at = utcnow() - timedelta(minutes=minutes_ago)
+    post.created_at = post.published_at = utcnow() - timedelta(minutes=minutes_ago)
     return post.save()
 
 

@@ -20,7 +20,7 @@ def test_likes_are_unique_per_user_and_post():
 
 def test_search_terms_have_a_sorted_multikey_index():
     Post.objects.count()
-    assert (("hidden", 1), ("search_terms", 1), ("created_at", -1), ("_id", -1)) in index_keys(Post)
+    assert (("listed", 1), ("hidden", 1), ("search_terms", 1), ("published_at", -1), ("_id", -1)) in index_keys(Post)
 
 
 def test_dashboard_and_search_use_indexes(query_plan):
@@ -31,6 +31,10 @@ def test_dashboard_and_search_use_indexes(query_plan):
     reader = make_user("reader")
     reader.followed_tags = ["t1", "t2"]
     reader.followed_users = [bob.id]
-    for queryset in (reader.followed_posts(), Post.listing().filter(search_terms__all=["shared", "word3"])):
+    querysets = (
+        reader.followed_posts(), Post.listing().filter(search_terms__all=["shared", "word3"]),
+        Post.listing().filter(author_name="bob", pinned=True), Post.drafts_of(bob), Post.queue_of(bob),
+    )
+    for queryset in querysets:
         winning = query_plan(queryset)
         assert "IXSCAN" in winning and "COLLSCAN" not in winning

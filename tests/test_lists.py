@@ -18,7 +18,7 @@ def make_posts(count, **kwargs):
     posts = []
     for i in range(count):
         post = make_post("quote", quote=f"Quote {i}", **kwargs)
-        post.created_at = start + timedelta(minutes=i)
+        post.created_at = post.published_at = start + timedelta(minutes=i)
         posts.append(post.save())
     return [str(post.id) for post in reversed(posts)]
 
@@ -36,7 +36,7 @@ def test_each_post_links_author_permalink_tags_and_comments(client):
     post = make_post("quote", tags=["python", "zen"])
     article = page(client.get("/")).select_one("article.post")
     assert article.select_one(".post__author")["href"] == "/user/alice"
-    assert article.select_one(".post__permalink")["href"] == f"/post/{post.id}"
+    assert article.select_one(".post__permalink")["href"] == f"/post/{post.id}/simple-is-better-than-complex"
     assert article.select_one("time")["datetime"].startswith(str(post.created_at.year))
     assert [(a.get_text(), a["href"]) for a in article.select('a[rel="tag"]')] == [
         ("#python", "/tag/python"),

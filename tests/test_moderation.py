@@ -150,7 +150,7 @@ def held_bodies(post):
 
 
 def shown_comments(client, post):
-    return [p.get_text() for p in page(client.get(f"/post/{post.id}")).select(".comments__list .comment__body")]
+    return [p.get_text() for p in page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".comments__list .comment__body")]
 
 
 def set_policy(**values):
@@ -166,7 +166,7 @@ def test_a_held_comment_waits_unseen_until_the_author_approves_it(client, auth):
     assert page(client.get("/")).select_one(".post__comments").get_text() == "0 comments"
 
     auth.login("alice")
-    queue_link = page(client.get(f"/post/{post.id}")).select_one(".post-moderation__held")
+    queue_link = page(client.get(f"/post/{post.id}", follow_redirects=True)).select_one(".post-moderation__held")
     assert queue_link.get_text() == "1 comment awaiting review"
     held_id = page(client.get(queue_link["href"])).select_one("input[name=comment]")["value"]
     client.post(queue_link["href"], data={"comment": held_id, "action": "approve"})
@@ -249,7 +249,7 @@ def test_an_author_closes_and_reopens_comments(client, auth):
     post = make_post("quote", author=make_user("alice"))
     auth.login("alice")
     assert client.post(f"/post/{post.id}/comments/close", data={"action": "close"}).status_code == 303
-    html = page(client.get(f"/post/{post.id}"))
+    html = page(client.get(f"/post/{post.id}", follow_redirects=True))
     assert html.select_one("form.comment-form") is None
     assert html.select_one(".comments__closed").get_text() == "The author has closed comments on this post."
     refused = client.post(f"/post/{post.id}/comments", data={"body": "Still here?"})
@@ -267,7 +267,7 @@ def test_a_report_reaches_the_moderators_and_the_reporter_only_hears_thanks(clie
     post = make_post("quote", author=make_user("bob"))
     make_user("rita", role="reader")
     auth.login("rita")
-    report_link = page(client.get(f"/post/{post.id}")).select_one(".post-moderation__report")["href"]
+    report_link = page(client.get(f"/post/{post.id}", follow_redirects=True)).select_one(".post-moderation__report")["href"]
     empty = client.post(report_link, data={"reason": ""})
     assert empty.status_code == 422
     thanks = client.post(report_link, data={"reason": "This is spam."}, follow_redirects=True)
@@ -284,7 +284,7 @@ def test_a_report_reaches_the_moderators_and_the_reporter_only_hears_thanks(clie
     client.post(form["action"], data={"action": "hide", "reason": "spam"})
     assert page(client.get("/admin/reports")).select_one(".empty").get_text() == "No open reports."
     auth.logout()
-    assert client.get(f"/post/{post.id}").status_code == 404
+    assert client.get(f"/post/{post.id}", follow_redirects=True).status_code == 404
     assert page(client.get("/")).select("article.post") == []
 
 
@@ -332,7 +332,7 @@ def test_a_suspended_spammer_vanishes_everywhere_and_comes_back(client, auth):
     auth.logout()
 
     assert bobs_posts_shown(client, post) == []
-    assert client.get(f"/post/{post.id}").status_code == 404
+    assert client.get(f"/post/{post.id}", follow_redirects=True).status_code == 404
     assert auth.login("bob").status_code == 422
     assert client.get("/api/v1/posts", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert client.post("/api/v1/posts", json={"type": "quote", "quote": "x"},
@@ -473,11 +473,11 @@ def test_nobody_blocks_themself(client, auth):
 def test_a_labelled_post_waits_behind_a_click_through_everywhere(client, auth):
     post = make_post("quote", author=make_user("alice"), tags=["art"])
     auth.login("alice")
-    form = page(client.get(f"/post/{post.id}")).select_one(".post-labels form")
+    form = page(client.get(f"/post/{post.id}", follow_redirects=True)).select_one(".post-labels form")
     client.post(form["action"], data={"labels": ["violence", "mature"]})
     auth.logout()
     for url in ["/", "/tag/art", "/user/alice", f"/post/{post.id}"]:
-        gate = page(client.get(url)).select_one(f"#post-{post.id} details.label-gate")
+        gate = page(client.get(url, follow_redirects=True)).select_one(f"#post-{post.id} details.label-gate")
         assert gate.select_one("summary").get_text() == "Content: Mature, Violence. Show the post"
         assert gate.select_one("blockquote")  # the post itself is inside
     assert client.get(f"/api/v1/posts/{post.id}").json["labels"] == ["mature", "violence"]
@@ -519,7 +519,7 @@ def test_readers_choose_to_show_blur_or_hide_each_label(client, auth):
     # mature only: shown plainly; violence and mature: the strictest choice, hidden; plain: as ever.
     assert shown == {str(mature.id): False, str(plain.id): False}
     # A permalink is asked for by name: it blurs rather than hides.
-    assert page(client.get(f"/post/{violent.id}")).select_one("details.label-gate")
+    assert page(client.get(f"/post/{violent.id}", follow_redirects=True)).select_one("details.label-gate")
 
 
 @pytest.mark.parametrize("value", ["", "nuke", "SHOW"])

@@ -83,6 +83,10 @@ def test_quote_post_is_a_blockquote_with_its_source(client, alice):
     assert post.select_one("cite").get_text() == "Dieter Rams"
 
 
+# Every type's form says when the post goes out and who sees it (CONTRACT).
+PUBLISHING_FIELDS = {"state", "publish_at", "utc_offset", "visibility"}
+
+
 def test_new_post_form_has_only_its_types_fields(client, alice):
     expected = {
         "blog": {"title", "body", "tags"},
@@ -96,8 +100,8 @@ def test_new_post_form_has_only_its_types_fields(client, alice):
     }
     for post_type, fields in expected.items():
         form = page(client.get(f"/post/new/{post_type}")).select_one("form.post-form")
-        names = {field["name"] for field in form.select("input, textarea") if field["name"] != "csrf_token"}
-        assert names == fields, post_type
+        names = {field["name"] for field in form.select("input, textarea, select") if field["name"] != "csrf_token"}
+        assert names == fields | PUBLISHING_FIELDS, post_type
 
 
 def test_header_links_to_every_new_post_type(client, alice):
@@ -185,8 +189,8 @@ def test_author_edits_each_type(client, alice, post_type, change, shown):
     assert form is not None
     response = client.post(f"/post/{post.id}/edit", data={**change, "tags": "edited"})
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/post/{post.id}"
-    html = client.get(f"/post/{post.id}").get_data(as_text=True)
+    assert response.headers["Location"] == f"/post/{post.id}/{Post.objects.get(id=post.id).slug}"
+    html = client.get(f"/post/{post.id}", follow_redirects=True).get_data(as_text=True)
     assert shown in html
     stored = Post.objects.get(id=post.id)
     assert stored.tags == ["edited"]
@@ -216,7 +220,7 @@ def test_author_deletes_a_post(client, alice):
     post = make_post("image")
     response = client.post(f"/post/{post.id}/delete")
     assert response.status_code == 303
-    assert client.get(f"/post/{post.id}").status_code == 404
+    assert client.get(f"/post/{post.id}", follow_redirects=True).status_code == 404
     assert Post.objects.count() == 0
 
 
@@ -225,7 +229,7 @@ def test_edit_and_delete_are_offered_only_to_the_author(client, auth):
     post = make_post("quote", author=alice)
 
     def actions():
-        return page(client.get(f"/post/{post.id}")).select(".post__actions")
+        return page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".post__actions")
 
     assert actions() == []  # anonymous
     make_user("bob")
@@ -234,7 +238,7 @@ def test_edit_and_delete_are_offered_only_to_the_author(client, auth):
     auth.logout()
     auth.login("alice")
     assert len(actions()) == 1
-    assert "delete" in actions()[0].select_one("form")["action"]
+    assert "delete" in actions()[0].select_one("details form")["action"]
 
 
 @pytest.mark.parametrize("method, action", [("get", "edit"), ("post", "edit"), ("post", "delete")])

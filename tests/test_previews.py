@@ -37,13 +37,13 @@ def absolute(url):
 def test_sharing_an_image_post_shows_its_title_image_and_description(client):
     post = make_post("image", image_url="", image_file=ObjectId(), width=1200, height=800,
                      caption="Sunset over the harbour", alt="Orange sky above boats", tags=["sea"])
-    html = page(client.get(f"/post/{post.id}"))
+    html = page(client.get(f"/post/{post.id}", follow_redirects=True))
     card = preview(html)
     assert card == {
         "title": "Sunset over the harbour",
         "description": "Sunset over the harbour — Orange sky above boats",
         "image": f"http://localhost/media/{post.image_file}",
-        "url": f"http://localhost/post/{post.id}",
+        "url": f"http://localhost/post/{post.id}/{post.slug}",
         "type": "article",
         "card": "summary_large_image",
     }
@@ -55,7 +55,7 @@ def test_sharing_an_image_post_shows_its_title_image_and_description(client):
 
 def test_a_text_post_is_described_by_its_words_without_markup(client):
     post = make_post("blog", title="On walking", body="Walking **is** [good](https://a.example).\n\n# Try\n\n" + "a " * 300)
-    card = preview(page(client.get(f"/post/{post.id}")))
+    card = preview(page(client.get(f"/post/{post.id}", follow_redirects=True)))
     assert card["title"] == "On walking"
     assert card["description"].startswith("Walking is good. Try a a")
     assert card["description"].endswith("…") and len(card["description"]) <= 200
@@ -64,7 +64,7 @@ def test_a_text_post_is_described_by_its_words_without_markup(client):
 
 def test_a_youtube_video_previews_with_its_thumbnail(client):
     post = make_post("video", caption="A classic")
-    card = preview(page(client.get(f"/post/{post.id}")))
+    card = preview(page(client.get(f"/post/{post.id}", follow_redirects=True)))
     assert card["image"] == "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg"
     assert card["title"] == "A classic"
 
@@ -72,13 +72,13 @@ def test_a_youtube_video_previews_with_its_thumbnail(client):
 @pytest.mark.parametrize("post_type", ["blog", "image", "video", "quote"])
 def test_every_permalink_previews_with_absolute_urls(client, post_type):
     post = make_post(post_type)
-    html = page(client.get(f"/post/{post.id}"))
+    html = page(client.get(f"/post/{post.id}", follow_redirects=True))
     card = preview(html)
     assert card["title"] and card["description"]
     assert absolute(card["url"]) and (card["image"] is None or absolute(card["image"]))
     oembed = html.select_one('head link[type="application/json+oembed"]')["href"]
     assert absolute(oembed)
-    assert parse_qs(urlsplit(oembed).query)["url"] == [f"http://localhost/post/{post.id}"]
+    assert parse_qs(urlsplit(oembed).query)["url"] == [f"http://localhost/post/{post.id}/{post.slug}"]
 
 
 @pytest.mark.parametrize(
@@ -110,14 +110,14 @@ def test_urls_for_other_sites_use_the_configured_host_not_the_requests(app_facto
     client = app.test_client()
     with app.app_context():
         post = make_post("image", image_url="", image_file=ObjectId(), width=10, height=10)
-    html = page(client.get(f"/post/{post.id}", headers={"Host": "localhost"}))
+    html = page(client.get(f"/post/{post.id}", follow_redirects=True, headers={"Host": "localhost"}))
     card = preview(html)
-    assert card["url"] == f"https://blog.example/post/{post.id}"
+    assert card["url"] == f"https://blog.example/post/{post.id}/{post.slug}"
     assert card["image"] == f"https://blog.example/media/{post.image_file}"
-    assert html.select_one("link[rel=canonical]")["href"] == f"https://blog.example/post/{post.id}"
+    assert html.select_one("link[rel=canonical]")["href"] == f"https://blog.example/post/{post.id}/{post.slug}"
     feed = client.get("/feed.json").get_json()
     assert feed["feed_url"] == "https://blog.example/feed.json"
-    assert feed["items"][0]["url"] == f"https://blog.example/post/{post.id}"
+    assert feed["items"][0]["url"] == f"https://blog.example/post/{post.id}/{post.slug}"
     assert "Sitemap: https://blog.example/sitemap.xml" in client.get("/robots.txt").get_data(as_text=True)
 
 
@@ -156,13 +156,13 @@ def test_a_bloggers_page_previews_as_their_profile(client):
 
 def test_a_photoset_previews_with_its_first_photo(client):
     post = make_post("photoset")
-    card = preview(page(client.get(f"/post/{post.id}")))
+    card = preview(page(client.get(f"/post/{post.id}", follow_redirects=True)))
     assert card["image"] == "https://images.example.com/one.jpg"
     assert card["card"] == "summary_large_image"
 
 
 def test_a_link_post_previews_with_its_thumbnail_only_when_it_has_one(client):
     plain = make_post("link")
-    assert preview(page(client.get(f"/post/{plain.id}")))["image"] is None
+    assert preview(page(client.get(f"/post/{plain.id}", follow_redirects=True)))["image"] is None
     pictured = make_post("link", thumb_file=ObjectId())
-    assert preview(page(client.get(f"/post/{pictured.id}")))["image"] == f"http://localhost/media/{pictured.thumb_file}"
+    assert preview(page(client.get(f"/post/{pictured.id}", follow_redirects=True)))["image"] == f"http://localhost/media/{pictured.thumb_file}"

@@ -1,5 +1,7 @@
 """Reblogs: a reader puts someone's post on their own blog with a comment and tags;
 the post travels with its trail, which later edits and deletion do not change."""
+from datetime import datetime
+
 import pytest
 
 from conftest import AuthActions, page
@@ -20,11 +22,11 @@ def signed_in(app, name):
 def reblog(client, post_id, comment="", tags=""):
     response = client.post(f"/post/{post_id}/reblog", data={"comment": comment, "tags": tags})
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
-    return response.headers["Location"].rsplit("/", 1)[-1]
+    return response.headers["Location"].split("/post/")[1].split("/")[0]
 
 
 def article(client, url):
-    return page(client.get(url)).select_one("article.post")
+    return page(client.get(url, follow_redirects=True)).select_one("article.post")
 
 
 @pytest.fixture
@@ -178,9 +180,46 @@ def test_followers_see_reblogs_on_their_dashboard_and_the_api_lists_them(app, al
 def test_reblogs_have_link_previews_a_json_feed_entry_and_an_oembed(app, alice_post):
     bob = signed_in(app, "bob")
     reblog_id = reblog(bob, alice_post.id, comment="Read this")
-    html = page(bob.get(f"/post/{reblog_id}"))
+    html = page(bob.get(f"/post/{reblog_id}", follow_redirects=True))
     assert html.select_one("meta[property='og:title']")["content"] == "Hello trail"
     entry = bob.get("/user/bob/feed.json").json["items"][0]
     assert "First <em>words</em>" in entry["content_html"] and "Read this" in entry["content_html"]
     embed = bob.get("/oembed", query_string={"url": f"http://localhost/post/{reblog_id}", "format": "json"})
     assert embed.status_code == 200 and embed.json["title"] == "Hello trail"
+
+
+def reblog_count(post):
+    return Post.objects(id=post.id).first().reblog_count
+
+
+def notes_on(client, post):
+    html = page(client.get(f"/post/{post.id}", follow_redirects=True))
+    return [" ".join(note.get_text(" ", strip=True).split()) for note in html.select(".note")]
+
+
+def test_a_reblog_can_wait_in_drafts_and_counts_only_when_published(app, alice_post):
+    bob = signed_in(app, "bob")
+    response = bob.post(f"/post/{alice_post.id}/reblog", data={"comment": "Later", "state": "draft"})
+    assert response.status_code == 303
+    draft = Reblog.objects.get(author_name="bob")
+    assert draft.state == "draft" and reblog_count(alice_post) == 0
+    assert page(bob.get("/drafts")).select_one(f"#post-{draft.id}") is not None
+    assert not Post._get_db()["notification"].find_one({"kind": "reblog"})
+    assert bob.post(f"/post/{draft.id}/publish").status_code == 303
+    assert reblog_count(alice_post) == 1
+    assert notes_on(bob, alice_post) == ["bob reblogged this from alice"]
+
+
+@pytest.mark.parametrize("fields, status", [
+    ({"state": "draft"}, 404),
+    ({"visibility": "private"}, 404),
+    ({"state": "queued", "published_at": datetime(2999, 1, 1)}, 404),
+    ({"visibility": "unlisted"}, 409),
+])
+def test_only_published_public_posts_can_be_reblogged(app, fields, status):
+    hers = make_post("quote", author=make_user("alice"))
+    Post.objects(id=hers.id).update_one(**{f"set__{name}": value for name, value in fields.items()})
+    bob = signed_in(app, "bob")
+    assert bob.get(f"/post/{hers.id}/reblog").status_code == (404 if status == 404 else 200)
+    assert bob.post(f"/post/{hers.id}/reblog", data={"comment": "mine"}).status_code == status
+    assert Reblog.objects.count() == 0

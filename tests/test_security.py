@@ -84,7 +84,7 @@ def test_xss_through_comments_is_inert(client, payload):
     post = make_post("quote")
     response = client.post(f"/post/{post.id}/comments", data={"name": payload[:64], "body": payload})
     assert response.status_code == 303
-    html = page(client.get(f"/post/{post.id}"))
+    html = page(client.get(f"/post/{post.id}", follow_redirects=True))
     assert_inert(html)
     assert html.select_one(".comment__body").get_text() == payload
 
@@ -563,10 +563,10 @@ def test_read_modify_save_deletion_would_lose_the_new_comment(app):
 
 PAGE_TYPES = {
     "front": lambda c, p: c.get("/"),
-    "blog permalink": lambda c, p: c.get(f"/post/{p['blog'].id}"),
-    "image permalink": lambda c, p: c.get(f"/post/{p['image'].id}"),
-    "video permalink": lambda c, p: c.get(f"/post/{p['video'].id}"),
-    "quote permalink": lambda c, p: c.get(f"/post/{p['quote'].id}"),
+    "blog permalink": lambda c, p: c.get(f"/post/{p['blog'].id}", follow_redirects=True),
+    "image permalink": lambda c, p: c.get(f"/post/{p['image'].id}", follow_redirects=True),
+    "video permalink": lambda c, p: c.get(f"/post/{p['video'].id}", follow_redirects=True),
+    "quote permalink": lambda c, p: c.get(f"/post/{p['quote'].id}", follow_redirects=True),
     "tag": lambda c, p: c.get("/tag/python"),
     "user": lambda c, p: c.get("/user/alice"),
     "login": lambda c, p: c.get("/auth/login"),

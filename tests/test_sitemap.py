@@ -41,6 +41,11 @@ def test_robots_txt_lets_crawlers_in_and_names_the_sitemap(client):
     assert "Sitemap: http://localhost/sitemap.xml" in lines
 
 
+def url(post):
+    """A post's readable permalink, as the sitemap gives it."""
+    return f"http://localhost/post/{post.id}/{post.slug}"
+
+
 def test_the_sitemap_lists_the_front_page_blogs_tags_and_posts_with_lastmod(client):
     bob = make_user("bob")
     old = make_post("quote", author=bob, tags=["python", "cats"])
@@ -54,11 +59,11 @@ def test_the_sitemap_lists_the_front_page_blogs_tags_and_posts_with_lastmod(clie
         "http://localhost/user/bob",
         "http://localhost/tag/cats",
         "http://localhost/tag/python",
-        f"http://localhost/post/{old.id}",
-        f"http://localhost/post/{new.id}",
+        url(old),
+        url(new),
     }
     stamp = lambda post: post.updated_at.isoformat(timespec="seconds")  # noqa: E731
-    assert urls[f"http://localhost/post/{old.id}"] == stamp(old)
+    assert urls[url(old)] == stamp(old)
     assert urls["http://localhost/tag/cats"] == stamp(old)
     assert urls["http://localhost/tag/python"] == urls["http://localhost/"] == stamp(new)
     assert urls["http://localhost/user/bob"] == stamp(old)
@@ -70,8 +75,8 @@ def test_the_sitemap_lists_what_the_front_page_lists(client, monkeypatch):
     listing = Post.listing
     monkeypatch.setattr(Post, "listing", classmethod(lambda cls, **kw: listing.__func__(cls, **kw).filter(id__ne=hidden.id)))
     urls = listed(parse(client.get("/sitemap.xml")))
-    assert f"http://localhost/post/{shown.id}" in urls
-    assert f"http://localhost/post/{hidden.id}" not in urls and "http://localhost/tag/secret" not in urls
+    assert url(shown) in urls
+    assert url(hidden) not in urls and "http://localhost/tag/secret" not in urls
 
 
 def test_past_the_limit_the_sitemap_becomes_an_index_of_parts(app_factory):
@@ -87,7 +92,7 @@ def test_past_the_limit_the_sitemap_becomes_an_index_of_parts(app_factory):
         urls = listed(parse(client.get(part.removeprefix("http://localhost"))))
         assert 1 <= len(urls) <= 3
         seen.update(urls)
-    assert len(seen) == 7 and all(f"http://localhost/post/{post.id}" in seen for post in posts)
+    assert len(seen) == 7 and all(url(post) in seen for post in posts)
     assert client.get("/sitemap-4.xml").status_code == 404
 
 

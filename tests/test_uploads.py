@@ -27,7 +27,7 @@ def upload(client, data, filename="photo.png", content_type="image/png", **field
 
 def shown_image(client, response, list_page=False):
     """The <img> of the post ``response`` redirected to, on its permalink or the front page."""
-    html = page(client.get("/" if list_page else response.headers["Location"]))
+    html = page(client.get("/" if list_page else response.headers["Location"], follow_redirects=True))
     return html.select_one("article.post--image img")
 
 
@@ -260,7 +260,7 @@ def test_unknown_media_is_404(client, path):
 
 def test_a_linked_image_post_still_works(client, alice):
     post = make_post("image")
-    img = page(client.get(f"/post/{post.id}")).select_one("article img")
+    img = page(client.get(f"/post/{post.id}", follow_redirects=True)).select_one("article img")
     assert img["src"] == "https://images.example.com/cat.jpg"
     assert Post.objects.get(id=post.id).media_ids() == []
 

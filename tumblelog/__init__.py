@@ -35,6 +35,18 @@ class ObjectIdConverter(BaseConverter):
         return str(value)
 
 
+class SlugConverter(BaseConverter):
+    """``<slug:name>``: a permalink's slug, never a word of a route beside it
+    (``/post/<id>/delete``), so a GET there is still a 405, not a redirect."""
+
+    def to_python(self, value):
+        from .models import Post
+
+        if value in Post.RESERVED_SLUGS:
+            raise ValidationError()
+        return value
+
+
 class PostTypeConverter(BaseConverter):
     """``<posttype:name>``: one of ``models.POST_TYPES`` (read per request, so every
     declared type has its URLs), given to the view as its class; else a 404."""
@@ -116,6 +128,7 @@ def create_app(config_class=None):
     app.config.setdefault("MONGODB_SETTINGS", mongodb_settings(app.config))
     app.config["EMBEDDED_DB"] = "mongo_client_class" in app.config["MONGODB_SETTINGS"]
     app.url_map.converters["objectid"] = ObjectIdConverter
+    app.url_map.converters["slug"] = SlugConverter
     app.url_map.converters["posttype"] = PostTypeConverter
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -141,6 +154,7 @@ def create_app(config_class=None):
     from . import (
         activity, admin, api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health,
         likes, media, oembed, outage, preview, reblogs, search, security, settings, templating, toptags, urls,
+        workflow,
     )
     from . import activitypub, federation, fediverse
 
@@ -156,6 +170,7 @@ def create_app(config_class=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(workflow.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(oembed.bp)
     app.register_blueprint(reblogs.bp)

@@ -15,11 +15,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .auth import find_user
 from .forms import CommentForm, form_status
-from .lookups import tag_or_404
+from .lookups import tag_or_404, visible_post_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
 from .moderation import Blocked, submit_comment
 from .notes import notes_page
 from .paging import CommentPage, page_number, page_of, paging_args
+from .publishing import DRAFT, post_status
 from .ratelimit import TOO_MANY_COMMENTS, action_limit, sends_no_file
 from .spam import is_spam
 
@@ -43,6 +44,15 @@ def tag(tag):
     )
 
 
+def pinned_post(page, username):
+    """The post ``username`` pinned, to head the first page of their blog: found among
+    that page's posts, else one more query. A blog with no published post has none."""
+    if not (page and page.number == 1 and page.posts):
+        return None
+    on_page = next((post for post in page.posts if post.pinned), None)
+    return on_page or Post.pinned_by(username)
+
+
 @bp.route("/user/<username>")
 def user(username):
     """One blogger's posts under their profile. ``/user/ALICE`` redirects to
@@ -55,25 +65,34 @@ def user(username):
     if author.username != username:
         return redirect(url_for("blog.user", username=author.username, **paging_args()), 301)
     page = page_of(Post.listing().filter(author_name=username))
+    pinned = pinned_post(page, username)
+    if pinned:
+        page.posts = [post for post in page.posts if post.id != pinned.id]
     return render_template("blog/list.html", page=page, heading=author.blog_title or f"Posts by {username}",
-                           author=author, blogger=username)
+                           author=author, blogger=username, pinned=pinned)
 
 
-@bp.route("/post/<objectid:post_id>")
-def show(post_id):
+@bp.route("/post/<objectid:post_id>", defaults={"slug": ""})
+@bp.route("/post/<objectid:post_id>/<slug:slug>")
+def show(post_id, slug):
     """A post's permalink: the post, a page of its comments (``?page=N``, oldest first)
-    and a comment form."""
-    return permalink(post_id, CommentForm())
+    and a comment form. The id finds the post; a missing or outdated slug redirects to
+    the current one."""
+    return permalink(post_id, CommentForm(), slug=slug)
 
 
-def permalink(post_id, form, status=200):
+def permalink(post_id, form, status=200, slug=None):
     """The permalink page, in one query whatever the thread's length; a page past the
-    last is a 404."""
+    last is a 404, and so is a post the reader may not see."""
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     number = page_number()
-    post = Post.with_comments(post_id, (number - 1) * per_page, per_page) or abort(404)
-    if post.hidden and not current_user.can("moderate"):
+    post = Post.with_comments(post_id, (number - 1) * per_page, per_page)
+    if post is None or not post.visible_to(current_user):
         abort(404)
+    if slug is not None and slug != post.slug:
+        # The same page of comments and of notes, at the readable URL.
+        kept = {name: request.args[name] for name in ("page", "notes") if name in request.args}
+        return redirect(post.permalink(**kept), 301)
     comments = CommentPage(number, per_page, post.comment_count)
     if number > comments.last:
         abort(404)
@@ -86,7 +105,7 @@ def comment_url(post, comment, count=None):
     """Where a comment is shown: on the page its position ``count`` puts it on."""
     number = CommentPage.holding(count, current_app.config["COMMENTS_PER_PAGE"]).number if count else 1
     page = {"page": number} if number > 1 else {}
-    return url_for("blog.show", post_id=post.id, **page, _anchor=f"comment-{comment.id}")
+    return post.permalink(**page, _anchor=f"comment-{comment.id}")
 
 
 @bp.route("/post/<objectid:post_id>/comments", methods=("POST",))
@@ -95,7 +114,7 @@ def comment(post_id):
     """Add a comment. Signed-in readers comment as themselves; others give a name.
     A comment the spam traps or the site's policy hold waits for review; a post that
     takes no more answers 409 with the typed text given back."""
-    post = Post.objects(id=post_id).exclude("comments", "held_comments").first_or_404()
+    post = visible_post_or_404(post_id, exclude=("comments", "held_comments"))
     form = CommentForm()
     valid = form.validate_on_submit()
     if current_user.is_anonymous and not form.name.data:
@@ -173,9 +192,16 @@ def create(post_type):
         post = post_type(author=current_user._get_current_object(), author_name=current_user.username)
         form.apply_to(post)
         if form.save(post):
-            flash("Posted.", "success")
-            return redirect(url_for("blog.show", post_id=post.id), 303)
+            flash(published_message(post), "success")
+            return redirect(post.permalink(), 303)
     return render_template("blog/edit.html", form=form, post_type=post_type, post=None), form_status(form)
+
+
+def published_message(post):
+    """What the flash says after saving a new post in its state."""
+    if post.state == DRAFT:
+        return "Saved as a draft."
+    return "Posted." if post.is_live() else f"{post_status(post)}."
 
 
 def editable_post(post_id, permission="edit_post", only=()):
@@ -203,7 +229,7 @@ def edit(post_id):
         post.updated_at = utcnow()
         if form.save(post):
             flash("Saved.", "success")
-            return redirect(url_for("blog.show", post_id=post.id), 303)
+            return redirect(post.permalink(), 303)
     return render_template("blog/edit.html", form=form, post_type=type(post), post=post), form_status(form)
 
 
@@ -227,4 +253,4 @@ def delete_comment(post_id, comment_id):
     if not post.remove_comment(comment_id):
         abort(404)
     flash("The comment is deleted.", "info")
-    return redirect(url_for("blog.show", post_id=post.id, _anchor="comments"), 303)
+    return redirect(post.permalink(_anchor="comments"), 303)

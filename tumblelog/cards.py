@@ -2,7 +2,7 @@
 part rendered once per stored version.
 
 A list page reads its posts with ``as_pymongo()`` and wraps each in a ``ListedPost``.
-What paging, like state and edit rights need (id, date, author) is read straight from
+What paging, like state and edit rights need (id, dates, state, author) is read straight from
 the document; any other attribute builds the model document, once, so the models stay
 the one place that knows the fields.
 
@@ -24,6 +24,7 @@ from markupsafe import Markup
 from mongoengine.base import get_document
 
 from .models import Post
+from .publishing import PUBLIC, PUBLISHED
 
 
 class ListedPost:
@@ -45,6 +46,23 @@ class ListedPost:
     @property
     def created_at(self):
         return self.raw["created_at"]
+
+    @property
+    def published_at(self):
+        """Read raw: cursors and the date line read it (None for a draft)."""
+        return self.raw.get("published_at")
+
+    @property
+    def state(self):
+        return self.raw.get("state", PUBLISHED)
+
+    @property
+    def visibility(self):
+        return self.raw.get("visibility", PUBLIC)
+
+    @property
+    def pinned(self):
+        return self.raw.get("pinned", False)
 
     @property
     def like_count(self):

@@ -1,6 +1,6 @@
 """Command-line tools: ``flask --app tumblelog create-user``, ``seed``, ``export`` and
-``import``, and ``limits unlock`` / ``limits reset`` for rate limits; blueprints add
-their own groups (``search``, ``likes``).
+``import``, ``posts upgrade`` and ``posts publish-due``, and ``limits unlock`` /
+``limits reset`` for rate limits; blueprints add their own groups (``search``, ``likes``).
 
 Every command, whoever declares it, answers an unreachable database with one line
 that says what to check, and exit status 1 (``fail_clearly``).
@@ -19,7 +19,7 @@ from .backup import KINDS, BackupError, opened_backup, restore_site
 from .export import export
 from .extensions import limiter
 from .forms import PASSWORD_MIN
-from .models import USERNAME_PATTERN, User
+from .models import USERNAME_PATTERN, Post, User
 from .moderation import roles_cli
 from .ratelimit import clear_sign_in_locks
 from .seed import seed_posts
@@ -154,6 +154,28 @@ def fail_clearly(command):
     command.callback = wrapped
 
 
+@click.group("posts")
+def posts():
+    """Maintenance of stored posts."""
+
+
+@posts.command("upgrade")
+@with_appcontext
+def upgrade_posts():
+    """Publish posts stored before drafts and visibility existed (once, after upgrading):
+    until then lists leave them out."""
+    click.echo(f"Upgraded {Post.upgrade_stored()} posts.")
+
+
+@posts.command("publish-due")
+@with_appcontext
+def publish_due():
+    """Run the side effects of going live for queued and scheduled posts whose time has
+    come (each once). Lists show them on time without this; run it from cron or a
+    periodic job."""
+    click.echo(f"Published {Post.publish_due()} posts.")
+
+
 def register(app):
     """Add the commands; call after the blueprints, so their groups are wrapped too."""
     # Not "limiter": Flask-Limiter installs a group of that name as a Flask plugin,
@@ -164,5 +186,6 @@ def register(app):
     app.cli.add_command(export)
     app.cli.add_command(import_site)
     app.cli.add_command(roles_cli)
+    app.cli.add_command(posts)
     app.cli.help = "Run and look after a tumblelog: accounts, demo data, backups, maintenance."
     fail_clearly(app.cli)

@@ -35,9 +35,9 @@ def claim(user_id, week):
 
 
 def new_posts(user, since):
-    """The newest posts since ``since`` by followed bloggers or with followed tags."""
+    """The newest posts published since ``since`` by followed bloggers or with followed tags."""
     followed = user.followed_posts()
-    return [] if followed is None else list(followed.filter(created_at__gte=since).limit(DIGEST_POSTS))
+    return [] if followed is None else list(followed.filter(published_at__gte=since).limit(DIGEST_POSTS))
 
 
 def unsubscribe_token(user):

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, abort, current_app, send_from_directory, 
 from .cache import app_cache, conditional_response
 from .feeds import add, rfc3339
 from .models import Post
+from .notes import Reblog
 from .templating import as_utc
 from .urls import external_url, external_url_for
 
@@ -61,7 +62,8 @@ def build_sitemap():
     latest = {"lastmod": {"$max": "$updated_at"}}
     blogs = lastmod_by(listing, [{"$group": {"_id": "$author_name", **latest}}, {"$sort": {"_id": 1}}])
     tags = lastmod_by(listing, [{"$unwind": "$tags"}, {"$group": {"_id": "$tags", **latest}}, {"$sort": {"_id": 1}}])
-    posts = [(url_for("blog.show", post_id=post_id), updated) for post_id, updated in listing.scalar("id", "updated_at")]
+    # A post's readable URL comes from its headline: the fields that make one, no more.
+    posts = [(post.permalink(), post.updated_at) for post in listing.only("id", "updated_at", *Post.HEADLINE_FIELDS, *Reblog.HEADLINE_FIELDS)]
     front = [(url_for("blog.index"), max((updated for _, updated in blogs), default=None))]
     entries = tuple(
         front

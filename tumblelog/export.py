@@ -22,7 +22,7 @@ from .models import Post, User, utcnow
 from .templating import iso_datetime
 
 # Stored, but computed from other fields or internal to the database.
-DERIVED_FIELDS = frozenset({"_id", "_cls", "author", "body_html", "comment_count", "provider", "video_id"})
+DERIVED_FIELDS = frozenset({"_id", "_cls", "author", "body_html", "comment_count", "provider", "video_id", "listed"})
 
 
 def plain(value):

@@ -19,7 +19,7 @@ from flask import Blueprint, current_app, redirect, request, url_for
 from .cache import conditional_response
 from .lookups import tag_or_404, user_or_404
 from .models import CONTENT_LABELS, Post, SiteState, utcnow
-from .templating import as_utc
+from .publishing import as_utc
 from .urls import external_url, external_url_for, site_root
 
 bp = Blueprint("feeds", __name__)
@@ -54,7 +54,7 @@ def rfc3339(value):
 
 
 def permalink(post):
-    return external_url_for("blog.show", post_id=post.id)
+    return external_url(post.permalink())
 
 
 def author_url(post):
@@ -75,7 +75,7 @@ def add_entry(feed, post):
     add(entry, "link", rel="alternate", type="text/html", href=link)
     for href, content_type in post.enclosures():
         add(entry, "link", rel="enclosure", type=content_type, href=href)
-    add(entry, "published", rfc3339(post.created_at))
+    add(entry, "published", rfc3339(post.published_at))
     add(entry, "updated", rfc3339(post.updated_at))
     author = add(entry, "author")
     add(author, "name", post.author_name)
@@ -94,7 +94,7 @@ def build_atom(posts, title, page_url, self_url, subtitle=""):
     add(feed, "title", title, type="text")
     if subtitle:
         add(feed, "subtitle", subtitle, type="text")
-    add(feed, "updated", rfc3339(max((post.updated_at for post in posts), default=utcnow())))
+    add(feed, "updated", rfc3339(max((post.changed_at for post in posts), default=utcnow())))
     add(feed, "link", rel="self", type=KINDS["atom"], href=self_url)
     add(feed, "link", rel="alternate", type="text/html", href=page_url)
     add(feed, "generator", "tumblelog")
@@ -110,7 +110,7 @@ def json_item(post):
         "title": post.headline,
         "content_html": content_html(post),
         "summary": post.summary,
-        "date_published": rfc3339(post.created_at),
+        "date_published": rfc3339(post.published_at),
         "date_modified": rfc3339(post.updated_at),
         "authors": [{"name": post.author_name, "url": author_url(post)}],
     }
@@ -153,7 +153,7 @@ def feed_response(query, kind, title, page_endpoint, subtitle="", **view_args):
     stamps = [f"{post.id}:{rfc3339(post.updated_at)}" for post in posts]
     version = "|".join([FEED_FORMAT, kind, site_root(), title, subtitle, rfc3339(removed) if removed else "-", *stamps])
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
-    moments = [as_utc(post.updated_at) for post in posts] + ([as_utc(removed)] if removed else [])
+    moments = [post.changed_at for post in posts] + ([as_utc(removed)] if removed else [])
     last_modified = max(moments, default=None)
     page_url = external_url_for(page_endpoint, **view_args)
     self_url = external_url(request.path)

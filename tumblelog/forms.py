@@ -8,10 +8,21 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from mongoengine import ValidationError as ModelValidationError
-from wtforms import BooleanField, FileField as AnyFileField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FileField as AnyFileField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
+    NumberRange,
     EqualTo,
     Length,
     Optional,
@@ -52,10 +63,21 @@ from .models import (
     http_url_error,
     parse_dialogue,
     parse_layout,
+    utcnow,
 )
 from .images import ImageError, process_image
 from .images import avatar as square_avatar
 from .notes import REBLOG_COMMENT_MAX, Reblog
+from .publishing import (
+    FORM_STATES,
+    LOCAL_TIME_MAX,
+    MAX_PER_DAY,
+    MAX_UTC_OFFSET,
+    SCHEDULE_AHEAD,
+    SCHEDULED,
+    STATE_VERBS,
+    parse_local_time,
+)
 from .spam import form_time_token
 from .tags import TagError, parse_tags
 
@@ -153,7 +175,88 @@ class TagListField(StringField):
             raise ValidationError(str(error)) from error
 
 
-class PostForm(FlaskForm):
+class UtcOffsetField(HiddenField):
+    """The browser's distance from UTC in minutes east (tumblelog.js fills it in);
+    0, UTC, when the page ran without JavaScript."""
+
+    def process_formdata(self, valuelist):
+        raw = valuelist[0].strip() if valuelist else ""
+        try:
+            self.data = int(raw) if raw else 0
+        except ValueError:
+            self.data = None
+
+    def pre_validate(self, form):
+        if self.data is None or abs(self.data) > MAX_UTC_OFFSET:
+            raise ValidationError("Not a time zone offset.")
+
+
+class PublishingForm(FlaskForm):
+    """When a post goes out and who sees it: part of every post form. ``publish_at`` is
+    the blogger's local time (``utc_offset`` says which, else UTC) or carries its own
+    offset; ``publish_moment`` holds it in UTC once valid."""
+
+    PUBLISHING_FIELDS = ("state", "publish_at", "utc_offset", "visibility")
+
+    state = SelectField(
+        "Publish",
+        choices=[SelectChoice("publish", "Publish now"), SelectChoice("draft", "Save as draft"),
+                 SelectChoice("queue", "Add to queue"), SelectChoice("schedule", "Schedule for…")],
+        default="publish",
+    )
+    publish_at = StringField(
+        "Publish at",
+        filters=[strip_text],
+        validators=[Length(max=LOCAL_TIME_MAX)],
+        description="With “Schedule for…”: your local time (UTC when JavaScript is off).",
+        render_kw={"type": "datetime-local"},
+    )
+    utc_offset = UtcOffsetField()
+    visibility = SelectField(
+        "Who sees it",
+        choices=[SelectChoice("public", "Everyone"),
+                 SelectChoice("unlisted", "Anyone with the link (left out of lists)"),
+                 SelectChoice("private", "Only me")],
+        default="public",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.publish_moment = None
+        post = kwargs.get("obj")
+        if post is not None:
+            # The stored state ("published") as the form's verb ("publish"); a scheduled
+            # post's time in UTC (the browser shows it in local time).
+            if not self.state.raw_data:  # the stored state ("queued"), not the form's choice
+                self.state.data = STATE_VERBS[post.current_state]
+            if post.is_live():
+                self.state.choices[0] = SelectChoice("publish", "Published (keep)")
+            if not self.publish_at.data and post.state == SCHEDULED and post.published_at:
+                self.publish_at.data = post.published_at.strftime("%Y-%m-%dT%H:%M")
+
+    def validate_publish_at(self, field):
+        if self.state.data != "schedule":
+            return
+        if not field.data:
+            raise ValidationError("Say when to publish it.")
+        try:
+            moment = parse_local_time(field.data, self.utc_offset.data or 0)
+        except (ValueError, OverflowError):
+            raise ValidationError("Give a date and time, e.g. 2026-12-24T09:30.") from None
+        now = utcnow()
+        if moment <= now:
+            raise ValidationError("Pick a time in the future, or publish now.")
+        if moment > now + SCHEDULE_AHEAD:
+            raise ValidationError("Pick a time within the next five years.")
+        self.publish_moment = moment
+
+    def apply_publishing(self, post):
+        """Set ``post``'s visibility and move it to the chosen state."""
+        post.visibility = self.visibility.data
+        post.set_state(FORM_STATES[self.state.data], self.publish_moment)
+
+
+class PostForm(PublishingForm):
     """What every post form has; a subclass adds the fields of one post type and names
     that type's class as its ``model``, which makes it the type's form everywhere."""
 
@@ -174,13 +277,18 @@ class PostForm(FlaskForm):
             cls.model.form_class = cls
 
     def content_fields(self):
-        """The fields a user fills in, tags last (the CSRF token is not content)."""
-        fields = [field for field in self if field.name not in ("csrf_token", "tags")]
+        """The fields a user fills in, tags last (the CSRF token and the publishing
+        choices are not content)."""
+        skip = ("csrf_token", "tags", *self.PUBLISHING_FIELDS)
+        fields = [field for field in self if field.name not in skip]
         return fields + [self.tags]
 
     def text_fields(self):
         """The content fields that are text, not file uploads (all the JSON API takes)."""
         return [field for field in self.content_fields() if not isinstance(field, AnyFileField)]
+
+    def publishing_fields(self):
+        return [self[name] for name in self.PUBLISHING_FIELDS]
 
     def apply_to(self, post):
         """Copy the validated text fields onto ``post``; forms with uploads add theirs."""
@@ -189,12 +297,14 @@ class PostForm(FlaskForm):
                 setattr(post, field.name, field.data)
 
     def save(self, post):
-        """Save ``post`` with its files; a model-level refusal becomes an error on the
-        form's field (or on the tags, when no field matches). True when saved."""
+        """Save ``post`` with its files, in the state the form chose; a model-level
+        refusal becomes an error on the form's field (or on the tags, when no field
+        matches). True when saved."""
         try:
+            self.apply_publishing(post)
             post.save_with_media()
         except ModelValidationError as error:
-            for field_name, field_error in (error.errors or {"tags": error.message}).items():
+            for field_name, field_error in (error.errors or {error.field_name or "tags": error.message}).items():
                 # A refusal from clean() comes under "__all__"; it names its field itself.
                 field_name = getattr(field_error, "field_name", None) or field_name
                 field = self[field_name] if field_name in self else self.tags
@@ -593,6 +703,17 @@ class TokenForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+class QueueSettingsForm(FlaskForm):
+    """How many queued posts go out a day, and between which hours of the blogger's day."""
+
+    per_day = IntegerField("Posts a day", validators=[DataRequired(), NumberRange(min=1, max=MAX_PER_DAY)])
+    start_hour = IntegerField("From (hour)", validators=[Optional(), NumberRange(min=0, max=23)], default=0)
+    end_hour = IntegerField("Until (hour)", validators=[DataRequired(), NumberRange(min=1, max=24)])
+    utc_offset = UtcOffsetField()
+
+    def validate_end_hour(self, field):
+        if self.start_hour.data is not None and field.data == self.start_hour.data:
+            raise ValidationError("The window must be at least an hour long.")
 
 
 class ReblogForm(PostForm):

@@ -13,12 +13,13 @@ transaction with the Like: a like and an unlike racing may leave the two disagre
 that post, until the reader presses its button again (both ways mend it).
 """
 import click
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request
 from flask_login import current_user
 
 from .auth import safe_next
 from .follow import sign_in_first, wanted_state
 from . import models
+from .lookups import visible_post_or_404
 from .models import Like, Post, User
 from .moderation import Blocked, refuse_if_blocked
 from .ratelimit import action_limit
@@ -39,8 +40,8 @@ def liked_ids(posts):
 @action_limit("like", "RATELIMIT_LIKE")
 def toggle(post_id):
     """Like or unlike (the same URL toggles; the button says which it means)."""
-    post = Post.objects(id=post_id).only("id", "author").first_or_404()
-    back = safe_next(request.form.get("next") or url_for("blog.show", post_id=post_id))
+    post = visible_post_or_404(post_id, exclude=("comments",))  # none for a draft
+    back = safe_next(request.form.get("next") or post.permalink())
     if current_user.is_anonymous:
         return sign_in_first(back)
     user = current_user._get_current_object()

@@ -36,6 +36,10 @@ from .images import WEBP_SIDES
 from .keywords import DEFAULT_LANGUAGE, search_terms
 from .markup import MarkdownTooComplex, render_markdown
 from .permissions import ROLES, allowed
+from .publishing import (
+    DRAFT, MAX_QUEUE, PRIVATE, PUBLIC, PUBLISHED, QUEUED, SCHEDULED, STATES, VISIBILITIES, as_utc,
+    queue_times, slugify,
+)
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagError, parse_tags
 from .urls import external_url
 
@@ -98,6 +102,7 @@ commented = events.signal("commented")  # sender: the Post; comment
 comment_removed = events.signal("comment-removed")  # sender: the Post; comment_id
 followed = events.signal("followed")  # sender: the User; user (the id followed)
 post_deleted = events.signal("post-deleted")  # sender: the Post, once really deleted
+went_live = events.signal("went-live")  # sender: the Post, by on_published
 
 
 class CommentsClosed(Exception):
@@ -161,6 +166,20 @@ def _dummy_password_hash():
     return bcrypt.generate_password_hash(secrets.token_hex(16)).decode()
 
 
+class QueueSettings(db.EmbeddedDocument):
+    """How a blogger's queue goes out: ``per_day`` posts spread over the hours from
+    ``start_hour`` to ``end_hour`` of their day, ``utc_offset`` minutes east of UTC."""
+
+    per_day = db.IntField(default=2, min_value=1, max_value=50)
+    start_hour = db.IntField(default=9, min_value=0, max_value=23)
+    end_hour = db.IntField(default=21, min_value=1, max_value=24)
+    utc_offset = db.IntField(default=0, min_value=-14 * 60, max_value=14 * 60)
+
+    def times(self, count, after):
+        """The next ``count`` slots after ``after``."""
+        return queue_times(count, after, self.per_day, self.start_hour, self.end_hour, self.utc_offset)
+
+
 class User(UserMixin, db.Document):
     """A blogger (or a reader with an account). ``username_key`` makes names unique
     case-insensitively: "Alice" and "alice" are one account."""
@@ -185,6 +204,7 @@ class User(UserMixin, db.Document):
     blocked_users = db.ListField(field=db.ObjectIdField(), max_length=MAX_FOLLOWS)
     # {content label: "show" | "blur" | "hide"}; a label not named is blurred.
     label_choices = db.MapField(field=db.StringField(choices=LABEL_VIEWS))
+    queue_settings = db.EmbeddedDocumentField(document_type=QueueSettings, default=QueueSettings)
     # Notifications not yet seen (notes.py keeps it with $inc; /activity resets it), so
     # the header shows it with no query of its own; and the kinds this reader turned off.
     unread_count = db.IntField(default=0)
@@ -506,6 +526,11 @@ class Post(db.Document):
     A subclass declares a type: ``type`` (its name in URLs, forms, the API and the
     stored documents), ``label`` (what readers call it), ``search_fields`` (the text
     search indexes) and ``api_fields`` (what the API shows, read by ``api_value``).
+
+    A post's ``state`` is a draft, queued, scheduled or published; its ``visibility``
+    public, unlisted (by link only) or private (its author and admins only). Lists show
+    a post when it is ``listed`` (not a draft, and public) and its ``published_at`` has
+    come: a queued or scheduled post appears at its time with no worker.
     """
 
     type = None
@@ -541,6 +566,14 @@ class Post(db.Document):
     search_terms = db.ListField(field=db.StringField())
     created_at = db.DateTimeField(default=utcnow, required=True)
     updated_at = db.DateTimeField(default=utcnow, required=True)
+    state = db.StringField(choices=STATES, default=PUBLISHED, required=True)
+    visibility = db.StringField(choices=VISIBILITIES, default=PUBLIC, required=True)
+    # When it went or goes live (None for a draft); lists are ordered by it.
+    published_at = db.DateTimeField()
+    # Kept by clean(): whether lists may show it once its time has come. A prefix of
+    # every list index, so drafts and unlisted posts are skipped on the index.
+    listed = db.BooleanField(default=True, required=True)
+    pinned = db.BooleanField(default=False)  # at the top of its author's page (one each)
 
     meta = {
         "collection": "post",
@@ -548,53 +581,123 @@ class Post(db.Document):
         # Every list query spans all types, so a _cls prefix would only get in the way.
         "index_cls": False,
         "indexes": [
-            # Every list asks for posts that are not hidden (hidden: null) first, so
-            # hidden ones are skipped on the index, never fetched and dropped.
-            {"fields": ["hidden", "-created_at", "-id"]},
-            {"fields": ["hidden", "tags", "-created_at", "-id"]},
-            {"fields": ["hidden", "author", "-created_at", "-id"]},
-            {"fields": ["hidden", "search_terms", "-created_at", "-id"]},
+            # Every list asks for listed posts that are not hidden (hidden: null) whose
+            # time has come (published_at <= now): listed and hidden lead each index so
+            # that drafts, unlisted and hidden posts are skipped on the index.
+            {"fields": ["listed", "hidden", "-published_at", "-id"]},
+            {"fields": ["listed", "hidden", "tags", "-published_at", "-id"]},
+            {"fields": ["listed", "hidden", "author", "-published_at", "-id"]},
+            {"fields": ["listed", "hidden", "search_terms", "-published_at", "-id"]},
             # The user page finds posts by the stored name: no account lookup first.
-            {"fields": ["hidden", "author_name", "-created_at", "-id"]},
+            {"fields": ["listed", "hidden", "author_name", "-published_at", "-id"]},
+            {"fields": ["author_name", "pinned", "listed", "hidden", "-published_at", "-id"]},
             # A blogger's posts, hidden or not (the console, suspensions, export).
             {"fields": ["author", "-created_at", "-id"]},
             # The moderation queue: posts with comments awaiting review.
             {"fields": ["-held_count", "-created_at"]},
+            # The author's drafts, newest first, and queue, next first.
+            {"fields": ["author", "state", "-created_at", "-id"]},
+            {"fields": ["author", "state", "published_at", "id"]},
+            # Queued and scheduled posts whose time has come (see publish_due).
+            {"fields": ["state", "published_at"]},
             # Every reblog of a post, to mark them when it is deleted.
             {"fields": ["reblog_of"]},
         ],
     }
 
-    LIST_ORDER = ("-created_at", "-id")
+    # Route words after /post/<id>/ that a slug must never be (tested against the URL map).
+    RESERVED_SLUGS = frozenset({
+        "edit", "delete", "comments", "like", "publish", "pin", "reblog", "report", "preview", "new",
+        "held", "labels",
+    })
+
+    # What a headline (and so a slug) is made of, the first of them that a post has.
+    HEADLINE_FIELDS = ("title", "caption", "quote")
+    # What ``visible_to`` reads, for queries that load only some fields.
+    VISIBILITY_FIELDS = ("author", "state", "published_at", "visibility", "hidden")
+    LIST_ORDER = ("-published_at", "-id")
+    DRAFT_ORDER = ("-created_at", "-id")
+    QUEUE_ORDER = ("published_at", "id")
     # What lists never show: every comment, the Markdown source (they show body_html)
     # and the search index's words.
     LIST_EXCLUDE = ("comments", "held_comments", "body", "search_terms")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._going_live = False
+
     def clean(self):
-        """Normalise tags (the form already explained any error; this guards the data)."""
+        """Normalise tags (the form already explained any error; this guards the data),
+        and keep the fields lists filter on in step with the state and visibility."""
         try:
             self.tags = parse_tags(self.tags or [])
         except TagError as error:
             raise ValidationError(str(error), field_name="tags") from error
         fields = (getattr(self, name) for name in self.search_fields)
         self.search_terms = search_terms(*fields, *self.tags, language=search_language())
+        if self.state == DRAFT:
+            self.published_at = None
+        elif self.published_at is None:
+            self.published_at = self.created_at  # published the old way: when written
+        self.listed = self.state != DRAFT and self.visibility == PUBLIC
+
+    def save(self, *args, **kwargs):
+        """Save, then run ``on_published`` if this save took the post live (save signals'
+        receivers read ``_going_live`` to leave that to it)."""
+        going_live = self._going_live
+        try:
+            result = super().save(*args, **kwargs)
+        finally:
+            self._going_live = False
+        if going_live:
+            self.on_published()
+        return result
+
+    def on_published(self):
+        """What follows a post going live (notifications, federation's ``went_live``).
+        Called once when it is published at once, and by ``publish_due`` for queued and
+        scheduled posts whose time came."""
+        went_live.send(self)
+
+    @classmethod
+    def published(cls, now=None, any_of=()):
+        """Posts any reader may see in a list: live, public, not drafts and not hidden
+        (by moderators, or of suspended authors). Every list of the site starts here
+        (``listing``), so no type and no page can forget it.
+
+        ``any_of``: Q clauses of which a post must match one (the dashboard); the whole
+        test goes into each, so that each is one range of one index.
+        """
+        shown = Q(listed=True, hidden=None, published_at__lte=now or utcnow())
+        if any_of:
+            shown = functools.reduce(operator.or_, (clause & shown for clause in any_of))
+        return cls.objects(shown)
 
     @classmethod
     def listing(cls, keep=(), any_of=()):
-        """Posts newest first, without what lists never show (``LIST_EXCLUDE``) unless
-        named in ``keep`` (the API shows the Markdown source, for one), and never a
-        hidden one. ``any_of``: Q clauses of which a post must match one (the dashboard);
-        the hidden test goes into each, so that each is one range of one index.
+        """Published posts newest first, without what lists never show
+        (``LIST_EXCLUDE``) unless named in ``keep`` (the API shows the Markdown source),
+        and never a hidden one. ``any_of``: Q clauses of which a post must match one
+        (the dashboard); see ``published``.
 
         On one type (``ImagePost.listing()``) only the fields that type has are named:
         MongoEngine refuses to exclude a field a class does not know.
         """
         excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
-        # Hidden posts (by moderators, or of suspended authors) are in no list.
-        shown = Q(hidden=None)
-        if any_of:
-            shown = functools.reduce(operator.or_, (clause & Q(hidden=None) for clause in any_of))
-        return cls.objects(shown).exclude(*excluded).order_by(*cls.LIST_ORDER)
+        excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
+        return cls.published(any_of=any_of).exclude(*excluded).order_by(*cls.LIST_ORDER)
+
+    @classmethod
+    def drafts_of(cls, author):
+        """``author``'s drafts, newest first."""
+        return cls.objects(author=author, state=DRAFT).exclude("comments").order_by(*cls.DRAFT_ORDER)
+
+    @classmethod
+    def queue_of(cls, author, now=None, states=(QUEUED, SCHEDULED)):
+        """``author``'s queued and scheduled posts still to go, next first."""
+        return cls.objects(author=author, state__in=list(states), published_at__gt=now or utcnow()).exclude(
+            "comments"
+        ).order_by(*cls.QUEUE_ORDER)
 
     @classmethod
     def _knows_field(cls, name):
@@ -629,11 +732,156 @@ class Post(db.Document):
         post states and visibility (drafts, private posts) belong here."""
         if self.hidden:
             return "This post is hidden from readers: it cannot be reblogged."
+        if not self.is_live():
+            return "This post is not published yet: it cannot be reblogged."
+        if self.visibility != PUBLIC:
+            return "Only public posts can be reblogged."
         return None
 
     def api_value(self, name):
         """One of ``api_fields`` as JSON; types override it for what is not stored as is."""
         return getattr(self, name)
+
+    # -- the workflow ------------------------------------------------------------------
+
+    def is_live(self, now=None):
+        """Whether the post's time has come (it may still be unlisted or private)."""
+        return (
+            self.state != DRAFT
+            and self.published_at is not None
+            and as_utc(self.published_at) <= (now or utcnow())
+        )
+
+    def is_listed(self, now=None):
+        """Whether lists show the post now: the test of ``published()``, on one post."""
+        return self.listed and not self.hidden and self.is_live(now)
+
+    @property
+    def changed_at(self):
+        """When readers last saw the post change: edited, or published (a scheduled post
+        appears long after it was last edited)."""
+        return max(as_utc(moment) for moment in (self.updated_at, self.published_at) if moment)
+
+    @property
+    def current_state(self):
+        """The state a reader would name now: a queued post whose time came is published."""
+        return PUBLISHED if self.is_live() else self.state
+
+    def visible_to(self, user):
+        """Whether ``user`` (maybe anonymous) may see this post at all: a post hidden by
+        moderation, moderators only; otherwise its author and admins always, others once
+        it is live and not private."""
+        if self.hidden:
+            return user.is_authenticated and user.can("moderate")
+        if user.is_authenticated and user.can("edit_post", self):
+            return True
+        return self.is_live() and self.visibility != PRIVATE
+
+    def set_state(self, state, publish_at=None, now=None):
+        """Move the post to ``state`` (one of ``STATES``) before it is saved: publish
+        now, keep as a draft, schedule at ``publish_at``, or add to the end of the
+        author's queue. A post already live stays as it was when published again."""
+        now = now or utcnow()
+        was_live = self.id is not None and self.is_live(now)
+        waiting = self.state in (QUEUED, SCHEDULED) and not was_live
+        if state in (QUEUED, SCHEDULED) and not waiting and self.queue_is_full(now):
+            raise ValidationError(f"Your queue is full: at most {MAX_QUEUE} posts can wait.", field_name="state")
+        if state == PUBLISHED:
+            if not was_live:
+                self.published_at = now
+                self._going_live = True
+        elif state == SCHEDULED:
+            self.published_at = publish_at
+        elif state == QUEUED:
+            if self.state != QUEUED or was_live:
+                self.published_at = self.next_queue_slot(now)
+        else:
+            self.published_at = None
+        self.state = state
+
+    def queue_is_full(self, now):
+        """Whether the author has ``MAX_QUEUE`` queued and scheduled posts waiting."""
+        return Post.queue_of(self.author.pk, now).count(with_limit_and_skip=True) >= MAX_QUEUE
+
+    def next_queue_slot(self, now):
+        """The first slot of the author's queue after its last queued post."""
+        last = Post.queue_of(self.author.pk, now, states=(QUEUED,)).order_by("-published_at").only(
+            "published_at"
+        ).first()
+        after = as_utc(last.published_at) if last else now
+        return self.author.fetch().queue_settings.times(1, after)[0]
+
+    def publish_now(self):
+        """Take a draft, queued or scheduled post live at once (and save it)."""
+        self.set_state(PUBLISHED)
+        self.save()
+
+    @classmethod
+    def requeue(cls, author, order):
+        """Give ``author``'s queued posts, in the order of the ids in ``order``, the
+        next slots of their queue settings (after a reorder, shuffle or new settings).
+        One update per post, at most ``MAX_QUEUE``, on the blogger's own action; a post
+        that went live meanwhile is left alone."""
+        now = utcnow()
+        for post_id, moment in zip(order, author.queue_settings.times(len(order), now)):
+            cls.objects(id=post_id, author=author.pk, state=QUEUED, published_at__gt=now).update_one(
+                set__published_at=moment
+            )
+
+    @classmethod
+    def publish_due(cls, now=None):
+        """Mark queued and scheduled posts whose time has come as published and run
+        their ``on_published``, each exactly once (the state is the claim). Lists do
+        not wait for this: it is for side effects, from a periodic job."""
+        now = now or utcnow()
+        count = 0
+        while True:
+            post = cls.objects(state__in=[QUEUED, SCHEDULED], published_at__lte=now).modify(
+                set__state=PUBLISHED, new=True
+            )
+            if post is None:
+                return count
+            post.on_published()
+            count += 1
+
+    @classmethod
+    def upgrade_stored(cls):
+        """Give posts stored before states existed the fields lists filter on: each
+        was published when written, publicly. Idempotent; returns how many changed."""
+        collection = cls._get_collection()
+        old = {"state": {"$exists": False}}
+        count = 0
+        for row in collection.find(old, {"created_at": 1}):
+            collection.update_one({"_id": row["_id"], **old}, {"$set": {
+                "state": PUBLISHED, "visibility": PUBLIC, "listed": True, "pinned": False,
+                "published_at": row.get("created_at") or row["_id"].generation_time,
+            }})
+            count += 1
+        return count
+
+    def toggle_pin(self):
+        """Pin this post to the top of its author's page (unpinning any other), or
+        unpin it. Returns whether it is pinned now."""
+        if self.pinned:
+            Post.objects(id=self.id).update_one(set__pinned=False)
+            return False
+        Post.objects(author_name=self.author_name, pinned=True).update(set__pinned=False)
+        Post.objects(id=self.id).update_one(set__pinned=True)
+        return True
+
+    @classmethod
+    def pinned_by(cls, username):
+        """The post ``username`` pinned, if it is published and public."""
+        return cls.listing().filter(author_name=username, pinned=True).first()
+
+    @property
+    def slug(self):
+        """The permalink's readable part, from the headline (title, caption or quote)."""
+        return slugify(self.headline or "", self.RESERVED_SLUGS)
+
+    def permalink(self, **kwargs):
+        """The post's URL (``url_for`` options in ``kwargs``)."""
+        return url_for("blog.show", post_id=self.id, slug=self.slug, **kwargs)
 
     def media_ids(self):
         """The GridFS files this post shows (uploads, their thumbnails)."""
@@ -643,7 +891,7 @@ class Post(db.Document):
     def headline(self):
         """What names the post in a page title, a feed or a link preview: the start of its
         title, caption or quote, else its type ("Image post")."""
-        text = getattr(self, "title", None) or getattr(self, "caption", None) or getattr(self, "quote", None)
+        text = next(filter(None, (getattr(self, name, None) for name in self.HEADLINE_FIELDS)), None)
         return shorten(text, HEADLINE_LENGTH) or f"{self.label} post"
 
     @property

@@ -26,6 +26,7 @@ from mongoengine import ValidationError
 from .extensions import db
 from .markup import MarkdownTooComplex, render_markdown
 from .paging import MAX_PAGE
+from .publishing import PUBLISHED
 from .models import (
     COMMENT_MAX,
     POST_TYPES,
@@ -158,6 +159,7 @@ class Reblog(Post):
         reblog = cls(author=user, author_name=user.username, comment=comment, tags=list(tags),
                      labels=list(source.labels or ()))
         reblog.reblogged_from, reblog.reblogged_from_author = source.id, source.author_name
+        reblog._source, reblog._reblogger = source, user  # for on_published, without a query
         if isinstance(source, Reblog):
             for name in ("reblog_of", "original_type", "original_fields", "original_author_name",
                          "original_created_at", "original_deleted"):
@@ -169,6 +171,15 @@ class Reblog(Post):
             reblog.original_fields = {k: v for k, v in fields.items() if k not in SNAPSHOT_EXCLUDE}
             reblog.original_author_name, reblog.original_created_at = source.author_name, source.created_at
         return reblog
+
+    def on_published(self):
+        """A reblog counts, and tells whom it concerns, when it goes live: at once, or
+        when it leaves the queue or its time comes (then its source is read again; a
+        source deleted meanwhile has no one left to tell)."""
+        super().on_published()
+        source = getattr(self, "_source", None) or noted_post(self.reblogged_from)
+        if source is not None:
+            reblogged(self, source, getattr(self, "_reblogger", None) or self.author.fetch())
 
     def trail_entries(self):
         """What this reblog adds to the trail of a reblog of it: its comment, if any."""
@@ -191,6 +202,9 @@ class Reblog(Post):
     @property
     def shown_type(self):
         return self.original_type
+
+    # A reblog is named by its original.
+    HEADLINE_FIELDS = ("original_type", "original_fields")
 
     @property
     def headline(self):
@@ -249,8 +263,8 @@ def reblog(source, user, comment="", tags=()):
     """Reblog ``source`` onto ``user``'s blog; return the saved reblog. Raises
     ``ReblogRefused`` (with the reason) or mongoengine's ``ValidationError``."""
     post = Reblog.of(source, user, comment, tags)
-    post.save()
-    reblogged(post, source, user)
+    post.set_state(PUBLISHED)
+    post.save()  # its on_published counts it
     return post
 
 

@@ -1,6 +1,6 @@
 """Paging through post lists: ``?page=N`` for the first pages, keyset cursors beyond.
 
-A list is sorted newest first by ``(created_at, _id)`` and every list has an index that
+A list is sorted newest first by ``(published_at, _id)`` and every list has an index that
 ends in those two keys. "Older posts" links carry the position of the last post shown
 (``?before=<cursor>``), so any page, however deep, is one indexed range scan of
 ``per_page + 1`` posts: it costs what page 1 costs, where ``skip()`` would walk past every
@@ -25,16 +25,17 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _CURSOR = struct.Struct(">q12s")  # microseconds since the epoch, then the ObjectId
 
 
-def encode_cursor(post):
-    """An opaque, URL-safe token for ``post``'s place in a newest-first list."""
-    created = post.created_at if post.created_at.tzinfo else post.created_at.replace(tzinfo=timezone.utc)
-    micros = (created - EPOCH) // timedelta(microseconds=1)
+def encode_cursor(post, key="published_at"):
+    """An opaque, URL-safe token for ``post``'s place in a list sorted by ``key`` and id."""
+    moment = getattr(post, key)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    micros = (moment - EPOCH) // timedelta(microseconds=1)
     raw = _CURSOR.pack(micros, post.id.binary)
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def decode_cursor(token):
-    """``(created_at, id)`` from a token made by ``encode_cursor``, or None if it is not one."""
+    """``(moment, id)`` from a token made by ``encode_cursor``, or None if it is not one."""
     if not token or len(token) != 27 or not token.isascii():
         return None
     try:
@@ -44,12 +45,18 @@ def decode_cursor(token):
         return None
 
 
-def older_than(created_at, post_id):
-    """Posts after the position ``(created_at, post_id)`` in newest-first order.
+def older_than(moment, post_id, key="published_at"):
+    """Posts after the position ``(moment, post_id)`` in newest-first order of ``key``.
 
-    ``created_at <= t`` bounds the index scan; the ``$or`` breaks ties by id.
+    ``key <= t`` bounds the index scan; the ``$or`` breaks ties by id.
     """
-    return Q(created_at__lte=created_at) & (Q(created_at__lt=created_at) | Q(id__lt=post_id))
+    return Q(**{f"{key}__lte": moment}) & (Q(**{f"{key}__lt": moment}) | Q(id__lt=post_id))
+
+
+def newer_than(moment, post_id, key="published_at"):
+    """Posts before the position ``(moment, post_id)`` in newest-first order of ``key``
+    (the next ones in oldest-first order, as the queue is)."""
+    return Q(**{f"{key}__gte": moment}) & (Q(**{f"{key}__gt": moment}) | Q(id__gt=post_id))
 
 
 @dataclass
@@ -121,14 +128,13 @@ def page_of(queryset):
     before, after = request.args.get("before"), request.args.get("after")
     if before is not None or after is not None:
         position = decode_cursor(before if before is not None else after) or abort(404)
-        created_at, post_id = position
+        moment, post_id = position
         if before is not None:
-            posts = listed(queryset.filter(older_than(created_at, post_id)).limit(per_page + 1))
+            posts = listed(queryset.filter(older_than(moment, post_id)).limit(per_page + 1))
             if not posts:
                 abort(404)
             return Page(posts[:per_page], None, len(posts) > per_page, has_newer=True, keyset=True)
-        newer = Q(created_at__gte=created_at) & (Q(created_at__gt=created_at) | Q(id__gt=post_id))
-        posts = listed(queryset.filter(newer).order_by("created_at", "id").limit(per_page + 1))
+        posts = listed(queryset.filter(newer_than(moment, post_id)).order_by("published_at", "id").limit(per_page + 1))
         if not posts:
             abort(404)
         return Page(posts[:per_page][::-1], None, True, has_newer=len(posts) > per_page, keyset=True)

@@ -1,12 +1,13 @@
 """Reblogging: ``/post/<id>/reblog`` shows the post and a form for the reader's own
 comment and tags, and puts the reblog on their blog (``Reblog.of`` builds it, the form
 saves it, ``notes.reblogged`` counts it and tells whom it concerns)."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template
 from flask_login import current_user, login_required
 
 from .forms import ReblogForm, form_status
-from .models import Post
-from .notes import Reblog, ReblogRefused, reblogged
+from .blog import published_message
+from .lookups import visible_post_or_404
+from .notes import Reblog, ReblogRefused
 from .ratelimit import action_limit
 
 bp = Blueprint("reblogs", __name__)
@@ -23,9 +24,7 @@ def reblog_post(post_id):
     A reblog is a post on the reader's blog: authors and up; a hidden post is not found."""
     if not current_user.can("post"):
         abort(403)
-    source = Post.objects(id=post_id).exclude("comments", "search_terms").first_or_404()
-    if source.hidden and not current_user.can("moderate"):
-        abort(404)
+    source = visible_post_or_404(post_id, exclude=("comments", "search_terms"))
     form = ReblogForm()
     user = current_user._get_current_object()
     try:
@@ -36,7 +35,13 @@ def reblog_post(post_id):
     if form.validate_on_submit():
         form.apply_to(post)
         if form.save(post):
-            reblogged(post, source, user)
-            flash(f"Reblogged onto your blog from {source.author_name}.", "success")
-            return redirect(url_for("blog.show", post_id=post.id), 303)
+            flash(reblogged_message(post, source), "success")
+            return redirect(post.permalink(), 303)
     return render_template("blog/reblog.html", source=source, form=form, refusal=None), form_status(form)
+
+
+def reblogged_message(post, source):
+    """What the flash says after a reblog is saved in its state."""
+    if post.is_live():
+        return f"Reblogged onto your blog from {source.author_name}."
+    return published_message(post)

@@ -8,12 +8,8 @@ from flask import g, request, url_for
 from .embeds import PROVIDER_NAMES
 from .models import POST_TYPES
 from .paging import PAGING_ARGS
+from .publishing import as_utc
 
-
-
-def as_utc(value):
-    """Stored datetimes come back aware (tz_aware=True); treat naive ones as UTC too."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def human_date(value):

@@ -1,6 +1,6 @@
 """The most used tags and their counts, for the sidebar and the empty dashboard.
 
-One aggregation over all posts, cached for ``TOP_TAGS_TTL`` seconds (default 60) so
+One aggregation over all published public posts, cached for ``TOP_TAGS_TTL`` seconds (default 60) so
 that page views do not run it.
 """
 from flask import current_app
@@ -15,6 +15,7 @@ def count_top_tags(limit=TOP_TAGS):
     """``((tag, count), ...)``, most used first, ties in tag order (a tuple: pages key
     the rendered cloud by it)."""
     pipeline = [
+        {"$match": Post.published()._query},  # what lists show, and nothing else
         {"$project": {"_id": 0, "tags": 1}},
         {"$unwind": "$tags"},
         {"$group": {"_id": "$tags", "count": {"$sum": 1}}},

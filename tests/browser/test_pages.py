@@ -62,7 +62,7 @@ def test_pages_have_no_serious_accessibility_violations(page_for, live_server, s
         # The author's own post: edit and delete controls, and delete buttons on comments.
         page.goto(f"/post/{posts['image'].id}")
         found["/post/<own, with comments>"] = axe_violations(page, rules)
-        for path in ["/dashboard", "/search?q=coffee", "/settings", f"/post/{posts['quote'].id}/reblog", "/activity"]:
+        for path in ["/dashboard", "/search?q=coffee", "/settings", "/drafts", "/queue", f"/post/{posts['quote'].id}/reblog", "/activity"]:
             page.goto(path)
             found[path] = axe_violations(page, rules)
     report = [f"{path}:\n  " + "\n  ".join(violations) for path, violations in found.items() if violations]
@@ -136,7 +136,7 @@ def test_nothing_overflows_a_360_pixel_screen(page_for, live_server):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= NARROWEST, path
     sign_in(page, "grace")
-    for path in ["/", "/post/new/blog", f"/post/{posts['blog'].id}/edit"]:
+    for path in ["/", "/post/new/blog", f"/post/{posts['blog'].id}/edit", "/queue", "/drafts"]:
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= NARROWEST, path
 

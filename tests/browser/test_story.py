@@ -145,6 +145,38 @@ def test_a_moderator_clears_the_queue_suspends_a_spammer_and_resolves_a_report(p
     page.goto("/admin/audit")
     actions = page.locator(".audit-entry td:nth-child(3)").all_inner_texts()
     assert actions == ["report resolve", "suspend", "comments approve", "role moderator", "settings"]
+def test_a_blogger_drafts_queues_and_publishes(page, live_server):
+    sign_up(page, "ada")
+    page.goto("/post/new/quote")
+    page.get_by_label("Quote", exact=True).fill("Well begun is half done.")
+    page.get_by_label("Publish", exact=True).select_option("draft")
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(flash(page)).to_have_text("Saved as a draft.")
+    expect(page.locator(".post__state")).to_have_text("Draft")
+    page.goto("/")
+    expect(page.locator("article.post")).to_have_count(0)
+
+    page.get_by_role("link", name="Drafts").click()
+    expect(page.locator("article.post--quote blockquote")).to_contain_text("Well begun")
+    page.get_by_role("link", name="Edit", exact=True).click()
+    expect(page.get_by_label("Publish", exact=True)).to_have_value("draft")
+    page.get_by_label("Publish", exact=True).select_option("queue")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".post__state")).to_contain_text("Queued for")
+
+    page.get_by_role("link", name="Queue", exact=True).click()
+    expect(page.locator(".queue__item")).to_have_count(1)
+    expect(page.locator(".queue__when")).to_contain_text("Queued: goes out")
+    page.goto("/drafts")
+    expect(page.locator("article.post")).to_have_count(0)
+    page.goto("/queue")
+    page.get_by_role("button", name="Publish now").click()
+    expect(flash(page)).to_have_text("Published.")
+    expect(page.locator(".post__state")).to_have_count(0)
+    page.goto("/")
+    expect(page.locator("article.post--quote blockquote")).to_contain_text("Well begun")
+    page.goto("/queue")
+    expect(page.locator(".queue__item")).to_have_count(0)
 
 
 def test_a_blogger_posts_a_link_a_track_a_chat_and_a_photoset(page, live_server, media_dir, tmp_path):

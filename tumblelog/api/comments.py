@@ -9,12 +9,20 @@ from ..ratelimit import TOO_MANY_COMMENTS, action_limit
 from . import ApiError, bp, check_fields, json_object
 from .posts import limit_arg
 from .serialise import comment_dict
-from .tokens import token_required
+from .tokens import api_reader, token_required
 
 
-def post_or_404(post_id, *fields):
-    post = Post.objects(id=post_id).only(*fields).first()
-    if post is None:
+def post_or_404(post_id, *fields, exclude=()):
+    """The post with ``fields`` loaded (all when none are named, less ``exclude``), if
+    the reader may see it: a draft or a private post of someone else's is a 404 too."""
+    posts = Post.objects(id=post_id)
+    posts = posts.only(*fields, *Post.VISIBILITY_FIELDS) if fields else posts.exclude(*exclude)
+    return visible_or_404(posts.first())
+
+
+def visible_or_404(post):
+    """``post`` if it exists for the reader; else the 404 an unknown id gets."""
+    if post is None or not post.visible_to(api_reader()):
         raise ApiError(404, "There is no post with that id.")
     return post
 
@@ -22,9 +30,7 @@ def post_or_404(post_id, *fields):
 def comments_page(post_id, skip, limit):
     """The post with only its comments ``skip`` to ``skip + limit`` (one query), and
     that page as the API shows it: ``{"comments", "next_cursor", "next"}``."""
-    post = Post.with_comments(post_id, skip, limit)
-    if post is None:
-        raise ApiError(404, "There is no post with that id.")
+    post = visible_or_404(Post.with_comments(post_id, skip, limit))
     end = skip + len(post.comments)
     # The cursor is the position to go on from: comments are only ever appended, so
     # it stays good while the thread grows (a deleted comment shifts it by one).

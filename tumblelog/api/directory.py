@@ -22,8 +22,8 @@ def list_tags():
 
 @bp.route("/users/<username>", methods=("GET",))
 def get_user(username):
-    """A blogger's public profile: name, since when, and how many posts."""
+    """A blogger's public profile: name, since when, and how many posts they published."""
     user = User.by_username(username[:64])
     if user is None:
         raise ApiError(404, "There is no user with that name.")
-    return jsonify(user_dict(user, Post.objects(author=user).count()))
+    return jsonify(user_dict(user, Post.published().filter(author=user).count()))

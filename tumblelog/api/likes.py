@@ -5,6 +5,7 @@ from ..models import Post
 from ..moderation import Blocked, refuse_if_blocked
 from ..ratelimit import action_limit
 from . import ApiError, bp, json_object
+from .comments import post_or_404
 from .tokens import token_required
 
 
@@ -25,9 +26,7 @@ def wanted(post_id):
 @token_required
 def toggle_like(post_id):
     """Like or unlike a post; answer whether it is liked now and its like count."""
-    post = Post.objects(id=post_id).only("id", "author").first()
-    if post is None:
-        raise ApiError(404, "There is no post with that id.")
+    post = post_or_404(post_id, "id", "author")
     liked = wanted(post_id)
     if liked:
         try:

@@ -2,8 +2,9 @@
 from flask import g, jsonify, request, url_for
 
 from ..models import Post
-from ..notes import Note, Notification, Reblog, ReblogRefused, reblogged, root_of
+from ..notes import Note, Notification, Reblog, ReblogRefused, root_of
 from . import ApiError, bp, json_object
+from .comments import visible_or_404
 from .posts import MAX_LIMIT, limit_arg, stored, validated_form
 from .serialise import iso
 from ..ratelimit import action_limit
@@ -37,18 +38,14 @@ def reblog_post(post_id):
     """Reblog a post onto the token user's blog with an optional ``comment`` and ``tags``."""
     if not g.api_user.can("post"):
         raise ApiError(403, "Your account may comment, like and follow, but not post.")
-    source = Post.objects(id=post_id).exclude("comments", "search_terms").first()
-    if source is None or (source.hidden and not g.api_user.can("moderate")):
-        raise ApiError(404, "There is no post with that id.")
+    source = visible_or_404(Post.objects(id=post_id).exclude("comments", "search_terms").first())
     try:
         post = Reblog.of(source, g.api_user)
     except ReblogRefused as error:
         raise ApiError(409, str(error)) from None
     form = validated_form(Reblog, json_object())
     form.apply_to(post)
-    response = stored(post, form, 201)
-    reblogged(post, source, g.api_user)
-    return response
+    return stored(post, form, 201)
 
 
 def note_dict(note):
@@ -61,9 +58,7 @@ def note_dict(note):
 @bp.route("/posts/<objectid:post_id>/notes", methods=("GET",))
 def list_notes(post_id):
     """The notes (likes, reblogs, comments) of the post's trail, newest first."""
-    post = Post.objects(id=post_id).only("id", "reblog_of").first()
-    if post is None:
-        raise ApiError(404, "There is no post with that id.")
+    post = visible_or_404(Post.objects(id=post_id).only("id", "reblog_of", *Post.VISIBILITY_FIELDS).first())
     limit, offset = limit_arg(), offset_arg()
     found = list(Note.objects(root=root_of(post)).order_by("-created_at", "-id").skip(offset).limit(limit + 1))
     notes, next_cursor, next_url = page(found, offset, limit, "api.list_notes", post_id=post_id)

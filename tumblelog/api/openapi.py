@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..models import COMMENT_MAX, CONTENT_LABELS, POST_TYPES, USERNAME_PATTERN
 from ..notes import NOTIFICATION_KINDS, Reblog
+from ..publishing import FORM_STATES, LOCAL_TIME_MAX, MAX_UTC_OFFSET, STATES, VISIBILITIES
 from . import bp
 from .posts import DEFAULT_LIMIT, MAX_LIMIT
 from .serialise import PROFILE_FIELDS
@@ -91,6 +92,15 @@ OFFSET_CURSOR = {"name": "cursor", "in": "query", "schema": string(pattern="^[0-
                  "description": "The `next_cursor` of the previous page."}
 TIMESTAMP = string(format="date-time")
 URL = string(format="uri")
+# When a post goes out and who sees it: the same fields on every type (as on the forms).
+PUBLISHING_INPUT = {
+    "state": string(enum=list(FORM_STATES), description="publish (the default for a new post), draft, "
+                    "queue (the next slot of your queue) or schedule (at publish_at)"),
+    "publish_at": string(maxLength=LOCAL_TIME_MAX, description="With schedule: ISO 8601, e.g. "
+                         "2026-12-24T09:30:00Z; without an offset, utc_offset (else UTC) applies"),
+    "utc_offset": string(pattern="^-?[0-9]{1,3}$", description=f"Minutes east of UTC (at most {MAX_UTC_OFFSET})"),
+    "visibility": string(enum=list(VISIBILITIES), description="unlisted: by link only; private: you only"),
+}
 
 def output_schema(post_type):
     """What a type adds to a post in responses: its ``api_fields``, each described by
@@ -160,7 +170,10 @@ def schemas():
             "comment_count": {"type": "integer", "minimum": 0}, "like_count": {"type": "integer", "minimum": 0},
             "reblog_count": {"type": "integer", "minimum": 0},
             "note_count": {"type": "integer", "minimum": 0, "description": "Likes, reblogs and comments."},
-            "url": URL,
+            "url": URL, "state": string(enum=list(STATES)), "visibility": string(enum=list(VISIBILITIES)),
+            "published_at": {"type": ["string", "null"], "format": "date-time",
+                             "description": "When it went or goes live; null for a draft"},
+            "slug": string(description="The readable end of its permalink (may be empty)"),
         }),
         "Post": {"oneOf": [ref(schema_name(post_type)) for post_type in (*POST_TYPES.values(), Reblog)]},
         "NewReblog": obj({
@@ -204,7 +217,7 @@ def schemas():
         "PostChanges": {
             "type": "object",
             "description": "Any fields of the post's own type (see NewPost); `type`, if sent, must not change.",
-            "properties": {"type": string(enum=list(POST_TYPES)), "tags": TAGS_INPUT},
+            "properties": {"type": string(enum=list(POST_TYPES)), "tags": TAGS_INPUT, **PUBLISHING_INPUT},
             "additionalProperties": string(),
         },
         "LikeState": obj({"liked": {"type": "boolean"}}, additionalProperties=False),
@@ -220,7 +233,8 @@ def schemas():
     for name, post_type in POST_TYPES.items():
         fields, required = input_schema(post_type)
         out[schema_name(post_type, "New")] = obj(
-            {"type": {"const": name}, **fields, "tags": TAGS_INPUT}, ["type", *required], additionalProperties=False
+            {"type": {"const": name}, **fields, "tags": TAGS_INPUT, **PUBLISHING_INPUT}, ["type", *required],
+            additionalProperties=False,
         )
     return out
 
@@ -242,8 +256,11 @@ def paths():
         },
         "/posts": {
             "get": {
-                "summary": "Posts, newest first, a page at a time.",
+                "summary": "Published posts, newest first, a page at a time; with `state` and your "
+                "token, your own drafts (newest first) or queued or scheduled posts (next first).",
                 "parameters": [
+                    {"name": "state", "in": "query", "schema": string(enum=["published", "draft", "queued", "scheduled"]),
+                     "description": "Anything but published needs your token and lists only your posts."},
                     {"name": "type", "in": "query", "schema": string(enum=list(POST_TYPES))},
                     {"name": "tag", "in": "query", "schema": string()},
                     {"name": "author", "in": "query", "schema": string(), "description": "A username."},
@@ -251,7 +268,8 @@ def paths():
                     {"name": "cursor", "in": "query", "schema": string(),
                      "description": "The `next_cursor` of the previous page."},
                 ],
-                "responses": responses(200, ok("A page of posts.", ref("PostList")), 400, 404),
+                "security": [{}, *BEARER],
+                "responses": responses(200, ok("A page of posts.", ref("PostList")), 400, 401, 403, 404),
             },
             "post": {
                 "summary": "Create a post; the fields are those of the post type's HTML form.",

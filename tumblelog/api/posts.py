@@ -7,14 +7,15 @@ JSON shape checks. Uploads are for the HTML forms: the API takes the text fields
 from flask import g, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from ..paging import decode_cursor, encode_cursor, older_than
+from ..paging import decode_cursor, encode_cursor, newer_than, older_than
 from ..models import POST_TYPES, Post, User, utcnow
+from ..publishing import DRAFT, PUBLISHED, QUEUED, SCHEDULED
 from ..ratelimit import action_limit
 from ..tags import TagError, parse_tags
 from . import ApiError, bp, check_fields, json_object
 from . import comments as thread  # a module: it imports this one too
 from .serialise import post_dict
-from .tokens import token_required
+from .tokens import api_reader, token_required
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -30,17 +31,39 @@ def limit_arg(default=DEFAULT_LIMIT, maximum=MAX_LIMIT):
     return int(raw)
 
 
-LIST_FILTERS = ("type", "tag", "author", "limit")
+LIST_FILTERS = ("type", "tag", "author", "state", "limit")
+
+
+def own_list(cls, state):
+    """The token user's posts in ``state``: drafts newest first, queued or scheduled
+    posts next first. With the cursor position after a post, and its key."""
+    user = api_reader()
+    if not user.is_authenticated:
+        raise ApiError(401, "Only you see your drafts and queue: send your token.")
+    if "author" in request.args and request.args["author"].lower() != user.username.lower():
+        raise ApiError(403, "You can only list your own drafts and queue.")
+    if state == DRAFT:
+        return cls.drafts_of(user.pk), older_than, "created_at"
+    return cls.queue_of(user.pk, states=(state,)), newer_than, "published_at"
 
 
 def filtered_posts():
-    """The posts that ``?type=``, ``?tag=`` and ``?author=`` select, newest first."""
+    """The posts that ``?type=``, ``?tag=``, ``?author=`` and ``?state=`` select, with
+    how a cursor continues them and the key it holds: published posts newest first;
+    with ``state=draft|queued|scheduled``, the token user's own."""
     args = request.args
     post_type = args.get("type")
     if post_type is not None and post_type not in POST_TYPES:
         raise ApiError(400, "Unknown post type.", {"type": [f"One of: {', '.join(POST_TYPES)}."]})
+    cls = POST_TYPES[post_type] if post_type else Post
+    state = args.get("state", PUBLISHED)
+    if state not in (PUBLISHED, DRAFT, QUEUED, SCHEDULED):
+        raise ApiError(400, "Unknown state.", {"state": ["One of: published, draft, queued, scheduled."]})
+    if state != PUBLISHED:
+        posts, after, key = own_list(cls, state)
+        return posts.exclude("search_terms"), after, key
     # Serialised posts carry the Markdown source as well as its HTML.
-    posts = (POST_TYPES[post_type] if post_type else Post).listing(keep=("body",))
+    posts = cls.listing(keep=("body",))
     if "tag" in args:
         try:
             tags = parse_tags([args["tag"]])
@@ -54,21 +77,21 @@ def filtered_posts():
         if author is None:
             raise ApiError(404, "There is no user with that name.")
         posts = posts.filter(author=author)
-    return posts
+    return posts, older_than, "published_at"
 
 
 @bp.route("/posts", methods=("GET",))
 def list_posts():
     """Newest posts first; ``next`` continues after the last one, or is null."""
     limit = limit_arg()
-    posts = filtered_posts()
+    posts, after, key = filtered_posts()
     if "cursor" in request.args:
         position = decode_cursor(request.args["cursor"])
         if position is None:
             raise ApiError(400, "Not a cursor from this API.", {"cursor": ["Use the next_cursor of a page."]})
-        posts = posts.filter(older_than(*position))
+        posts = posts.filter(after(*position, key=key))
     page = list(posts.limit(limit + 1))
-    next_cursor = encode_cursor(page[limit - 1]) if len(page) > limit else None
+    next_cursor = encode_cursor(page[limit - 1], key) if len(page) > limit else None
     # Only the list's own filters go on into the link: anything else could collide with
     # url_for's parameters (endpoint, _external, _scheme...).
     args = {key: request.args[key] for key in LIST_FILTERS if key in request.args}
@@ -86,6 +109,7 @@ def validated_form(post_type, data, post=None):
     form_class = post_type.form_class
     blank = form_class(meta={"csrf": False}, formdata=None)
     allowed = {field.name for field in blank.text_fields()}
+    allowed |= set(blank.PUBLISHING_FIELDS)
     check_fields(data, allowed | {"type"}, lists=("tags",))
     tags = data.pop("tags", "")
     data.pop("type", None)
@@ -101,10 +125,9 @@ def raise_form_errors(form):
 
 
 def writable_post(post_id, permission="edit_post"):
-    """The post, if the token's user has ``permission`` on it: 404 if missing, 403 if not."""
-    post = Post.objects(id=post_id).exclude("comments", "held_comments").first()
-    if post is None:
-        raise ApiError(404, "There is no post with that id.")
+    """The post, if the token's user has ``permission`` on it: 404 if missing (or not
+    theirs to see), 403 if not."""
+    post = thread.post_or_404(post_id, exclude=("comments", "held_comments"))
     if not g.api_user.can(permission, post):
         raise ApiError(403, "You can only change your own posts.")
     return post
@@ -138,7 +161,8 @@ def create_post():
 
 @bp.route("/posts/<objectid:post_id>", methods=("GET",))
 def get_post(post_id):
-    """One post with the first page of its comments; ``comments_next`` goes on."""
+    """One post with the first page of its comments; ``comments_next`` goes on. A draft
+    or private post only with its author's token."""
     post, comments = thread.comments_page(post_id, 0, DEFAULT_LIMIT)
     return jsonify({**post_dict(post), "comments": comments["comments"], "comments_next": comments["next"]})
 

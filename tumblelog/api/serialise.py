@@ -25,7 +25,11 @@ def post_dict(post):
         "like_count": post.like_count,
         "reblog_count": post.reblog_count,
         "note_count": post.note_count,
-        "url": url_for("blog.show", post_id=post.id, _external=True),
+        "url": post.permalink(_external=True),
+        "state": post.current_state,
+        "visibility": post.visibility,
+        "published_at": iso(post.published_at) if post.published_at else None,
+        "slug": post.slug,
     }
     for name in post.api_fields:  # each type's own, as its class declares them
         value = post.api_value(name)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import current_app, g, jsonify, request
+from flask_login import AnonymousUserMixin
 
 from ..extensions import db, limiter
 from ..forms import PASSWORD_MAX
@@ -96,6 +97,15 @@ def token_user_id():
     """The id of the account whose token this request carries, or None."""
     doc = current_token()
     return str(doc.user.pk) if doc else None
+
+
+def api_reader():
+    """Who is reading: the token's user when a live token is sent (to see their own
+    drafts and private posts), else an anonymous reader. Reads need no token."""
+    if "api_user" not in g:
+        doc = current_token()
+        g.api_token, g.api_user = doc, (User.objects(id=doc.user.pk).first() if doc else None)
+    return g.api_user or AnonymousUserMixin()
 
 
 def token_required(view):

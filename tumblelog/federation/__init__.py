@@ -4,33 +4,54 @@
 private addresses), ``objects`` maps bloggers and posts to ActivityStreams, ``inbox``
 checks and acts on what arrives, ``delivery`` sends, ``models`` stores.
 
-Publishing reaches followers through MongoEngine's save and delete signals, so every
-way a post is written (the forms, the API) federates without knowing about it.
+Publishing reaches followers through MongoEngine's save and delete signals and the
+posts' ``went_live`` signal (a post published at once, or a queued or scheduled one
+whose time came, by ``flask posts publish-due``), so every way a post is written (the
+forms, the API, the queue) federates without knowing about it.
 """
 import hashlib
+import logging
 import re
+from contextlib import contextmanager
 from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, has_request_context
+from flask import current_app, has_app_context, has_request_context
 from mongoengine import signals
 
-from ..models import POST_TYPES, Post, User
+from ..models import POST_TYPES, Post, User, went_live
+from ..publishing import PRIVATE
+from ..urls import configured_host, site_root
 from . import net, objects
 from .delivery import deliver_to_followers, send
 from .inbox import Refused, answer_follow, handle, http_url, remember_actor, signed_by
 from .models import REACTIONS_MAX, BlockedDomain, Follower, RemoteActor, RemoteFollowing, RemotePost
 
 
-def active():
-    """Whether to federate now: switched on, and in a request (whose host names our
-    URLs; a command such as ``seed`` has none)."""
-    return has_request_context() and current_app.config["FEDERATION_ENABLED"]
+log = logging.getLogger(__name__)
 
 
 def federated(post):
-    """Whether followers see ``post``: published and public (the default for a post
-    type or version without states)."""
-    return getattr(post, "state", "published") == "published" and getattr(post, "visibility", "public") == "public"
+    """Whether followers see ``post``: live, not private and not hidden by moderators.
+    An unlisted post federates too, addressed as Mastodon's "unlisted" (to followers,
+    in no public timeline: objects.audience); the outbox, like every list, leaves it out."""
+    return post.is_live() and post.visibility != PRIVATE and not post.hidden
+
+
+@contextmanager
+def on_site():
+    """Yield whether to federate now: switched on, and where our URLs can be built: in
+    a request, or on the configured host (``publish-due`` runs from cron). A command
+    on a site with no configured host (``seed`` in development) federates nothing."""
+    if not has_app_context() or not current_app.config["FEDERATION_ENABLED"]:
+        yield False
+    elif has_request_context():
+        yield True
+    elif configured_host():
+        with current_app.test_request_context(base_url=site_root()):
+            yield True
+    else:
+        log.debug("federation: nothing sent outside a request without TRUSTED_HOSTS")
+        yield False
 
 
 def _send(post, activity):
@@ -57,27 +78,42 @@ def outbox_activity(post):
 
 
 def post_saved(sender, document, created=False, **kwargs):
-    if not (isinstance(document, Post) and active() and federated(document)):
+    """A post written live at once (its Create), or a live post edited (its Update). A
+    save that takes it live leaves that to ``post_went_live``."""
+    if not isinstance(document, Post) or document._going_live or not federated(document):
         return
-    if boost(document):
-        if created:  # a boost has nothing of its own to update
-            _send(document, announce(document))
+    with on_site() as federating:
+        if not federating:
+            return
+        if created:
+            _send(document, outbox_activity(document))
+        elif not boost(document):  # a boost has nothing of its own to update
+            name = document.author_name
+            _send(document, objects.activity("Update", name, objects.post_object(document), objects.new_id(name, "Update")))
+
+
+def post_went_live(post):
+    """A post published, or a queued or scheduled one whose time came: its Create (a
+    boost's Announce)."""
+    if not federated(post):
         return
-    # A post is created once: its Create has the same id as in the outbox.
-    activity_id = None if created else objects.new_id(document.author_name, "Update")
-    _send(document, objects.activity("Create" if created else "Update", document.author_name,
-                                     objects.post_object(document), activity_id))
+    with on_site() as federating:
+        if federating:
+            _send(post, outbox_activity(post))
 
 
 def post_deleted(sender, document, **kwargs):
-    if not (isinstance(document, Post) and active() and federated(document)):
+    if not (isinstance(document, Post) and federated(document)):
         return
-    name = document.author_name
-    if boost(document):
-        _send(document, objects.activity("Undo", name, announce(document), objects.new_id(name, "Undo")))
-    else:
-        gone = {"id": objects.post_url(document), "type": "Tombstone"}
-        _send(document, objects.activity("Delete", name, gone, objects.new_id(name, "Delete")))
+    with on_site() as federating:
+        if not federating:
+            return
+        name = document.author_name
+        if boost(document):
+            _send(document, objects.activity("Undo", name, announce(document), objects.new_id(name, "Undo")))
+        else:
+            gone = {"id": objects.post_url(document), "type": "Tombstone"}
+            _send(document, objects.activity("Delete", name, gone, objects.new_id(name, "Delete")))
 
 
 def connect_signals():
@@ -90,6 +126,7 @@ def connect_signals():
     for cls in (Post, *POST_TYPES.values()):
         signals.post_save.connect(post_saved, sender=cls)
         signals.post_delete.connect(post_deleted, sender=cls)
+    went_live.connect(post_went_live)
 
 
 HANDLE = re.compile(r"^@?([A-Za-z0-9_.~-]{1,100})@([A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?)$")

@@ -37,7 +37,14 @@ def key_id(username):
 
 
 def post_url(post):
+    """The post's ActivityPub id: its permalink without the slug, which a new title
+    changes (an id never changes)."""
     return external_url_for("blog.show", post_id=post.id)
+
+
+def post_page_url(post):
+    """Where a person reads the post: its readable permalink."""
+    return external_url_for("blog.show", post_id=post.id, slug=post.slug)
 
 
 def iso(moment):
@@ -147,7 +154,7 @@ CONTENT = {
 
 
 def _fallback(post):
-    return "Note", _link(post_url(post)), {}
+    return "Note", _link(post_page_url(post)), {}
 
 
 def hashtags(post):
@@ -178,7 +185,7 @@ def post_object(post):
         "id": post_url(post),
         "type": kind,
         "attributedTo": actor_url(post.author_name),
-        "url": post_url(post),
+        "url": post_page_url(post),
         "published": iso(post.created_at),
         **audience(post),
         "content": str(content),

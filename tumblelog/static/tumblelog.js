@@ -6,6 +6,9 @@
  *   with the same sanitiser a saved post goes through.
  * - A video facade, clicked, becomes the provider's player (the server built its URL
  *   from provider + id); until then the video's site is never contacted.
+ * - Times typed into a form ("Publish at", the queue's hours) are the reader's local
+ *   time: the hidden utc_offset field tells the server which zone that is. Without
+ *   this script it stays 0 and the times are UTC, as the form says.
  */
 (function () {
   "use strict";
@@ -103,6 +106,34 @@
     update();
   }
 
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  // A Date as the value of an <input type=datetime-local>, in local time.
+  function localValue(date) {
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
+      "T" + pad(date.getHours()) + ":" + pad(date.getMinutes());
+  }
+
+  function setUpLocalTimes(offsetField) {
+    var form = offsetField.form;
+    var when = form.querySelector("input[name=publish_at]");
+    // The server fills a saved time in as UTC with utc_offset 0: show it in local time.
+    if (when && when.value && offsetField.value === "0") {
+      var saved = new Date(when.value + "Z");
+      if (!isNaN(saved.getTime())) when.value = localValue(saved);
+    }
+    function fill() {
+      // The offset on the chosen day, so a time across a daylight-saving change is right.
+      var day = when && when.value ? new Date(when.value) : new Date();
+      if (isNaN(day.getTime())) day = new Date();
+      offsetField.value = String(-day.getTimezoneOffset());
+    }
+    fill();
+    form.addEventListener("submit", fill);
+  }
+
   function playVideo(event) {
     var facade = event.currentTarget;
     // A click meant to open a new tab or window keeps doing that.
@@ -125,6 +156,7 @@
   document.querySelectorAll("a.video-facade[data-player]").forEach(function (facade) {
     facade.addEventListener("click", playVideo);
   });
+  document.querySelectorAll("input[name=utc_offset]").forEach(setUpLocalTimes);
   setInterval(showRelativeDates, 60 * 1000);
   document.querySelectorAll("form[data-preview-url]").forEach(setUpPreview);
 })();
