@@ -4,7 +4,7 @@
 queues one job that does that for every follower); the job calls ``deliver``
 (one attempt, plain values in, so a worker needs no request). A 5xx, a 429 or no
 answer at all is tried again later, further apart each time (``backoff``), for about
-two days; any other 4xx is final. Each failure is recorded in ``FailedDelivery`` (the
+three days; any other 4xx is final. Each failure is recorded in ``FailedDelivery`` (the
 admin console's federation page shows them), and cleared when a later try succeeds.
 
 Without a broker (``make run``, the tests) the job runs in the request and is tried
@@ -25,8 +25,8 @@ from .models import ActorKey, BlockedDomain, Follower
 log = logging.getLogger(__name__)
 
 # Tries of one delivery, and how long to wait before the next: 1, 2, 4… minutes, at
-# most 6 hours apart; 16 tries span about two days.
-DELIVERY_TRIES = 16
+# most 6 hours apart; 20 tries span about three days (more than two, whatever the jitter).
+DELIVERY_TRIES = 20
 FIRST_RETRY = 60
 LONGEST_WAIT = 6 * 3600
 ERROR_MAX = 300
