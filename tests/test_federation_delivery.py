@@ -202,3 +202,14 @@ def test_editing_a_live_post_sends_its_update(app, alice, followed, monkeypatch,
     client.post(f"/post/{post}/edit", data={"quote": "Second", "state": "publish"})
     assert [body["type"] for _, body, _ in calls] == ["Create", "Update"]
     assert "Second" in calls[1][1]["object"]["content"]
+
+
+def test_a_post_made_private_is_deleted_remotely_and_made_public_again_created(app, alice, followed, monkeypatch,
+                                                                                client, auth):
+    calls = answering(monkeypatch, 202)
+    auth.login("alice")
+    post = write(client, "Change of heart")
+    for visibility in ("private", "public"):
+        client.post(f"/post/{post}/edit", data={"quote": "Change of heart", "state": "publish", "visibility": visibility})
+    assert [body["type"] for _, body, _ in calls] == ["Create", "Delete", "Create"]
+    assert calls[1][1]["object"] == {"id": f"http://localhost/post/{post}", "type": "Tombstone"}

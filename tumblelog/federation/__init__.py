@@ -78,15 +78,22 @@ def outbox_activity(post):
 
 
 def post_saved(sender, document, created=False, **kwargs):
-    """A post written live at once (its Create), or a live post edited (its Update). A
-    save that takes it live leaves that to ``post_went_live``."""
-    if not isinstance(document, Post) or document._going_live or not federated(document):
+    """A live post written at once (its Create), edited (its Update), or made public
+    or private by an edit (its Create, or its Delete). A save that takes it live
+    leaves that to ``post_went_live``."""
+    if not isinstance(document, Post) or document._going_live or not document.is_live():
+        return
+    # MongoEngine clears what changed only after this signal.
+    moved = not created and "visibility" in document._changed_fields
+    if not (federated(document) or moved):
         return
     with on_site() as federating:
         if not federating:
             return
-        if created:
-            _send(document, outbox_activity(document))
+        if not federated(document):
+            _send(document, withdrawal(document))
+        elif created or moved:
+            _send(document, outbox_activity(document))  # a server that had it already ignores it
         elif not boost(document):  # a boost has nothing of its own to update
             name = document.author_name
             _send(document, objects.activity("Update", name, objects.post_object(document), objects.new_id(name, "Update")))
@@ -102,18 +109,20 @@ def post_went_live(post):
             _send(post, outbox_activity(post))
 
 
+def withdrawal(post):
+    """What takes ``post`` back from the fediverse: a ``Delete`` (a boost's ``Undo``)."""
+    name = post.author_name
+    if boost(post):
+        return objects.activity("Undo", name, announce(post), objects.new_id(name, "Undo"))
+    return objects.activity("Delete", name, {"id": objects.post_url(post), "type": "Tombstone"}, objects.new_id(name, "Delete"))
+
+
 def post_deleted(sender, document, **kwargs):
     if not (isinstance(document, Post) and federated(document)):
         return
     with on_site() as federating:
-        if not federating:
-            return
-        name = document.author_name
-        if boost(document):
-            _send(document, objects.activity("Undo", name, announce(document), objects.new_id(name, "Undo")))
-        else:
-            gone = {"id": objects.post_url(document), "type": "Tombstone"}
-            _send(document, objects.activity("Delete", name, gone, objects.new_id(name, "Delete")))
+        if federating:
+            _send(document, withdrawal(document))
 
 
 def connect_signals():
