@@ -136,6 +136,34 @@ def test_a_blocked_account_is_never_heard_of(app, alice_post):
     assert [line.split(" · ")[0] for line in activity(alice)] == ["sam liked your post “Hello trail”"]
 
 
+def test_blocking_hides_what_the_blocked_account_did_before(app, api, alice_post):
+    alice, bob = signed_in(app, "alice"), signed_in(app, "bob")
+    bob.post(f"/post/{alice_post.id}/like", data={"action": "like"})
+    bob.post("/user/alice/follow")
+    signed_in(app, "sam").post("/user/alice/follow")
+    assert unread(alice) == 2  # bob's like; bob and sam following, told together
+    assert alice.post("/user/bob/block", data={"action": "block"}).status_code == 303
+    assert unread(alice) == 1
+    assert [line.split(" · ")[0] for line in activity(alice)] == ["sam followed you"]
+    api.token_for("alice")
+    assert [n["text"] for n in api.get("/notifications").json["notifications"]] == ["sam followed you"]
+
+
+def test_the_api_marks_one_notification_read(app, client, api, alice_post):
+    signed_in(app, "bob").post(f"/post/{alice_post.id}/like", data={"action": "like"})
+    signed_in(app, "sam").post("/user/alice/follow")
+    api.token_for("alice")
+    follow, like = api.get("/notifications").json["notifications"]
+    assert api.post(f"/notifications/{like['id']}/read").json == {"unread_count": 1}
+    assert api.post(f"/notifications/{like['id']}/read").json == {"unread_count": 1}  # twice: still 1
+    assert [n["read"] for n in api.get("/notifications").json["notifications"]] == [False, True]
+    api.token_for("sam")
+    assert api.post(f"/notifications/{follow['id']}/read").status_code == 404  # not sam's
+    assert api.post("/notifications/0123456789abcdef01234567/read").status_code == 404
+    assert api.post("/notifications/nope/read").status_code == 404
+    assert client.post(f"{API}/notifications/{follow['id']}/read").status_code == 401
+
+
 def test_activity_needs_an_account_and_pages_past_the_end_are_404(app, client, alice_post):
     assert client.get("/activity").status_code == 302
     assert signed_in(app, "alice").get("/activity?page=2").status_code == 404
@@ -223,3 +251,37 @@ def test_the_api_refuses_odd_cursors(app, api, alice_post, cursor):
 def test_odd_notes_pages_show_the_first(app, client, alice_post, number):
     make_user("sam").like(alice_post.id)
     assert notes(client, alice_post.id, notes=number) == ["sam liked this"]
+
+
+def test_the_loop_alice_posts_bob_and_carol_reblog_alice_edits_then_deletes(app, alice_post, racing):
+    """The issue's story, start to end."""
+    for document in (Note, Notification, Post, User):
+        document.ensure_indexes()
+    bob, carol, alice = signed_in(app, "bob"), signed_in(app, "carol"), signed_in(app, "alice")
+    bob_reblog = reblog(bob, alice_post.id, comment="So true", tags="thoughts")
+    carol_reblog = reblog(carol, bob_reblog, comment="Agreed")
+    carol.post(f"/post/{alice_post.id}/like", data={"action": "like"})
+    assert [line.split(" · ")[0] for line in activity(alice)] == [
+        "carol liked your post “Hello trail”", "carol and bob reblogged your post “Hello trail”"]
+
+    fans = signed_in_clients(app, [f"fan{number:02}" for number in range(20)])
+    run_together(fans, lambda c: c.post(f"/post/{alice_post.id}/like", data={"action": "like"}))
+    assert run_together(fans, lambda c: c.post(f"/post/{alice_post.id}/reblog", data={"comment": "yes"})) == [303] * 20
+    counts = Post.objects(id=alice_post.id).first()
+    assert (counts.like_count, counts.reblog_count, counts.note_count) == (21, 22, 43)
+    assert Note.objects(root=alice_post.id).count() == 43
+
+    def trails():
+        """What Bob's and Carol's reblogs show of the trail: each entry's author and words."""
+        shown = [page(client.get(f"/post/{post_id}", follow_redirects=True)).select(".trail__item")
+                 for client, post_id in ((bob, bob_reblog), (carol, carol_reblog))]
+        return [[(item.select_one(".trail__author a").get_text(), " ".join(item.select_one(".prose").get_text().split()))
+                 for item in items] for items in shown]
+
+    before = [[("alice", "Some Markdown text.")], [("alice", "Some Markdown text."), ("bob", "So true")]]
+    assert trails() == before
+    alice.post(f"/post/{alice_post.id}/edit", data={"title": "Changed", "body": "New words.", "tags": ""})
+    assert trails() == before
+    assert alice.post(f"/post/{alice_post.id}/delete").status_code == 303
+    assert trails() == before
+    assert [a["data-post-id"] for a in page(bob.get("/tag/thoughts")).select("article.post")] == [bob_reblog]

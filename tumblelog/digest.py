@@ -8,14 +8,10 @@ run, a retried task or two workers at once never send the same week twice.
 """
 from datetime import timedelta
 
-from flask import current_app, url_for
-from itsdangerous import BadSignature, URLSafeSerializer
-
 from . import mail
 from .models import User, utcnow
 
 DIGEST_POSTS = 20  # the newest this many; the mail links to the dashboard for more
-UNSUBSCRIBE_SALT = "digest-unsubscribe"
 
 
 def current_week(now=None):
@@ -40,19 +36,6 @@ def new_posts(user, since):
     return [] if followed is None else list(followed.filter(published_at__gte=since).limit(DIGEST_POSTS))
 
 
-def unsubscribe_token(user):
-    return URLSafeSerializer(current_app.secret_key, salt=UNSUBSCRIBE_SALT).dumps(str(user.id))
-
-
-def unsubscriber(token):
-    """The reader an unsubscribe token names, or None for a forged or unknown one."""
-    try:
-        user_id = URLSafeSerializer(current_app.secret_key, salt=UNSUBSCRIBE_SALT).loads(token)
-    except BadSignature:
-        return None
-    return User.objects(id=user_id).first()
-
-
 def send(user_id, week):
     """Send ``week``'s digest to one reader, once. Nothing is sent when nothing is new."""
     user = User.objects(id=user_id).first()
@@ -62,12 +45,10 @@ def send(user_id, week):
     if not posts:
         return False
     with mail.links_to():
-        unsubscribe = url_for("settings.unsubscribe", token=unsubscribe_token(user), _external=True)
+        unsubscribe, headers = mail.DIGEST.headers(user)
         message = mail.compose(
             "digest", user.email, f"Your week on tumblelog: {len(posts)} new post{'s' if len(posts) != 1 else ''}",
-            # RFC 8058: mail programs show their own one-click "Unsubscribe" button.
-            headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-            user=user, posts=posts, unsubscribe=unsubscribe, week=week,
+            headers=headers, user=user, posts=posts, unsubscribe=unsubscribe, week=week,
         )
     from .tasks import bound, deliver_mail
 

@@ -7,10 +7,12 @@ through the queue: when the broker is down ``send`` returns False and the view s
 the mail could not be sent, never a 500.
 """
 import logging
+from dataclasses import dataclass
 from email.utils import make_msgid
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask_mail import Message
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from .extensions import mail
 
@@ -64,3 +66,51 @@ def deliver(message):
             extra_headers=message["headers"],
         )
     )
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A kind of mail readers opt in to (the weekly digest, notification mail): the
+    ``User`` field that says so, its value once unsubscribed, and the signed link that
+    unsubscribes with one click and no sign-in (``/settings/unsubscribe/<token>``)."""
+
+    salt: str
+    field: str
+    off: object
+    what: str  # what the unsubscribe page names: "weekly digests"
+
+    def token(self, user):
+        return URLSafeSerializer(current_app.secret_key, salt=self.salt).dumps(str(user.id))
+
+    def headers(self, user):
+        """The unsubscribe link, and the headers (RFC 8058) with which mail programs
+        show their own one-click "Unsubscribe" button; needs a request context."""
+        link = url_for("settings.unsubscribe", token=self.token(user), _external=True)
+        return link, {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+    def unsubscribe(self, user):
+        from .models import User
+
+        User.objects(id=user.id).update_one(**{f"set__{self.field}": self.off})
+
+
+# Every kind of mail a reader opts in to.
+DIGEST = Subscription(salt="digest-unsubscribe", field="digest", off=False, what="weekly digests")
+NOTIFICATIONS = Subscription(salt="notification-mail-unsubscribe", field="notification_mail", off="off",
+                             what="notification e-mails")
+SUBSCRIPTIONS = (DIGEST, NOTIFICATIONS)
+
+
+def unsubscriber(token):
+    """``(subscription, reader)`` that an unsubscribe token names; None for a forged
+    token or a deleted account."""
+    from .models import User
+
+    for subscription in SUBSCRIPTIONS:
+        try:
+            user_id = URLSafeSerializer(current_app.secret_key, salt=subscription.salt).loads(token)
+        except BadSignature:
+            continue
+        user = User.objects(id=user_id).first()
+        return (subscription, user) if user else None
+    return None

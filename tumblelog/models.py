@@ -101,6 +101,7 @@ unliked = events.signal("unliked")  # sender: the User; post_id
 commented = events.signal("commented")  # sender: the Post; comment
 comment_removed = events.signal("comment-removed")  # sender: the Post; comment_id
 followed = events.signal("followed")  # sender: the User; user (the id followed)
+blocked = events.signal("blocked")  # sender: the User who blocks; user (the account blocked)
 post_deleted = events.signal("post-deleted")  # sender: the Post, once really deleted
 went_live = events.signal("went-live")  # sender: the Post, by on_published
 
@@ -209,6 +210,10 @@ class User(UserMixin, db.Document):
     # the header shows it with no query of its own; and the kinds this reader turned off.
     unread_count = db.IntField(default=0)
     notifications_off = db.ListField(field=db.StringField(max_length=20), max_length=10)
+    # Notifications by e-mail (notification_mail.py): "off", "hourly" or "daily", and
+    # the time up to which they were mailed, moved on with one conditional update.
+    notification_mail = db.StringField(choices=("off", "hourly", "daily"), default="off")
+    notified_until = db.DateTimeField()
 
     # The profile (settings.py): shown on the blogger's page and in its feed.
     display_name = db.StringField(max_length=NAME_MAX, default="")
@@ -237,7 +242,7 @@ class User(UserMixin, db.Document):
     meta = {
         "collection": "user",
         "strict": False,
-        "indexes": ["created_at", {"fields": ["digest", "digest_week"]}],
+        "indexes": ["created_at", {"fields": ["digest", "digest_week"]}, {"fields": ["notification_mail", "_id"]}],
     }
 
     def __init__(self, *args, **kwargs):
@@ -427,6 +432,7 @@ class User(UserMixin, db.Document):
             return False
         self.unfollow(user=user)
         User.objects(id=user.id).update_one(pull__followed_users=self.id)
+        blocked.send(self, user=user)
         return True
 
     def unblock(self, user):

@@ -33,6 +33,7 @@ from .models import (
     TITLE_MAX,
     Post,
     User,
+    blocked,
     comment_removed,
     commented,
     followed,
@@ -372,6 +373,18 @@ class Notification(db.Document):
         User.objects(id=user.id).update_one(set__unread_count=0)
         user.unread_count = 0
 
+    @staticmethod
+    def mark_one_read(user, notification_id):
+        """Mark one of ``user``'s notifications read; False if there is none with that id.
+        The unread count goes down only for the call that marked it (never below 0)."""
+        mine = Notification.objects(id=notification_id, recipient=user.id)
+        if mine.filter(read=False).update_one(set__read=True):
+            User.objects(id=user.id, unread_count__gt=0).update_one(dec__unread_count=1)
+        elif not mine.only("id").first():
+            return False
+        user.reload("unread_count")
+        return True
+
 
 def wants(recipient_id, kind, actor_id):
     """Whether to tell ``recipient_id`` about ``kind`` by ``actor_id``: never about
@@ -472,6 +485,19 @@ def _on_comment_removed(post, comment_id):
 @followed.connect
 def _on_follow(follower, user):
     notify(user, "follow", follower)
+
+
+@blocked.connect
+def _on_block(blocker, user):
+    """What a blocked account did leaves the blocker's notifications (``wants`` keeps
+    new ones from being made): one of theirs alone goes, a group forgets them."""
+    theirs = Notification.objects(recipient=blocker.id, actor_ids=user.id)
+    unread_gone = theirs.filter(count__lte=1, read=False).delete()
+    theirs.filter(count__lte=1).delete()
+    theirs.update(pull__actor_ids=user.id, pull__actors=user.username, dec__count=1)
+    if unread_gone:
+        User.objects(id=blocker.id).update_one(dec__unread_count=unread_gone)
+        User.objects(id=blocker.id, unread_count__lt=0).update_one(set__unread_count=0)
 
 
 @post_deleted.connect

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user, logout_user
 from mongoengine import NotUniqueError
 
-from . import accounts, digest, mail
+from . import accounts, mail
 from .api.tokens import ApiToken
 from .auth import unsent
 from .extensions import csrf, limiter
@@ -255,12 +255,15 @@ def delete():
 @bp.route("/unsubscribe/<token>", methods=("GET", "POST"))
 @csrf.exempt  # the signed token is the proof; mail programs POST it without a form (RFC 8058)
 def unsubscribe(token):
-    """The digest's one-click unsubscribe: a page with one button (link scanners that
-    GET every link change nothing), and the POST that unsubscribes, signed in or not."""
-    user = digest.unsubscriber(token)
-    if user is None:
+    """A mail's one-click unsubscribe (the digest's, notification mail's): a page with
+    one button (link scanners that GET every link change nothing), and the POST that
+    unsubscribes, signed in or not."""
+    found = mail.unsubscriber(token)
+    if found is None:
         return render_template("settings/unsubscribe.html", heading="Unsubscribe", email=None), 404
+    subscription, user = found
     if request.method == "POST":
-        User.objects(id=user.id).update_one(set__digest=False)
-        return render_template("settings/unsubscribed.html", heading="Unsubscribed")
-    return render_template("settings/unsubscribe.html", heading="Unsubscribe", email=user.email)
+        subscription.unsubscribe(user)
+        return render_template("settings/unsubscribed.html", heading="Unsubscribed", what=subscription.what)
+    return render_template("settings/unsubscribe.html", heading="Unsubscribe", email=user.email,
+                           what=subscription.what)

@@ -35,6 +35,7 @@ RETRIED = {
 # What beat queues, and when (UTC).
 PERIODIC = {
     "weekly-digest": {"task": "tumblelog.tasks.send_digests", "schedule": crontab(minute=0, hour=7, day_of_week="mon")},
+    "notification-mail": {"task": "tumblelog.tasks.send_notification_mails", "schedule": crontab(minute=5)},
 }
 
 
@@ -114,6 +115,25 @@ def send_password_reset(email, base_url):
     from .accounts import mail_reset_link
 
     mail_reset_link(email, base_url)
+
+
+@shared_task(name="tumblelog.tasks.send_notification_mails")
+def send_notification_mails():
+    """Periodic: queue the notification mail of every reader who is due, in batches."""
+    from . import notification_mail
+
+    notification_mail.run()
+
+
+@shared_task(name="tumblelog.tasks.mail_notifications")
+def mail_notifications(user_ids, until):
+    """Mail a batch of readers what is new up to ``until`` (ISO 8601); a reader already
+    mailed that far gets nothing again."""
+    from datetime import datetime
+
+    from . import notification_mail
+
+    notification_mail.send_batch(user_ids, datetime.fromisoformat(until))
 
 
 @shared_task(name="tumblelog.tasks.send_digests")

@@ -97,3 +97,12 @@ def mark_notifications_read():
     Notification.mark_read(g.api_user)
     return jsonify(unread_count=0)
 
+
+@bp.route("/notifications/<objectid:notification_id>/read", methods=("POST",))
+@token_required
+def mark_notification_read(notification_id):
+    """Mark one notification of the token user read (404 if it is not theirs)."""
+    if not Notification.mark_one_read(g.api_user, notification_id):
+        raise ApiError(404, "There is no notification of yours with that id.")
+    return jsonify(unread_count=g.api_user.unread_count)
+

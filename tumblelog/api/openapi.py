@@ -360,6 +360,17 @@ def paths():
                 "responses": responses(200, ok("Done.", obj({"unread_count": {"type": "integer", "const": 0}})), 401),
             },
         },
+        "/notifications/{notification_id}/read": {
+            "parameters": [{"name": "notification_id", "in": "path", "required": True,
+                            "schema": string(pattern="^[0-9a-fA-F]{24}$"),
+                            "description": "The notification's `id` (24 hex digits)."}],
+            "post": {
+                "summary": "Mark one of your notifications read.",
+                "security": BEARER,
+                "responses": responses(200, ok("Done: your unread count now.",
+                                               obj({"unread_count": {"type": "integer", "minimum": 0}})), 401, 404),
+            },
+        },
         "/tags": {
             "get": {
                 "summary": "The most used tags with their post counts (up to a minute old).",
