@@ -43,6 +43,8 @@ class Config:
     POSTS_PER_PAGE = 10
     # Rendered public parts of post cards a process keeps (cards.py): about 2 KB each.
     CARD_CACHE_SIZE = 4000
+    # Whole list pages as signed-out readers see them (cache.revalidated_page): ~25 KB each.
+    PAGE_CACHE_SIZE = 200
     # Comments a permalink shows at a time (oldest first), and the API's default page.
     COMMENTS_PER_PAGE = 50
     # bcrypt 5 raises on passwords over 72 bytes; Flask-Bcrypt pre-hashes them instead.

@@ -10,6 +10,7 @@ load generator instead. ``MONGODB_URI`` selects a real server (default: mongomoc
 import argparse
 import contextlib
 import gc
+import http.client
 import json
 import os
 import shlex
@@ -28,7 +29,7 @@ from pathlib import Path
 from bench.indexes import unserved
 from bench.load import HOST, hammer
 from bench.meter import METER, install
-from bench.site import USER_AGENT, make_app, pages, seed, sign_in
+from bench.site import USER_AGENT, make_app, pages, reader_headers, seed, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_CODE_TARGET = 5  # our code's time per front page, in bare "hello" requests
@@ -44,6 +45,7 @@ class Result:
     own_cpu: list = field(default_factory=list)  # this thread's CPU time outside the database
     wall: float = 0.0
     errors: int = 0
+    timings: list = field(default_factory=list)  # --http: the server's {"db", "total"} seconds per request
 
     def p(self, q):
         ordered = sorted(self.latencies)
@@ -52,6 +54,12 @@ class Result:
     @property
     def rps(self):
         return len(self.latencies) / self.wall if self.wall else 0.0
+
+    @property
+    def db_share(self):
+        """The database's share of the server's time on these requests (--http)."""
+        total = sum(t.get("total", 0) for t in self.timings)
+        return sum(t.get("db", 0) for t in self.timings) / total if total else 0.0
 
     @property
     def own(self):
@@ -67,7 +75,7 @@ def parse_args(argv=None):
     parser.add_argument("--seconds", type=float, default=3.0, help="time spent on each page (default 3)")
     parser.add_argument("--requests", type=int, default=2000, help="most requests per page (default 2000)")
     parser.add_argument("--http", action="store_true", help="measure gunicorn (2 workers) over loopback")
-    parser.add_argument("--concurrency", type=int, default=4, help="--http client threads (default 4)")
+    parser.add_argument("--concurrency", type=int, default=16, help="--http client threads (default 16)")
     parser.add_argument("--fresh", action="store_true", help="drop MONGODB_URI's database before seeding")
     args = parser.parse_args(argv)
     if args.posts < 1 or args.per_page < 1 or args.seconds <= 0 or args.requests < 1 or args.concurrency < 1:
@@ -87,8 +95,8 @@ def measure_in_process(app, rows, cookie, args):
     """Time every row through the WSGI app, counting round trips per request."""
     client = app.test_client(use_cookies=False)
     results, operations = [], []
-    for name, path, signed_in in rows:
-        headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if signed_in else {})}
+    for name, path, reader in rows:
+        headers = reader_headers(reader, cookie, lambda: client.get(path, headers={"User-Agent": USER_AGENT}).headers)
         result = Result(name)
         # Each request still writes its log line, as in production, but not to the screen.
         with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
@@ -129,6 +137,18 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def first_visit(port, path):
+    """The response headers gunicorn gives a signed-out reader's first visit of ``path``."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        connection.request("GET", path, headers={"User-Agent": USER_AGENT})
+        response = connection.getresponse()
+        response.read()
+        return dict(response.getheaders())
+    finally:
+        connection.close()
+
+
 def worker_pids(master):
     children = Path(f"/proc/{master}/task/{master}/children")
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
@@ -153,11 +173,11 @@ def measure_http(args):
             time.sleep(0.3)
         plan = json.loads(pages_file.read_text())
         results = []
-        for name, path, signed_in in plan["pages"]:
-            headers = {"User-Agent": USER_AGENT, **({"Cookie": plan["cookie"]} if signed_in else {})}
+        for name, path, reader in plan["pages"]:
+            headers = reader_headers(reader, plan["cookie"], lambda: first_visit(port, path))
             hammer(port, path, headers, 1, 10, args.concurrency)  # warm-up
-            latencies, errors, wall = hammer(port, path, headers, args.seconds, args.requests, args.concurrency)
-            results.append(Result(name, latencies, wall=wall, errors=errors))
+            latencies, errors, wall, timings = hammer(port, path, headers, args.seconds, args.requests, args.concurrency)
+            results.append(Result(name, latencies, wall=wall, errors=errors, timings=timings))
             print(f"  {name}: {len(latencies)} requests", file=sys.stderr)
         rss = [rss_mb(pid) for pid in worker_pids(server.pid)]
         return results, rss
@@ -179,7 +199,8 @@ def table(results, in_process):
         lines = ["| page | req/s | p50 ms | p95 ms | × hello | DB trips | DB ms p50 | own CPU ms p50 | own × hello"
                  " | own × floor |", "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     else:
-        lines = ["| page | req/s | p50 ms | p95 ms | p99 ms | × hello | errors |", "|---|--:|--:|--:|--:|--:|--:|"]
+        lines = ["| page | req/s | p50 ms | p95 ms | p99 ms | × hello | server ms p50 | DB ms p50 | DB share | errors |",
+                 "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for r in results:
         row = f"| {r.name} | {r.rps:,.0f} | {r.p(0.5) * 1e3:.2f} | {r.p(0.95) * 1e3:.2f} |"
         row += "" if in_process else f" {r.p(0.99) * 1e3:.2f} |"
@@ -188,7 +209,9 @@ def table(results, in_process):
             row += (f" {max(r.trips)} | {statistics.median(r.db_seconds) * 1e3:.2f} | {r.own * 1e3:.2f}"
                     f" | {r.own / hello.own:.1f} | {r.own / floor.own:.1f} |")
         else:
-            row += f" {r.errors} |"
+            server = statistics.median([t.get("total", 0) for t in r.timings] or [0])
+            db = statistics.median([t.get("db", 0) for t in r.timings] or [0])
+            row += f" {server * 1e3:.2f} | {db * 1e3:.2f} | {r.db_share:.0%} | {r.errors} |"
         lines.append(row)
     return "\n".join(lines)
 

@@ -24,6 +24,22 @@ HELLO = "/_bench/hello"
 FLOOR = "/_bench/floor"
 READER, READER_PASSWORD = "bench-reader", "bench-reader-password"
 USER_AGENT = "tumblelog-bench"
+RETURNING = "returning"  # a signed-out reader revalidating the page it holds
+
+
+def reader_headers(reader, cookie, first_visit):
+    """The request headers of ``reader`` (see ``pages``). A returning reader sends back
+    the ETag and the cookie (a permalink's comment form starts a session) of its first
+    visit: ``first_visit()`` fetches the page and returns its response headers."""
+    headers = {"User-Agent": USER_AGENT}
+    if reader is True:
+        headers["Cookie"] = cookie
+    elif reader == RETURNING:
+        first = first_visit()
+        headers["If-None-Match"] = first["ETag"]
+        if first.get("Set-Cookie"):
+            headers["Cookie"] = first["Set-Cookie"].split(";")[0]
+    return headers
 DISCUSSION_TITLE = "A post everyone has an opinion on"
 
 
@@ -135,7 +151,9 @@ def sign_in(app):
 
 
 def pages(app, deep_page=100):
-    """``[(name, path, signed_in)]``: what the benchmark measures, in table order.
+    """``[(name, path, reader)]``: what the benchmark measures, in table order. ``reader``
+    is False (signed out), True (the signed-in bench reader) or ``RETURNING``: signed
+    out, asking with the ETag of the page it already holds (``If-None-Match``).
 
     Add a row here for every new page that lists posts.
     """
@@ -165,6 +183,8 @@ def pages(app, deep_page=100):
         ("user page, signed in", "/user/ada", True),
         ("permalink, 20 comments", f"/post/{discussion.id}/{discussion.slug}", False),
         ("permalink, 20 comments, signed in", f"/post/{discussion.id}/{discussion.slug}", True),
+        ("front page, a returning reader (304)", "/", RETURNING),
+        ("permalink, a returning reader (304)", f"/post/{discussion.id}/{discussion.slug}", RETURNING),
     ]
     return rows + [row for row in LATER_PAGES if routed(app, row[1])]
 

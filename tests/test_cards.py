@@ -3,7 +3,7 @@ reader never sees an old version, and never another reader's buttons."""
 import pytest
 
 from conftest import AuthActions, page
-from factories import make_post, make_user
+from factories import add_comments, make_post, make_user
 from tumblelog.cards import CardCache
 from tumblelog.models import Post, User
 
@@ -39,6 +39,28 @@ def test_an_edit_shows_on_every_list_page(client, reader, post):
         assert card(reader, url, post).select_one(".post__title").get_text(strip=True) == "Final words"
 
 
+def api_post(client, post):
+    return next(item for item in client.get("/api/v1/posts").get_json()["posts"] if item["id"] == str(post.id))
+
+
+def test_an_edit_shows_in_the_feeds_and_the_api(client, reader, post):
+    feeds = ["/feed.atom", "/feed.json", "/tag/python/feed.atom", "/user/alice/feed.json"]
+    for url in feeds:
+        assert "First draft" in reader.get(url).get_data(as_text=True)
+    assert api_post(reader, post)["title"] == "First draft"
+    client.post(f"/post/{post.id}/edit", data={"title": "Final words", "body": "b", "tags": "python"})
+    for url in feeds:
+        text = reader.get(url).get_data(as_text=True)
+        assert "Final words" in text and "First draft" not in text
+    assert api_post(reader, post)["title"] == "Final words"
+
+
+def test_a_like_shows_in_the_api_list(reader, post):
+    assert api_post(reader, post)["like_count"] == 0
+    Post.objects(id=post.id).update_one(inc__like_count=1)
+    assert api_post(reader, post)["like_count"] == 1
+
+
 @pytest.mark.parametrize(
     "change, shown",
     [
@@ -72,6 +94,21 @@ def test_a_deleted_post_leaves_every_list_page(client, reader, post):
     client.post(f"/post/{post.id}/delete")
     for url in LIST_PAGES:
         assert card(reader, url, post) is None
+
+
+def test_the_permalink_shows_an_edit_and_a_deleted_comment_to_every_reader(client, reader, post):
+    add_comments(post, 2)
+    url = f"/post/{post.id}"  # the slug changes with the title: the redirect is followed
+    assert [c.get_text() for c in page(reader.get(url, follow_redirects=True)).select(".comment__body")] == [
+        "comment 1", "comment 2"]
+    client.post(f"/post/{post.id}/edit", data={"title": "Final words", "body": "b", "tags": "python"})
+    first = Post.objects.get(id=post.id).comments[0]
+    client.post(f"/post/{post.id}/comments/{first.id}/delete")
+    shown = page(reader.get(url, follow_redirects=True))
+    assert shown.select_one(".post__title").get_text(strip=True) == "Final words"
+    assert [c.get_text() for c in shown.select(".comment__body")] == ["comment 2"]
+    # The author, who may delete comments, gets the list with its buttons.
+    assert len(page(client.get(url, follow_redirects=True)).select(".comment__delete")) == 1
 
 
 def test_the_cache_keeps_the_most_recently_shown_cards_within_its_size():

@@ -14,12 +14,14 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .auth import find_user
+from .cache import revalidated_page
+from .cards import listed_first, version_of
 from .forms import CommentForm, form_status
 from .lookups import tag_or_404, visible_post_or_404
 from .models import POST_TYPES, Comment, CommentsClosed, Post, utcnow
 from .moderation import Blocked, submit_comment
 from .notes import notes_page
-from .paging import CommentPage, page_number, page_of, paging_args
+from .paging import CommentPage, list_page, page_number, page_of, paging_args
 from .publishing import DRAFT, post_status
 from .ratelimit import TOO_MANY_COMMENTS, action_limit, sends_no_file
 from .spam import is_spam
@@ -30,7 +32,7 @@ bp = Blueprint("blog", __name__)
 @bp.route("/")
 def index():
     """The front page: the newest posts of every type."""
-    return render_template("blog/list.html", page=page_of(Post.listing()), heading=None)
+    return list_page(page_of(Post.listing()), heading=None)
 
 
 @bp.route("/tag/<tag>")
@@ -39,9 +41,7 @@ def tag(tag):
     normal = tag_or_404(tag)
     if normal != tag:
         return redirect(url_for("blog.tag", tag=normal, **paging_args()), 301)
-    return render_template(
-        "blog/list.html", page=page_of(Post.listing().filter(tags=tag)), heading=f"#{tag}", tag=tag
-    )
+    return list_page(page_of(Post.listing().filter(tags=tag)), heading=f"#{tag}", tag=tag)
 
 
 def pinned_post(page, username):
@@ -68,8 +68,8 @@ def user(username):
     pinned = pinned_post(page, username)
     if pinned:
         page.posts = [post for post in page.posts if post.id != pinned.id]
-    return render_template("blog/list.html", page=page, heading=author.blog_title or f"Posts by {username}",
-                           author=author, blogger=username, pinned=pinned)
+    return list_page(page, heading=author.blog_title or f"Posts by {username}", author=author, blogger=username,
+                     pinned=pinned)
 
 
 @bp.route("/post/<objectid:post_id>", defaults={"slug": ""})
@@ -86,7 +86,7 @@ def permalink(post_id, form, status=200, slug=None):
     last is a 404, and so is a post the reader may not see."""
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     number = page_number()
-    post = Post.with_comments(post_id, (number - 1) * per_page, per_page)
+    post = listed_first(Post.comments_slice(post_id, (number - 1) * per_page, per_page))
     if post is None or not post.visible_to(current_user):
         abort(404)
     if slug is not None and slug != post.slug:
@@ -96,9 +96,11 @@ def permalink(post_id, form, status=200, slug=None):
     comments = CommentPage(number, per_page, post.comment_count)
     if number > comments.last:
         abort(404)
-    return render_template(
-        "blog/post.html", post=post, form=form, comments=comments, notes=notes_page(post)
-    ), status
+    notes = notes_page(post)
+    return revalidated_page(
+        lambda: (render_template("blog/post.html", post=post, form=form, comments=comments, notes=notes), status),
+        lambda: version_of(post, comments, notes),
+    )
 
 
 def comment_url(post, comment, count=None):

@@ -13,6 +13,7 @@ another feature adds) makes a new key, so a stale card is never served. What dep
 on the reader (the like button's state, Edit and Delete) is rendered around it on every
 request (posts/_post.html).
 """
+import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
@@ -21,7 +22,7 @@ from types import SimpleNamespace
 import bson
 from flask import current_app
 from markupsafe import Markup
-from mongoengine.base import get_document
+from mongoengine.base import BaseDocument, get_document
 
 from .models import Post
 from .publishing import PUBLIC, PUBLISHED
@@ -46,6 +47,11 @@ class ListedPost:
     @property
     def created_at(self):
         return self.raw["created_at"]
+
+    @property
+    def updated_at(self):
+        """Read raw: feeds' ETags and dates read it from every entry."""
+        return self.raw["updated_at"]
 
     @property
     def published_at(self):
@@ -89,10 +95,17 @@ class ListedPost:
         return self.model.shows_picture
 
     @property
+    def comments(self):
+        """The comments read with the post (a permalink's page of them), as the model
+        builds them: only when shown, since the permalink keeps its list rendered."""
+        return Post.comments.to_python(self.raw.get("comments", []))
+
+    @property
     def document(self):
-        """The model document (its type's class), built on first use."""
+        """The model document (its type's class), built on first use, without its
+        comments: they are most of a permalink's document and rarely needed."""
         if self._document is None:
-            self._document = Post._from_son(self.raw)
+            self._document = Post._from_son({key: value for key, value in self.raw.items() if key != "comments"})
         return self._document
 
     @property
@@ -109,6 +122,37 @@ class ListedPost:
 def listed(queryset):
     """``queryset``'s posts as ``ListedPost``s: one query, no model documents."""
     return [ListedPost(raw) for raw in queryset.as_pymongo()]
+
+
+def listed_first(queryset):
+    """``queryset``'s first post as a ``ListedPost``, or None."""
+    raw = queryset.as_pymongo().first()
+    return ListedPost(raw) if raw is not None else None
+
+
+def version_of(*shown):
+    """One digest of what a page shows, for its ETag (cache.revalidated_page): a
+    ``ListedPost`` by its stored version, a model document by its stored fields, a
+    dataclass (a ``Page``, ``CommentPage``...) by its fields, lists by their items and
+    anything else (top tags, flags) by its ``repr``."""
+    digest = hashlib.blake2b(digest_size=16)
+
+    def add(thing):
+        if isinstance(thing, ListedPost):
+            digest.update(thing.version)
+        elif isinstance(thing, BaseDocument):
+            digest.update(bson.encode(thing.to_mongo()))
+        elif dataclasses.is_dataclass(thing):
+            add(list(vars(thing).values()))
+        elif isinstance(thing, (list, tuple)):
+            for item in thing:
+                add(item)
+        else:
+            digest.update(repr(thing).encode())
+        digest.update(b"\0")
+
+    add(list(shown))
+    return digest.hexdigest()
 
 
 class CardCache:
@@ -133,20 +177,26 @@ class CardCache:
                 self.entries.popitem(last=False)
 
 
+def kept(key, build):
+    """``build()``, computed once per ``key`` and then reused from the card cache.
+    ``build`` must depend on what ``key`` names alone, and its result must never be
+    changed by whoever uses it."""
+    cache = current_app.extensions["cards"]
+    if not cache.size:
+        return build()
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.put(key, value)
+    return value
+
+
 def rendered(key, template, name, *args):
     """Macro ``name`` of ``template`` called with ``args``, rendered once per ``key``
     and then reused. The macro must depend on its arguments alone (it sees no request
     and no reader), and ``key`` must change whenever they do."""
     macro = getattr(current_app.jinja_env.get_template(template).module, name)
-    cache = current_app.extensions["cards"]
-    if not cache.size:
-        return macro(*args)
-    key = (template, name, key)
-    html = cache.get(key)
-    if html is None:
-        html = Markup(macro(*args))
-        cache.put(key, html)
-    return html
+    return kept((template, name, key), lambda: Markup(macro(*args)))
 
 
 def card_public(post, on_permalink=False, first=False, gated=False, signed_in=False):
@@ -163,5 +213,6 @@ def card_public(post, on_permalink=False, first=False, gated=False, signed_in=Fa
 def register(app):
     # Templates that reload while the app runs (debug) would outdate what is kept.
     app.extensions["cards"] = CardCache(0 if app.jinja_env.auto_reload else app.config["CARD_CACHE_SIZE"])
+    app.extensions["pages"] = CardCache(0 if app.jinja_env.auto_reload else app.config["PAGE_CACHE_SIZE"])
     app.jinja_env.globals["card_public"] = card_public
     app.jinja_env.globals["rendered"] = rendered

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from flask import Blueprint, current_app, redirect, request, url_for
 
 from .cache import conditional_response
+from .cards import ListedPost, kept, listed
 from .lookups import tag_or_404, user_or_404
 from .models import CONTENT_LABELS, Post, SiteState, utcnow
 from .publishing import as_utc
@@ -67,9 +68,10 @@ def content_html(post):
     return current_app.jinja_env.get_template(post.partial("feeds")).render(post=post)
 
 
-def add_entry(feed, post):
+def atom_entry(post):
+    """``post``'s ``<entry>`` as UTF-8 bytes."""
     link = permalink(post)
-    entry = add(feed, "entry")
+    entry = ET.Element("entry")
     add(entry, "id", link)
     add(entry, "title", post.headline, type="text")
     add(entry, "link", rel="alternate", type="text/html", href=link)
@@ -85,6 +87,14 @@ def add_entry(feed, post):
     for label in post.labels or ():
         add(entry, "category", term=label, label=CONTENT_LABELS[label], scheme=external_url("/labels/"))
     add(entry, "content", content_html(post), type="html")
+    return ET.tostring(entry, encoding="utf-8")
+
+
+def kept_entry(kind, build, post):
+    """``build(post)``, once per stored version of the post (and host its links are on)."""
+    if not isinstance(post, ListedPost):
+        return build(post)
+    return kept(("feed", kind, FEED_FORMAT, site_root(), post.version), lambda: build(post))
 
 
 def build_atom(posts, title, page_url, self_url, subtitle=""):
@@ -98,9 +108,8 @@ def build_atom(posts, title, page_url, self_url, subtitle=""):
     add(feed, "link", rel="self", type=KINDS["atom"], href=self_url)
     add(feed, "link", rel="alternate", type="text/html", href=page_url)
     add(feed, "generator", "tumblelog")
-    for post in posts:
-        add_entry(feed, post)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    head = ET.tostring(feed, encoding="utf-8", xml_declaration=True).removesuffix(b"</feed>")
+    return b"".join([head, *(kept_entry("atom", atom_entry, post) for post in posts), b"</feed>"])
 
 
 def json_item(post):
@@ -132,7 +141,7 @@ def build_json(posts, title, page_url, self_url, subtitle=""):
         "feed_url": self_url,
         "favicon": external_url("/favicon.ico"),
         "language": "en",
-        "items": [json_item(post) for post in posts],
+        "items": [kept_entry("json", json_item, post) for post in posts],
     }
     if subtitle:
         feed["description"] = subtitle
@@ -144,7 +153,7 @@ BUILDERS = {"atom": build_atom, "json": build_json}
 
 def feed_response(query, kind, title, page_endpoint, subtitle="", **view_args):
     """The newest ``FEED_SIZE`` posts of ``query`` as a ``kind`` feed, or 304 when unchanged."""
-    posts = list(query.limit(FEED_SIZE))
+    posts = listed(query.limit(FEED_SIZE))
     # The feed changes when an entry is added or edited (the entries' ids and times), when
     # a post is deleted (the site's stamp: the entries that remain may all be older than
     # a reader's copy), and with the host name its links are built on. All of it goes

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from bson import ObjectId
-from flask import abort, current_app, request
+from flask import abort, current_app, render_template, request
 from mongoengine import Q
 
-from .cards import listed
+from .cache import revalidated_page
+from .cards import listed, version_of
+from .toptags import top_tags
 
 MAX_PAGE = 100  # ?page=N uses skip(); deeper pages are reached by cursor links
 
@@ -176,3 +178,14 @@ class CommentPage:
     def holding(cls, position, per_page):
         """The page holding the comment at 1-based ``position``."""
         return cls(-(-position // per_page), per_page, position)
+
+
+def list_page(page, template="blog/list.html", **context):
+    """``page`` of posts shown by ``template`` (blog/list.html or one extending it).
+    Signed-out readers may revalidate it (its posts, what else ``context`` shows, and
+    the top tags beside it), and share it: it carries nothing of theirs."""
+    return revalidated_page(
+        lambda: render_template(template, page=page, **context),
+        lambda: version_of(page, repr(top_tags()), *context.values()),
+        shared=True,
+    )

@@ -8,11 +8,11 @@ on a multikey index: no ``$regex``, no ``$text``, so user text is only ever comp
 whole values. Results are newest first.
 """
 import click
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 
 from .keywords import MAX_QUERY_LENGTH, parse_query
 from .models import POST_TYPES, Post, search_language
-from .paging import Page, page_of
+from .paging import Page, list_page, page_of
 from .tags import TagError, parse_tags
 
 bp = Blueprint("search", __name__, cli_group="search")
@@ -44,9 +44,9 @@ def search():
         page = page_of(query)
     else:
         page = Page([], 1, False)
-    return render_template(
+    return list_page(
+        page,
         "reader/search.html",
-        page=page,
         q=q,
         terms=wanted.words,
         post_type=post_type,

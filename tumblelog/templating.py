@@ -60,11 +60,19 @@ def post_path(endpoint, post_id):
     return path.replace(str(_STAND_IN), str(post_id))
 
 
+def sign_in_url():
+    """The sign-in page, coming back to this one (as ``sign_in_first`` sends readers)."""
+    if "sign_in_url" not in g:
+        g.sign_in_url = url_for("auth.login", next=request.full_path if request.query_string else request.path)
+    return g.sign_in_url
+
+
 def register(app):
     app.jinja_env.filters["human_date"] = human_date
     app.jinja_env.filters["iso_datetime"] = iso_datetime
     app.jinja_env.globals["list_url"] = list_url
     app.jinja_env.globals["post_path"] = post_path
+    app.jinja_env.globals["sign_in_url"] = sign_in_url
     app.jinja_env.globals["first_picture"] = first_picture
     app.jinja_env.globals["PROVIDER_NAMES"] = PROVIDER_NAMES
     app.jinja_env.globals["POST_TYPES"] = POST_TYPES

@@ -7,6 +7,7 @@ JSON shape checks. Uploads are for the HTML forms: the API takes the text fields
 from flask import g, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from ..cards import listed
 from ..paging import decode_cursor, encode_cursor, newer_than, older_than
 from ..models import POST_TYPES, Post, User, utcnow
 from ..publishing import DRAFT, PUBLISHED, QUEUED, SCHEDULED
@@ -90,7 +91,7 @@ def list_posts():
         if position is None:
             raise ApiError(400, "Not a cursor from this API.", {"cursor": ["Use the next_cursor of a page."]})
         posts = posts.filter(after(*position, key=key))
-    page = list(posts.limit(limit + 1))
+    page = listed(posts.limit(limit + 1))
     next_cursor = encode_cursor(page[limit - 1], key) if len(page) > limit else None
     # Only the list's own filters go on into the link: anything else could collide with
     # url_for's parameters (endpoint, _external, _scheme...).

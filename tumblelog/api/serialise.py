@@ -1,7 +1,9 @@
 """Posts, comments and users as JSON: one shape for each, used by every endpoint."""
 from datetime import timezone
 
-from flask import url_for
+from flask import request, url_for
+
+from ..cards import ListedPost, kept
 
 
 def iso(moment):
@@ -12,7 +14,14 @@ def iso(moment):
 
 
 def post_dict(post):
-    """A post as the API shows it."""
+    """A post as the API shows it; a ``ListedPost``'s once per stored version."""
+    if isinstance(post, ListedPost):
+        # The URLs in it are absolute: on this request's address.
+        return kept(("api", request.url_root, post.version), lambda: _post_dict(post))
+    return _post_dict(post)
+
+
+def _post_dict(post):
     data = {
         "id": str(post.id),
         "type": post.type,
