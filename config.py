@@ -99,6 +99,11 @@ class Config:
     # loopback and private addresses: for tests on one machine, never in production.
     FEDERATION_ENABLED = os.environ.get("FEDERATION_ENABLED", "1").strip().lower() not in ("0", "false", "no", "off")
     FEDERATION_ALLOW_PRIVATE = os.environ.get("FEDERATION_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on")
+    # Webmention (tumblelog/mentions.py): requests to POST /webmention per address (each
+    # makes a background job fetch another site). Saving a public post tells the pages it
+    # links to; WEBMENTION_SEND=false keeps the site from asking them (tests do).
+    RATELIMIT_WEBMENTION = "30 per minute; 1000 per day"
+    WEBMENTION_SEND = flag("WEBMENTION_SEND", True)
     # A comment sent sooner than this after its form was shown is a bot's (spam.py).
     COMMENT_MIN_SECONDS = 3
     # ...and a form older than this is refused the same way (its token is single-use, and

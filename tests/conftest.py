@@ -37,6 +37,10 @@ class TestConfig(Config):
     RATELIMIT_FOLLOW = RATELIMIT_PREVIEW = RATELIMIT_REBLOG = "10000 per hour"
     # Tests post comments straight away; the spam tests set a minimum themselves.
     COMMENT_MIN_SECONDS = 0
+    RATELIMIT_WEBMENTION = "10000 per hour"
+    # Saving a post would look up the pages it links to (example.com...): the
+    # Webmention tests turn it on.
+    WEBMENTION_SEND = False
 
 
 def database_settings(name):

@@ -56,3 +56,22 @@ def test_a_changed_file_gets_a_new_url(app, tmp_path):
     assert first.startswith("/static/extra.css?v=") and second.startswith("/static/extra.css?v=")
     assert first != second
     assert missing == "/static/missing.css"
+
+
+@pytest.mark.parametrize("name, content_type, kept", [
+    ("style.css", "text/css", ".skip-link"),
+    ("tumblelog.js", "text/javascript", "addEventListener"),
+])
+def test_stylesheets_and_scripts_are_served_minified(client, name, content_type, kept):
+    url = page(client.get("/")).select_one(f'[href^="/static/{name}"], [src^="/static/{name}"]')
+    url = url.get("href") or url["src"]
+    served = client.get(url)
+    source = (STATIC / name).read_text(encoding="utf-8")
+    body = served.get_data(as_text=True)
+    assert served.status_code == 200 and served.mimetype == content_type
+    assert len(body) < 0.85 * len(source) and "/*" not in body and "\n  " not in body
+    assert kept in body
+    assert served.cache_control.max_age == 365 * 24 * 3600 and served.cache_control.immutable
+    # Revalidation works as for any static file.
+    assert client.get(url, headers={"If-None-Match": served.headers["ETag"]}).status_code == 304
+    assert client.get("/static/no-such.css").status_code == 404

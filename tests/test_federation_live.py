@@ -2,11 +2,7 @@
 reader of the second follows a blogger of the first, and her posts, edits and deletions
 arrive. Both sites share one database (MongoEngine has one connection per process);
 everything federation stores is keyed by actor URL, whose hosts differ."""
-import threading
-
 import pytest
-from flask import got_request_exception
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import TestConfig, page
 from tests.factories import PASSWORD, make_user
@@ -17,35 +13,7 @@ from tumblelog.federation.delivery import FailedDelivery
 from tumblelog.federation.models import Follower, RemoteFollowing, RemotePost
 from tumblelog.models import Post, User
 
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args):
-        pass
-
-
-class Site:
-    """An app served on ``address`` by a threaded werkzeug server, while in a ``with``."""
-
-    def __init__(self, app, address):
-        self.app, self.address, self.errors = app, address, []
-        got_request_exception.connect(lambda sender, exception, **extra: self.errors.append(exception), app, weak=False)
-
-    def __enter__(self):
-        self.server = make_server(self.address, 0, self.app, threaded=True, request_handler=QuietHandler)
-        self.url = f"http://{self.address}:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(timeout=5)
-
-    def client(self, username):
-        """A test client signed in as ``username``, reaching the app as this host."""
-        client = self.app.test_client()
-        client.post("/auth/login", data={"username": username, "password": PASSWORD}, base_url=self.url)
-        return client
+from tests.live import Site
 
 
 @pytest.fixture

@@ -101,3 +101,24 @@ def test_a_photoset_first_on_the_page_loads_its_first_photo_first(client):
     first, second = page(client.get("/")).select("article.post--photoset img")
     assert first["fetchpriority"] == "high" and (first["width"], first["height"]) == ("800", "600")
     assert second["loading"] == "lazy" and (second["width"], second["height"]) == ("600", "800")
+
+
+def test_each_uploaded_photo_of_a_set_offers_webp_copies_sized_to_its_row(client, alice):
+    files = [(io.BytesIO(image_bytes(size=size)), f"{n}.png") for n, size in enumerate([(2000, 1000), (500, 500)])]
+    response = client.post("/post/new/photoset", data={"photos": files, "layout": "2"}, content_type="multipart/form-data")
+    sources = page(client.get(response.headers["Location"])).select("article.post--photoset picture source")
+    assert [[width for _, width in srcset(source)] for source in sources] == [[640, 1280], [500]]
+    assert all(source["type"] == "image/webp" and "50vw" in source["sizes"] for source in sources)
+    for url, width in srcset(sources[0]):
+        assert Image.open(io.BytesIO(client.get(url).data)).format == "WEBP"
+    # The originals stay the fallback, and photos given by link have no copies.
+    assert all(img["src"].startswith("/media/") for img in page(client.get("/")).select("article.post--photoset img"))
+
+
+def test_a_link_thumbnail_offers_webp(client, alice):
+    data = {"url": "https://example.org/", "title": "A link", "thumbnail": (io.BytesIO(image_bytes(size=(300, 200))), "t.png")}
+    response = client.post("/post/new/link", data=data, content_type="multipart/form-data")
+    source = page(client.get(response.headers["Location"])).select_one("article.post--link picture source")
+    served = client.get(source["srcset"])
+    assert source["type"] == "image/webp" and served.content_type == "image/webp"
+    assert Image.open(io.BytesIO(served.data)).size == (300, 200)

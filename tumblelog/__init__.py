@@ -157,6 +157,7 @@ def create_app(config_class=None):
         workflow,
     )
     from . import activitypub, federation, fediverse
+    from . import mentions, webmention
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
@@ -177,7 +178,9 @@ def create_app(config_class=None):
     app.register_blueprint(activity.bp)
     app.register_blueprint(activitypub.bp)
     app.register_blueprint(fediverse.bp)
+    app.register_blueprint(webmention.bp)
     federation.connect_signals()
+    mentions.connect_signals()
     errors.register(app)
     outage.register(app)
     commands.register(app)

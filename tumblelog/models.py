@@ -103,7 +103,7 @@ comment_removed = events.signal("comment-removed")  # sender: the Post; comment_
 followed = events.signal("followed")  # sender: the User; user (the id followed)
 blocked = events.signal("blocked")  # sender: the User who blocks; user (the account blocked)
 post_deleted = events.signal("post-deleted")  # sender: the Post, once really deleted
-went_live = events.signal("went-live")  # sender: the Post, by on_published
+went_live = events.signal("went-live")  # sender: the Post, once it is published (on_published)
 
 
 class CommentsClosed(Exception):
@@ -583,6 +583,7 @@ class Post(db.Document):
     # and, on a reblog, the id of the post first reblogged (the root of its trail).
     reblog_count = db.IntField(default=0)
     reblog_of = db.ObjectIdField()
+    mention_count = db.IntField(default=0)  # shown webmentions (mentions.py), kept by $inc
     # The normalised words of the post's text and tags, for search (keywords.py).
     search_terms = db.ListField(field=db.StringField())
     created_at = db.DateTimeField(default=utcnow, required=True)
@@ -675,9 +676,9 @@ class Post(db.Document):
         return result
 
     def on_published(self):
-        """What follows a post going live (notifications, federation's ``went_live``).
-        Called once when it is published at once, and by ``publish_due`` for queued and
-        scheduled posts whose time came."""
+        """What follows a post going live (notifications, federation). Called once when
+        it is published at once, and by ``publish_due`` for queued and scheduled posts
+        whose time came. Receivers of ``went_live`` start what follows (Webmention)."""
         went_live.send(self)
 
     @classmethod
@@ -704,7 +705,6 @@ class Post(db.Document):
         On one type (``ImagePost.listing()``) only the fields that type has are named:
         MongoEngine refuses to exclude a field a class does not know.
         """
-        excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
         excluded = (name for name in cls.LIST_EXCLUDE if name not in keep and cls._knows_field(name))
         return cls.published(any_of=any_of).exclude(*excluded).order_by(*cls.LIST_ORDER)
 
@@ -740,8 +740,9 @@ class Post(db.Document):
 
     @property
     def note_count(self):
-        """Likes, reblogs and comments: Tumblr's "notes", from the counters on the post."""
-        return self.like_count + self.reblog_count + self.comment_count
+        """Likes, reblogs, comments and webmentions: Tumblr's "notes", from the counters
+        on the post."""
+        return self.like_count + self.reblog_count + self.comment_count + self.mention_count
 
     @property
     def shown_type(self):
@@ -1145,6 +1146,17 @@ class ImageCopy(db.EmbeddedDocument):
     height = db.IntField(required=True, min_value=1)
 
 
+def webp_copies(processed, store):
+    """The WebP copies of an accepted upload (``images.ProcessedImage``), each stored by
+    ``store`` (which returns its file id)."""
+    return [ImageCopy(file=store(copy), width=copy.width, height=copy.height) for copy in processed.webp]
+
+
+def webp_srcset(copies):
+    """``ImageCopy``s as a ``srcset`` value ("" for uploads saved before they were made)."""
+    return ", ".join(f"{url_for('media.file', file_id=copy.file)} {copy.width}w" for copy in copies)
+
+
 class ImagePost(Post):
     """An image: uploaded (kept in GridFS, see media.py) or shown from its URL.
 
@@ -1186,10 +1198,7 @@ class ImagePost(Post):
         return {
             "image_file": media.store(processed.image, post_id),
             "thumb_file": media.store(processed.thumbnail, post_id) if processed.thumbnail else None,
-            "webp_files": [
-                ImageCopy(file=media.store(copy, post_id), width=copy.width, height=copy.height)
-                for copy in processed.webp
-            ],
+            "webp_files": webp_copies(processed, lambda copy: media.store(copy, post_id)),
             "width": processed.image.width,
             "height": processed.image.height,
         }
@@ -1211,10 +1220,7 @@ class ImagePost(Post):
 
     @property
     def webp_srcset(self):
-        """The WebP copies as a ``srcset`` value ("" for uploads saved before they were made)."""
-        return ", ".join(
-            f"{url_for('media.file', file_id=copy.file)} {copy.width}w" for copy in self.webp_files
-        )
+        return webp_srcset(self.webp_files)
 
     @property
     def alt_text(self):
@@ -1293,6 +1299,7 @@ class LinkPost(Post):
     description = db.StringField(max_length=DESCRIPTION_MAX, default="")
     description_html = db.StringField()
     thumb_file = db.ObjectIdField()
+    thumb_webp = db.ObjectIdField()  # the thumbnail in WebP (uploads since it was made)
 
     def clean(self):
         super().clean()
@@ -1324,11 +1331,13 @@ class LinkPost(Post):
         return Picture(media_src("", self.thumb_file), None, None, self.title) if self.thumb_file else None
 
     def media_ids(self):
-        return [self.thumb_file] if self.thumb_file else []
+        return [file_id for file_id in (self.thumb_file, self.thumb_webp) if file_id]
 
     def attach_upload(self, processed):
-        """Store an accepted image upload as the link's thumbnail (the small size)."""
+        """Store an accepted image upload as the link's thumbnail (the small size), and
+        its smallest WebP copy beside it."""
         self.thumb_file = self.store_media(processed.thumbnail or processed.image)
+        self.thumb_webp = self.store_media(processed.webp[0]) if processed.webp else None
 
 
 class AudioPost(Post):
@@ -1468,9 +1477,14 @@ class Photo(db.EmbeddedDocument):
     width = db.IntField(min_value=1)
     height = db.IntField(min_value=1)
     alt = db.StringField(max_length=ALT_MAX, default="")
+    webp = db.EmbeddedDocumentListField(document_type=ImageCopy, max_length=len(WEBP_SIDES))
 
     def src(self, thumbnail=False, external=False):
         return media_src(self.url, self.file, self.thumb, thumbnail, external)
+
+    @property
+    def webp_srcset(self):
+        return webp_srcset(self.webp)
 
 
 def parse_layout(text, count):
@@ -1559,13 +1573,15 @@ class PhotosetPost(Post):
         return Picture(first.src(), first.width, first.height, self.alt_text(1)) if first else None
 
     def media_ids(self):
-        return [file_id for photo in self.photos for file_id in (photo.file, photo.thumb) if file_id]
+        return [file_id for photo in self.photos
+                for file_id in (photo.file, photo.thumb, *(copy.file for copy in photo.webp)) if file_id]
 
     def photo_from_upload(self, processed):
-        """A Photo for an accepted image upload, stored as this post's."""
+        """A Photo for an accepted image upload, stored as this post's, with its WebP copies."""
         image = processed.image
         thumb = self.store_media(processed.thumbnail) if processed.thumbnail else None
-        return Photo(file=self.store_media(image), thumb=thumb, width=image.width, height=image.height)
+        return Photo(file=self.store_media(image), thumb=thumb, width=image.width, height=image.height,
+                     webp=webp_copies(processed, self.store_media))
 
     def api_value(self, name):
         if name == "photos":

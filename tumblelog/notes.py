@@ -31,6 +31,7 @@ from .models import (
     COMMENT_MAX,
     POST_TYPES,
     TITLE_MAX,
+    URL_MAX,
     Post,
     User,
     blocked,
@@ -57,7 +58,7 @@ REBLOG_COMMENT_MAX = COMMENT_MAX
 # rendered HTML is what shows, and lists never load Markdown: a reblog in a list weighs
 # no more than it must).
 SNAPSHOT_EXCLUDE = ("_id", "_cls", "comments", "search_terms", "comment_count", "like_count", "reblog_count", "body",
-                    "held_comments", "held_count", "comments_closed", "hidden")
+                    "held_comments", "held_count", "comments_closed", "hidden", "mention_count")
 
 # @name, not inside a word, an address or a path.
 MENTION = re.compile(r"(?<![\w@/.-])@([A-Za-z0-9][A-Za-z0-9_-]{2,31})\b")
@@ -72,10 +73,13 @@ NOTIFICATION_KINDS = {
     "follow": "followed you",
     "boost": "boosted your post",  # from the fediverse (an Announce)
     "request": "asked to follow you",  # from the fediverse, to a blogger approving followers
+    "webmention": "linked to",
 }
+NOTE_KINDS = ("like", "reblog", "comment", "webmention", "boost")  # what a post's notes list holds (boost: the fediverse's)
 GROUP_WINDOW = timedelta(hours=6)  # events about one post within this are told together
 GROUP_NAMES = 3  # names a grouped notification keeps (the rest are "N others")
 GROUP_ACTORS_MAX = 100  # accounts it remembers, so one reader is not counted twice
+EXCERPT_MAX = 500  # characters of a webmention's text a note shows (mentions.py)
 
 
 class ReblogRefused(Exception):
@@ -290,13 +294,17 @@ class Note(db.Document):
 
     root = db.ObjectIdField(required=True)
     post = db.ObjectIdField(required=True)  # the post liked, reblogged or commented on
-    kind = db.StringField(required=True, choices=("like", "reblog", "comment", "boost"))
+    kind = db.StringField(required=True, choices=NOTE_KINDS)
     actor = db.ObjectIdField()  # None for a comment by a reader without an account
     actor_name = db.StringField(required=True)
     remote = db.StringField()  # a fediverse account's URL (its name is its @handle)
     reblog = db.ObjectIdField()  # the reblog a "reblog" note is about
     from_name = db.StringField()  # whose post was reblogged
     comment = db.ObjectIdField()
+    # A webmention's (mentions.py): the page that links here, and its first words.
+    mention = db.ObjectIdField()
+    url = db.StringField(max_length=URL_MAX)
+    excerpt = db.StringField(max_length=EXCERPT_MAX)
     created_at = db.DateTimeField(default=utcnow, required=True)
 
     meta = {
@@ -306,6 +314,7 @@ class Note(db.Document):
             {"fields": ["post", "kind", "actor"]},
             {"fields": ["reblog"], "sparse": True},
             {"fields": ["comment"], "sparse": True},
+            {"fields": ["mention"], "sparse": True},
         ],
     }
 

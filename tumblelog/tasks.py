@@ -154,6 +154,29 @@ def send_digest(user_id, week):
     digest.send(user_id, week)
 
 
+@shared_task(name="tumblelog.tasks.verify_webmention", bind=True)
+def verify_webmention(self, source, target, post_id):
+    """Fetch a Webmention's source and keep, update or forget the mention (mentions.py);
+    again later, with a growing wait, while the source's server is away."""
+    from . import mentions
+
+    try:
+        return mentions.verify(source, target, post_id)
+    except mentions.TryLater as error:
+        if self.request.is_eager or self.request.retries + 1 >= mentions.TRIES:
+            log.warning("webmention: %s could not be verified: %s", source[:200], error)
+            return "ignored"
+        raise self.retry(countdown=60 * 4 ** self.request.retries, max_retries=mentions.TRIES) from error
+
+
+@shared_task(name="tumblelog.tasks.send_webmentions")
+def send_webmentions(post_id, source):
+    """Tell the pages a post links to that ``source``, its permalink, mentions them."""
+    from . import mentions
+
+    return mentions.send(post_id, source)
+
+
 @shared_task(name="tumblelog.tasks.deliver_to_followers")
 def deliver_to_followers(user_id, key_id, activity):
     """Queue the delivery of one ActivityPub activity to each inbox of a blogger's

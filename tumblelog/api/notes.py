@@ -52,12 +52,14 @@ def note_dict(note):
     data = {"kind": note.kind, "actor": note.actor_name, "post": str(note.post), "created_at": iso(note.created_at)}
     if note.kind == "reblog":
         data.update(reblog=str(note.reblog), reblogged_from=note.from_name)
+    elif note.kind == "webmention":
+        data.update(url=note.url, excerpt=note.excerpt or "")
     return data
 
 
 @bp.route("/posts/<objectid:post_id>/notes", methods=("GET",))
 def list_notes(post_id):
-    """The notes (likes, reblogs, comments) of the post's trail, newest first."""
+    """The notes (likes, reblogs, comments, webmentions) of the post's trail, newest first."""
     post = visible_or_404(Post.objects(id=post_id).only("id", "reblog_of", *Post.VISIBILITY_FIELDS).first())
     limit, offset = limit_arg(), offset_arg()
     found = list(Note.objects(root=root_of(post)).order_by("-created_at", "-id").skip(offset).limit(limit + 1))

@@ -9,7 +9,7 @@ from flask import jsonify
 from wtforms.validators import DataRequired, Length
 
 from ..models import COMMENT_MAX, CONTENT_LABELS, POST_TYPES, USERNAME_PATTERN
-from ..notes import NOTIFICATION_KINDS, Reblog
+from ..notes import NOTE_KINDS, NOTIFICATION_KINDS, Reblog
 from ..publishing import FORM_STATES, LOCAL_TIME_MAX, MAX_UTC_OFFSET, STATES, VISIBILITIES
 from . import bp
 from .posts import DEFAULT_LIMIT, MAX_LIMIT
@@ -169,7 +169,7 @@ def schemas():
                        "description": "Content labels; readers see the post behind a click-through."},
             "comment_count": {"type": "integer", "minimum": 0}, "like_count": {"type": "integer", "minimum": 0},
             "reblog_count": {"type": "integer", "minimum": 0},
-            "note_count": {"type": "integer", "minimum": 0, "description": "Likes, reblogs and comments."},
+            "note_count": {"type": "integer", "minimum": 0, "description": "Likes, reblogs, comments and webmentions."},
             "url": URL, "state": string(enum=list(STATES)), "visibility": string(enum=list(VISIBILITIES)),
             "published_at": {"type": ["string", "null"], "format": "date-time",
                              "description": "When it went or goes live; null for a draft"},
@@ -181,10 +181,12 @@ def schemas():
             "tags": TAGS_INPUT,
         }, [], additionalProperties=False),
         "Note": obj({
-            "kind": string(enum=["like", "reblog", "comment"]), "actor": string(), "post": string(),
+            "kind": string(enum=list(NOTE_KINDS)), "actor": string(), "post": string(),
             "created_at": TIMESTAMP,
             "reblog": string(description="Reblogs only: the reblog's id."),
             "reblogged_from": string(description="Reblogs only: whose post was reblogged."),
+            "url": string(description="Webmentions only: the page that links to the post."),
+            "excerpt": string(description="Webmentions only: that page's first words, as plain text."),
         }, ["kind", "actor", "post", "created_at"]),
         "NoteList": obj({
             "notes": {"type": "array", "items": ref("Note")},

@@ -1,16 +1,22 @@
-"""The one way federation talks to other servers: ``request`` and ``fetch_json``.
+"""The one way the site talks to other servers: federation (``fetch_json``, ``request``)
+and Webmention (``exchange``, which also gives the headers).
 
-A user-given address (an actor id, a key id, an inbox) could point at our own network,
+A user-given address (an actor id, a key id, an inbox, a Webmention source or a link in
+a post) could point at our own network,
 so every request resolves the host, refuses it unless every address is public (unless
 ``FEDERATION_ALLOW_PRIVATE``, for tests on loopback), and then connects to the address
 it checked, so a second DNS answer cannot swap in another. Timeouts and a size cap
-bound what a slow or huge answer costs; redirects are not followed.
+bound what a slow or huge answer costs (the whole answer must arrive within
+``DEADLINE``, so a server trickling a byte at a time cannot hold a worker); redirects
+are not followed here (``mentions.fetch`` follows a few, each checked again).
 """
 import http.client
 import ipaddress
 import json
 import socket
 import ssl
+import time
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -18,6 +24,7 @@ from flask import current_app
 from . import httpsig
 
 TIMEOUT = 10  # seconds, for connecting and for each read
+DEADLINE = 30  # seconds for a whole answer
 MAX_RESPONSE = 1024 * 1024
 USER_AGENT = "tumblelog (ActivityPub)"
 ACTIVITY_JSON = "application/activity+json"
@@ -70,26 +77,60 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self.tls.wrap_socket(raw, server_hostname=self.host)
 
 
-def request(method, url, body=None, headers=None):
-    """Send one request; return (status, body bytes at most ``MAX_RESPONSE``)."""
+@dataclass
+class Response:
+    status: int
+    headers: object  # an http.client.HTTPMessage: get_all("Link") reads every Link header
+    body: bytes
+    url: str
+
+
+def exchange(method, url, body=None, headers=None, truncate=False):
+    """Send one request; return its ``Response``, whose body is at most ``MAX_RESPONSE``
+    bytes: a longer one is a FetchError, or cut there when ``truncate``."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"not an http(s) URL: {url[:200]}")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        raise FetchError(f"bad port in {url[:200]}") from error
     connection_class = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
     connection = connection_class(parts.hostname, port, checked_address(parts.hostname, port))
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         connection.request(method, target, body=body, headers={"User-Agent": USER_AGENT, **(headers or {})})
         response = connection.getresponse()
-        data = response.read(MAX_RESPONSE + 1)
+        data = _read(response, time.monotonic() + DEADLINE)
     except (OSError, http.client.HTTPException) as error:
         raise FetchError(f"{parts.netloc}: {error}") from error
     finally:
         connection.close()
     if len(data) > MAX_RESPONSE:
-        raise FetchError(f"{parts.netloc} answered more than {MAX_RESPONSE} bytes")
-    return response.status, data
+        if not truncate:
+            raise FetchError(f"{parts.netloc} answered more than {MAX_RESPONSE} bytes")
+        data = data[:MAX_RESPONSE]
+    return Response(response.status, response.headers, data, url)
+
+
+def _read(response, deadline):
+    """The body, at most one byte past ``MAX_RESPONSE``, read before ``deadline``."""
+    chunks, size = [], 0
+    while size <= MAX_RESPONSE:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the answer took more than {DEADLINE} s")
+        chunk = response.read1(min(65536, MAX_RESPONSE + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def request(method, url, body=None, headers=None):
+    """Send one request; return (status, body bytes at most ``MAX_RESPONSE``)."""
+    response = exchange(method, url, body, headers)
+    return response.status, response.body
 
 
 def fetch_json(url, signed_by=None):
