@@ -100,8 +100,6 @@ class Config:
     # loopback and private addresses: for tests on one machine, never in production.
     FEDERATION_ENABLED = os.environ.get("FEDERATION_ENABLED", "1").strip().lower() not in ("0", "false", "no", "off")
     FEDERATION_ALLOW_PRIVATE = os.environ.get("FEDERATION_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on")
-    # Deliveries run on background threads; tests that check what arrived run them inline.
-    FEDERATION_DELIVER_INLINE = False
     # Webmention (tumblelog/mentions.py): requests to POST /webmention per address (each
     # makes a background job fetch another site). Saving a public post tells the pages it
     # links to; WEBMENTION_SEND=false keeps the site from asking them (tests do).

@@ -3,20 +3,11 @@ signed deliveries to our inboxes through the test client."""
 import json
 from dataclasses import dataclass, field
 
-import pytest
-
 from tumblelog.federation import httpsig
 from tumblelog.federation.models import RemoteActor
 from tumblelog.models import utcnow
 
 _KEYS = {}
-
-
-@pytest.fixture
-def app(app_factory):
-    """The ``app`` fixture, delivering at once: a test sees what was sent when the
-    request returns. A test module imports it to use it in place of conftest's."""
-    return app_factory(FEDERATION_DELIVER_INLINE=True)
 
 
 def key_pair(name):

@@ -1,12 +1,10 @@
 """A blog as a fediverse account: WebFinger, NodeInfo, the actor document, posts as
 ActivityStreams objects, the outbox and the collections; all gone when switched off."""
-import threading
-
 import pytest
 
 from tests.factories import make_post, make_user
 from tests.roundtrips import round_trips
-from tumblelog.federation import delivery, httpsig, net, objects
+from tumblelog.federation import httpsig, net, objects
 from tumblelog.federation.models import ActorKey
 from tumblelog.models import POST_TYPES, Post
 
@@ -226,19 +224,6 @@ def test_public_addresses_are_allowed():
     assert net.public_address("93.184.216.34") and net.public_address("2606:4700::1111")
 
 
-def test_deliveries_run_in_the_background_and_never_hold_up_a_request(app):
-    started, release = threading.Event(), threading.Event()
-
-    def slow_delivery():
-        started.set()
-        release.wait(5)
-
-    with app.app_context():
-        delivery.enqueue(slow_delivery)  # returns while the delivery still runs
-    assert started.wait(5)
-    release.set()
-
-
 @pytest.mark.parametrize("path", ["/.well-known/webfinger?resource=acct:alice@localhost", "/.well-known/nodeinfo",
                                   "/nodeinfo/2.1", "/user/alice/outbox", "/user/alice/followers", "/user/alice/following"])
 def test_switched_off_every_federation_route_is_not_found(app_factory, path):
@@ -304,3 +289,61 @@ def test_ids_and_handles_use_the_configured_host_whatever_host_was_asked(app_fac
     assert actor["inbox"] == "http://blog.example/user/alice/inbox"
     assert client.get("/.well-known/webfinger?resource=acct:alice@blog.example").json["subject"] == "acct:alice@blog.example"
     assert client.get("/.well-known/webfinger?resource=acct:alice@localhost").status_code == 404
+
+
+def test_a_labelled_post_is_sensitive_with_its_labels_as_summary(app, alice):
+    with app.app_context():
+        post = make_post("quote", author=alice, labels=["violence", "mature"])
+        plain = make_post("quote", author=alice)
+    labelled = as_object(app, post)
+    assert labelled["sensitive"] is True and labelled["summary"] == "Violence, Mature"
+    assert "sensitive" not in as_object(app, plain) and "summary" not in as_object(app, plain)
+
+
+def test_a_reblog_is_a_boost_and_a_reblog_with_a_comment_quotes_its_original(app, client, alice):
+    from tumblelog.notes import reblog
+
+    with app.app_context():
+        bob = make_user("bob")
+        original = make_post("quote", author=alice)
+        boosted = reblog(original, bob)
+        quoted = reblog(original, bob, comment="So *true*")
+    items = {item["type"]: item for item in client.get("/user/bob/outbox?page=1").get_json(force=True)["orderedItems"]}
+    announce = items["Announce"]
+    assert announce["object"] == f"http://localhost/post/{original.id}"
+    assert announce["id"] == f"http://localhost/post/{boosted.id}#announce" and announce["actor"] == "http://localhost/user/bob"
+    assert announce["to"] == [objects.PUBLIC]
+    note = items["Create"]["object"]
+    assert note["id"] == f"http://localhost/post/{quoted.id}"
+    assert note["content"] == (f'<p>So <em>true</em></p>\n<p>RE: <a href="http://localhost/post/{original.id}">'
+                               f'http://localhost/post/{original.id}</a></p>')
+
+
+def test_fetches_are_signed_for_servers_that_ask_every_fetch_to_be(app, monkeypatch):
+    private, public = httpsig.new_key_pair()
+    seen = {}
+
+    def request(method, url, body=None, headers=None):
+        seen.update(method=method, headers={name.lower(): value for name, value in headers.items()})
+        return 200, b'{"id": "https://social.example/users/carol"}'
+
+    monkeypatch.setattr(net, "request", request)
+    with app.app_context():
+        net.fetch_json("https://social.example/users/carol", ("https://blog.example/user/alice#main-key", private))
+    params = httpsig.parse_signature(seen["headers"]["signature"])
+    assert params["keyId"] == "https://blog.example/user/alice#main-key"
+    signed = httpsig.check_request(params, "GET", "/users/carol", seen["headers"], b"")
+    httpsig.verify(signed, params, public)
+
+
+def test_the_actor_shows_the_bloggers_avatar_and_profile(client, alice, app):
+    from bson import ObjectId
+
+    from tumblelog.models import User
+
+    avatar = ObjectId()
+    with app.app_context():
+        User.objects(id=alice.id).update_one(set__avatar_large=avatar, set__display_name="Alice L.", set__bio="I <3 tags")
+    actor = client.get("/user/alice", headers={"Accept": ACTIVITY_JSON}).get_json(force=True)
+    assert actor["icon"] == {"type": "Image", "url": f"http://localhost/media/{avatar}"}
+    assert actor["name"] == "Alice L." and actor["summary"] == "I &lt;3 tags"

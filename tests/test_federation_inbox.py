@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import page
 from tests.factories import make_user
-from tests.fediverse import RemoteUser, app, fresh_fetch_time, key_pair  # noqa: F401 (app delivers inline)
+from tests.fediverse import RemoteUser, fresh_fetch_time, key_pair
 from tumblelog.federation import delivery, net
 from tumblelog.federation.models import Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction
 from tumblelog.models import Post, User, utcnow
@@ -104,8 +104,9 @@ def test_a_rotated_key_is_fetched_again_once(app, client, bob, sent, monkeypatch
     new_private, new_public = key_pair("bob-rotated")
     fetched = []
 
-    def fetch(url):
+    def fetch(url, signed_by=None):
         fetched.append(url)
+        assert signed_by[0] == ALICE + "#main-key"  # for servers that only answer signed fetches
         return {"id": bob.id, "type": "Person", "inbox": bob.inbox,
                 "publicKey": {"id": bob.key_id, "owner": bob.id, "publicKeyPem": new_public}}
 
@@ -143,6 +144,10 @@ def hostile(bob):
         "an object attributed to someone else": (
             lambda c: bob.send(c, INBOX, bob.activity("Create", bob.note(attributedTo=mallory.id))), 403),
         "an unknown activity type": (lambda c: bob.send(c, INBOX, bob.activity("Explode", ALICE)), 400),
+        "a Follow without an id": (lambda c: bob.send(c, INBOX, {**follow, "id": None}), 400),
+        "a Follow whose id is not a URL": (lambda c: bob.send(c, INBOX, {**follow, "id": "urn:x:1"}), 400),
+        "an Accept of someone else's Follow": (
+            lambda c: bob.send(c, INBOX, bob.activity("Accept", {"type": "Follow", "actor": mallory.id, "object": bob.id})), 400),
         "a type that is not a string": (lambda c: bob.send(c, INBOX, {**follow, "type": ["Follow"]}), 400),
         "an actor that is not a URL": (lambda c: bob.send(c, INBOX, {**follow, "actor": {"id": bob.id}}), 400),
         "not JSON": (lambda c: bob.send(c, INBOX, None, body=b"\xff{not json"), 400),
@@ -286,7 +291,7 @@ JSON_VALUES = st.recursive(
         inner, max_size=4),
     max_leaves=12,
 )
-ACTIVITY_TYPES = ["Follow", "Undo", "Accept", "Create", "Update", "Delete", "Like", "Announce", "Block", "Move"]
+ACTIVITY_TYPES = ["Follow", "Undo", "Accept", "Reject", "Create", "Update", "Delete", "Like", "Announce", "Block", "Move"]
 
 
 @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -308,3 +313,166 @@ def test_nesting_is_measured_outside_strings(body, deep):
     from tumblelog.federation.inbox import too_deep
 
     assert too_deep(body) is deep
+
+
+def test_a_blogger_approving_followers_answers_each_request(app, client, bob, sent, auth):
+    with app.app_context():
+        User.objects(username="alice").update_one(set__approve_followers=True)
+    assert client.get("/user/alice", headers={"Accept": "application/activity+json"}).get_json(force=True)[
+        "manuallyApprovesFollowers"] is True
+    follow = bob.activity("Follow", ALICE)
+    assert bob.send(client, INBOX, follow).status_code == 202
+    assert not sent and stored(app, Follower, pending=True) == 1
+    assert client.get("/user/alice/followers").get_json(force=True)["totalItems"] == 0
+
+    auth.login("alice")
+    assert "asked to follow you" in page(client.get("/activity")).select_one(".activity__item").get_text()
+    [request] = page(client.get("/fediverse")).select(".follow-request")
+    assert request.a.get_text() == "@bob@remote.example"
+    accept = request.select("form")[0]["action"]
+    assert client.post(accept).status_code == 303
+    [(inbox, answer, _)] = sent
+    assert inbox == bob.inbox and answer["type"] == "Accept" and answer["object"]["id"] == follow["id"]
+    assert stored(app, Follower, pending=False) == 1
+    assert client.post(accept).status_code == 404  # answered already
+
+
+def test_a_rejected_request_is_told_and_forgotten(app, client, bob, sent, auth):
+    with app.app_context():
+        User.objects(username="alice").update_one(set__approve_followers=True)
+    bob.send(client, INBOX, bob.activity("Follow", ALICE))
+    auth.login("alice")
+    reject = page(client.get("/fediverse")).select(".follow-request form")[1]["action"]
+    assert client.post(reject).status_code == 303
+    assert [answer["type"] for _, answer, _ in sent] == ["Reject"]
+    assert stored(app, Follower) == 0
+
+
+def test_nobody_answers_another_bloggers_requests(app, client, bob, sent, auth):
+    with app.app_context():
+        User.objects(username="alice").update_one(set__approve_followers=True)
+        make_user("carol")
+    bob.send(client, INBOX, bob.activity("Follow", ALICE))
+    with app.app_context():
+        request_id = Follower.objects.get().id
+    auth.login("carol")
+    assert client.post(f"/fediverse/requests/{request_id}/accept").status_code == 404
+    assert client.post("/fediverse/requests/nothex/accept").status_code == 404
+    assert stored(app, Follower, pending=True) == 1 and not sent
+
+
+def test_remote_likes_and_boosts_are_notes_and_notifications(app, client, bob, post, auth):
+    like, boost = bob.activity("Like", permalink(post)), bob.activity("Announce", permalink(post))
+    bob.send(client, INBOX, like)
+    bob.send(client, INBOX, boost)
+    with app.app_context():
+        counted = Post.objects.get(id=post.id)
+        assert (counted.like_count, counted.reblog_count, counted.note_count) == (1, 1, 2)
+    notes = page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".note")
+    assert [" ".join(note.get_text().split()) for note in notes] == [
+        "@bob@remote.example boosted this", "@bob@remote.example liked this"]
+    assert notes[0].a["href"] == bob.id
+    auth.login("alice")
+    told = [" ".join(item.get_text().split()) for item in page(client.get("/activity")).select(".activity__item")]
+    assert any(line.startswith("@bob@remote.example boosted your post") for line in told)
+    assert any(line.startswith("@bob@remote.example liked your post") for line in told)
+    bob.send(client, INBOX, bob.activity("Undo", boost, number=2))
+    assert [n.get_text(" ", strip=True) for n in page(client.get(f"/post/{post.id}", follow_redirects=True)).select(".note")] == [
+        "@bob@remote.example liked this"]
+
+
+def test_a_reply_is_held_when_the_comment_policy_holds_signed_out_comments(app, client, bob, post):
+    from tumblelog.moderation import SiteSettings
+
+    with app.app_context():
+        settings = SiteSettings.current()
+        settings.hold_anonymous = True
+        settings.save()
+    reply = bob.note(inReplyTo=permalink(post))
+    assert bob.send(client, INBOX, bob.activity("Create", reply)).status_code == 202
+    with app.app_context():
+        held = Post.objects.get(id=post.id)
+        assert held.comment_count == 0 and [c.body for c in held.held_comments] == ["Hello from afar"]
+    bob.send(client, INBOX, bob.activity("Delete", {"id": reply["id"], "type": "Tombstone"}, number=2))
+    with app.app_context():
+        assert Post.objects.get(id=post.id).held_comments == []
+
+
+def test_a_readers_follow_accepted_then_rejected(app, client, bob):
+    with app.app_context():
+        carol = make_user("carol")
+        RemoteFollowing(user=carol, actor=bob.id, follow_id="http://localhost/user/carol#follows/1").save()
+    carol_inbox = "/user/carol/inbox"
+    assert bob.send(client, carol_inbox, bob.activity("Accept", "http://localhost/user/carol#follows/1")).status_code == 202
+    with app.app_context():
+        assert User.by_username("carol").followed_actors == [bob.id]
+    assert bob.send(client, carol_inbox, bob.activity("Reject", "http://localhost/user/carol#follows/1", number=2)).status_code == 202
+    with app.app_context():
+        assert User.by_username("carol").followed_actors == [] and RemoteFollowing.objects.count() == 0
+
+
+def test_an_accept_nobody_asked_for_follows_nothing(app, client, bob):
+    with app.app_context():
+        make_user("carol")
+    assert bob.send(client, "/user/carol/inbox", bob.activity("Accept", "http://localhost/user/carol#follows/1")).status_code == 202
+    with app.app_context():
+        assert User.by_username("carol").followed_actors == []
+
+
+def test_remote_posts_show_on_the_followers_dashboard_behind_their_warning(app, client, bob, auth):
+    with app.app_context():
+        carol = make_user("carol")
+        RemoteFollowing(user=carol, actor=bob.id, follow_id=ALICE + "#follows/1", accepted=True).save()
+        User.objects(id=carol.id).update_one(push__followed_actors=bob.id)
+    older = bob.note(1, "<p>Older</p>", published="2026-01-01T10:00:00Z")
+    newer = bob.note(2, "<p>Newer <img src=x onerror=alert(1)></p>", published="2026-02-01T10:00:00Z",
+                     sensitive=True, summary="<b>spoilers</b>")
+    for number, note in enumerate((newer, older), start=1):
+        assert bob.send(client, INBOX, bob.activity("Create", note, number=number)).status_code == 202
+    auth.login("carol")
+    shown = page(client.get("/dashboard")).select(".post--remote")
+    assert [post["data-remote-id"] for post in shown] == [newer["id"], older["id"]]
+    assert shown[0].select_one("details summary").get_text() == "spoilers"
+    assert "onerror" not in str(shown[0]) and shown[0].select_one(".post__footer a")["href"] == newer["url"]
+    assert shown[1].select_one(".post__meta a").get_text() == "@bob@remote.example"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "x" * 3000, 7])
+def test_a_remote_post_links_home_only_by_http(app, client, bob, url):
+    with app.app_context():
+        carol = make_user("carol")
+        RemoteFollowing(user=carol, actor=bob.id, follow_id=ALICE + "#follows/1", accepted=True).save()
+    note = {**bob.note(), "url": url}
+    assert bob.send(client, INBOX, bob.activity("Create", note)).status_code == 202
+    with app.app_context():
+        assert RemotePost.objects.get().url == note["id"]
+
+
+def test_another_account_of_the_same_server_cannot_overwrite_a_remote_post(app, client, bob):
+    carla = RemoteUser(name="carla", keys=key_pair("carla")).remember()
+    with app.app_context():
+        reader = make_user("carol")
+        for actor in (bob, carla):
+            RemoteFollowing(user=reader, actor=actor.id, follow_id=f"{ALICE}#follows/{actor.name}", accepted=True).save()
+    note = bob.note()
+    bob.send(client, INBOX, bob.activity("Create", note))
+    forged = {**note, "attributedTo": carla.id, "content": "<p>Not what bob said</p>"}
+    assert carla.send(client, INBOX, carla.activity("Update", forged)).status_code == 403
+    with app.app_context():
+        assert RemotePost.objects.get().content_html == "<p>Hello from afar</p>"
+
+
+def test_a_remote_post_from_the_future_is_dated_when_it_arrived(app, client, bob):
+    with app.app_context():
+        RemoteFollowing(user=make_user("carol"), actor=bob.id, follow_id=ALICE + "#follows/1", accepted=True).save()
+    bob.send(client, INBOX, bob.activity("Create", bob.note(published="2999-01-01T00:00:00Z")))
+    with app.app_context():
+        assert RemotePost.objects.get().published.year == utcnow().year
+
+
+def test_a_profile_update_of_a_followed_account_is_no_post(app, client, bob):
+    with app.app_context():
+        RemoteFollowing(user=make_user("carol"), actor=bob.id, follow_id=ALICE + "#follows/1", accepted=True).save()
+    profile = {"id": bob.id, "type": "Person", "name": "Bob B.", "summary": "<p>New bio</p>"}
+    assert bob.send(client, INBOX, bob.activity("Update", profile)).status_code == 202
+    assert stored(app, RemotePost) == 0

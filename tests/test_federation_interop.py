@@ -8,7 +8,7 @@ import httpsig as independent
 import pytest
 
 from tests.factories import make_user
-from tests.fediverse import RemoteUser, app  # noqa: F401 (delivers inline)
+from tests.fediverse import RemoteUser
 from tumblelog.federation import httpsig
 from tumblelog.federation.models import Follower
 from tumblelog.models import utcnow

@@ -112,7 +112,8 @@ def test_a_group_closes_once_read_or_after_a_while(app, alice_post):
 def test_kinds_can_be_turned_off(app, alice_post):
     alice = signed_in(app, "alice")
     form = page(alice.get("/activity")).select_one("form.activity-settings")
-    assert {box["value"] for box in form.select("input[name=on]")} == {"like", "reblog", "comment", "mention", "follow", "webmention"}
+    assert {box["value"] for box in form.select("input[name=on]")} == {
+        "like", "reblog", "comment", "mention", "follow", "boost", "request", "webmention"}
     alice.post("/activity/settings", data={"on": ["reblog", "comment", "mention"]})
     make_user("sam").like(alice_post.id)
     signed_in(app, "sam").post("/user/alice/follow")

@@ -14,6 +14,7 @@ import pytest
 from bson import ObjectId
 from mongoengine.connection import disconnect_all, get_db
 from pymongo.errors import ServerSelectionTimeoutError
+from werkzeug.routing import AnyConverter
 
 from config import ProductionConfig
 from conftest import SITE_SCRIPTS, AuthActions, TestConfig, make_app, page, scripts, textarea_value
@@ -137,17 +138,22 @@ def test_api_clients_get_json_503(site):
 
 
 def sample_arguments(rule):
-    """Values that match ``rule``'s URL parts: an ObjectId where it wants one, and the
-    rule's own defaults (``/feed.json`` is ``site_feed`` with ``kind="json"``)."""
+    """Values that match ``rule``'s URL parts: an ObjectId where it wants one, one of
+    the words an ``any(...)`` part takes, and the rule's own defaults (``/feed.json``
+    is ``site_feed`` with ``kind="json"``)."""
     samples = {"post_type": "blog", "tag": "python", "username": "alice"}
     defaults = rule.defaults or {}
-    # Rule keeps its converters in a private mapping; there is no public one.
-    return {
-        name: defaults.get(name) or (
-            str(ObjectId()) if isinstance(rule._converters.get(name), ObjectIdConverter) else samples.get(name, "1")
-        )
-        for name in rule.arguments
-    }
+
+    def sample(name):
+        # Rule keeps its converters in a private mapping; there is no public one.
+        converter = rule._converters.get(name)
+        if isinstance(converter, ObjectIdConverter):
+            return str(ObjectId())
+        if isinstance(converter, AnyConverter):
+            return min(converter.items)
+        return samples.get(name, "1")
+
+    return {name: defaults.get(name) or sample(name) for name in rule.arguments}
 
 
 def test_every_route_answers_503_for_a_signed_in_reader(site):

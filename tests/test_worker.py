@@ -1,11 +1,14 @@
 """The real wiring: a Redis server and a Celery worker process of their own, the web
 app queueing a mail that the worker sends to a real SMTP server, retrying while that
 server is away. Needs Debian's redis-server; CI (CI=true) installs it and never skips."""
+import http.server
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -61,16 +64,16 @@ def redis_url(tmp_path):
 
 @pytest.fixture
 def start_worker(redis_url, tmp_path):
-    """``start_worker(mongodb_uri=None)``: ``celery worker`` as compose runs it, with the
+    """``start_worker(mongodb_uri=None, **env)``: ``celery worker`` as compose runs it, with the
     web's SECRET_KEY, on the test's Redis; mails go to ``worker.smtp``, a port where an SMTP
     server starts only when the test says so."""
     started = []
 
-    def start(mongodb_uri=None):
+    def start(mongodb_uri=None, **settings):
         smtp = SmtpServer()
         log = tmp_path / "worker.log"
         env = {**os.environ, "CELERY_BROKER_URL": redis_url, "MAIL_SERVER": "127.0.0.1",
-               "MAIL_PORT": str(smtp.port), "SECRET_KEY": TestConfig.SECRET_KEY, "PYTHONPATH": str(ROOT)}
+               "MAIL_PORT": str(smtp.port), "SECRET_KEY": TestConfig.SECRET_KEY, "PYTHONPATH": str(ROOT), **settings}
         env.pop("MONGODB_URI", None)
         if mongodb_uri:
             env["MONGODB_URI"] = mongodb_uri
@@ -141,3 +144,47 @@ def test_tasks_that_read_the_database_run_on_the_worker(app_factory, start_worke
     reset = worker.smtp.wait_for(2, timeout=60)[1]
     assert reset.envelope_to == ["ada@example.com"]
     assert client.get(link_in(reset, "/auth/reset/")).status_code == 200
+
+
+class Inbox(http.server.BaseHTTPRequestHandler):
+    """A fediverse inbox on loopback that takes every POST and keeps it."""
+
+    received = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Inbox.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+        self.send_response(202)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.skipif(not TEST_MONGODB_URI, reason="a worker process shares the test's database only on a "
+                    "server (TUMBLELOG_TEST_MONGODB_URI); mongomock lives in one process")
+def test_the_worker_delivers_a_new_post_to_a_remote_follower_signed(app_factory, start_worker, redis_url):
+    from tumblelog.federation import httpsig
+    from tumblelog.federation.models import ActorKey, Follower
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Inbox)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    inbox = f"http://127.0.0.1:{server.server_port}/inbox"
+    app = app_factory(CELERY_BROKER_URL=redis_url, FEDERATION_ALLOW_PRIVATE=True)
+    start_worker(database_settings(app.config["TEST_DATABASE"])["host"], FEDERATION_ALLOW_PRIVATE="1")
+    try:
+        with app.test_request_context():
+            alice = make_user("alice")
+            Follower(user=alice, actor="http://127.0.0.1/users/bob", inbox=inbox).save()
+            post = make_post("quote", author=alice, quote="Sent by the worker")  # queued, not sent
+            deadline = time.monotonic() + 60
+            while not Inbox.received and time.monotonic() < deadline:
+                time.sleep(0.1)
+            [(path, headers, body)] = Inbox.received
+            public = ActorKey.for_user(alice.pk).public_pem
+        activity = json.loads(body)
+        assert path == "/inbox" and activity["type"] == "Create" and activity["object"]["id"].endswith(str(post.id))
+        params = httpsig.parse_signature(headers["signature"])
+        httpsig.verify(httpsig.check_request(params, "POST", path, headers, body), params, public)
+    finally:
+        server.shutdown()

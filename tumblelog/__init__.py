@@ -163,7 +163,7 @@ def create_app(config_class=None):
         i18n, likes, media, oembed, outage, preview, reblogs, search, security, settings, templating, toptags, urls,
         workflow,
     )
-    from . import activitypub, federation
+    from . import activitypub, federation, fediverse
     from . import mentions, webmention
 
     app.register_blueprint(auth.bp)
@@ -184,6 +184,7 @@ def create_app(config_class=None):
     app.register_blueprint(reblogs.bp)
     app.register_blueprint(activity.bp)
     app.register_blueprint(activitypub.bp)
+    app.register_blueprint(fediverse.bp)
     app.register_blueprint(webmention.bp)
     federation.connect_signals()
     mentions.connect_signals()

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, request
 from flask.json import dumps
 
 from .extensions import csrf, limiter
-from .federation import federated, objects
+from .federation import federated, objects, outbox_activity
 from .federation.inbox import MAX_BODY, Refused, receive
 from .federation.models import ActorKey, BlockedDomain, Follower, RemoteFollowing
 from .models import Post, User
@@ -132,7 +132,8 @@ def collection(url, total, first=None):
 
 @bp.route("/user/<username>/outbox")
 def outbox(username):
-    """The blogger's posts as ``Create`` activities, newest first, a page at a time."""
+    """The blogger's posts as ``Create`` activities (boosts as ``Announce``), newest
+    first, a page at a time."""
     user = blogger_or_404(username)
     url = external_url_for(".outbox", username=user.username)
     posts = Post.listing().filter(author=user.pk)
@@ -142,10 +143,7 @@ def outbox(username):
     if not 1 <= page <= MAX_OUTBOX_PAGES:
         not_found(f"Outbox pages run from 1 to {MAX_OUTBOX_PAGES}.")
     found = list(posts.skip((page - 1) * OUTBOX_PAGE).limit(OUTBOX_PAGE + 1))
-    items = [
-        objects.activity("Create", user.username, objects.post_object(post))
-        for post in found[:OUTBOX_PAGE] if federated(post)
-    ]
+    items = [outbox_activity(post) for post in found[:OUTBOX_PAGE] if federated(post)]
     body = {
         "@context": objects.CONTEXT[0],
         "id": f"{url}?page={page}",
@@ -162,7 +160,8 @@ def outbox(username):
 def followers(username):
     """How many follow the blogger from the fediverse (who they are stays private)."""
     user = blogger_or_404(username)
-    return collection(external_url_for(".followers", username=user.username), Follower.objects(user=user.pk).count())
+    count = Follower.objects(user=user.pk, pending__ne=True).count()
+    return collection(external_url_for(".followers", username=user.username), count)
 
 
 @bp.route("/user/<username>/following")

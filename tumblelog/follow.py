@@ -10,12 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .auth import safe_next
+from .federation.models import RemotePost
 from .lookups import tag_or_404, user_or_404
 from .models import MAX_FOLLOWS, User
 from .paging import Page, page_of
 from .ratelimit import action_limit
 
 bp = Blueprint("follow", __name__)
+
+REMOTE_POSTS_SHOWN = 20  # the newest posts of followed fediverse accounts, atop the dashboard's first page
 
 
 def sign_in_first(back):
@@ -110,7 +113,8 @@ def dashboard():
     """What the reader follows, newest first, each post once."""
     query = current_user.followed_posts()
     page = page_of(query) if query is not None else Page([], 1, False)
-    return render_template("reader/dashboard.html", page=page, heading=_("Your dashboard"))
+    remote = RemotePost.for_reader(current_user, REMOTE_POSTS_SHOWN) if page.number == 1 else []
+    return render_template("reader/dashboard.html", page=page, remote_posts=remote, heading=_("Your dashboard"))
 
 
 @bp.route("/following")

@@ -258,6 +258,11 @@ class User(UserMixin, db.Document):
     digest_week = db.StringField(default="")
     # The language pages speak to this reader (a LANGUAGES tag; "" follows the browser).
     locale = db.StringField(max_length=16, default="")
+    # The fediverse (federation/): remote accounts followed once they accepted (kept like
+    # followed_users, so the dashboard finds their posts with one query), and whether a
+    # remote follower must wait for this blogger's approval.
+    followed_actors = db.ListField(field=db.StringField(max_length=URL_MAX), max_length=MAX_FOLLOWS)
+    approve_followers = db.BooleanField(default=False)
 
     # Not strict: accounts saved before roles still carry ``is_admin`` until
     # ``flask roles migrate`` (moderation.migrate_roles) turns it into a role.
@@ -694,9 +699,13 @@ class Post(db.Document):
         self.listed = self.state != DRAFT and self.visibility == PUBLIC
 
     def save(self, *args, **kwargs):
-        """Save, then run ``on_published`` if this save took the post live."""
-        going_live, self._going_live = self._going_live, False
-        result = super().save(*args, **kwargs)
+        """Save, then run ``on_published`` if this save took the post live (save signals'
+        receivers read ``_going_live`` to leave that to it)."""
+        going_live = self._going_live
+        try:
+            result = super().save(*args, **kwargs)
+        finally:
+            self._going_live = False
         if going_live:
             self.on_published()
         return result

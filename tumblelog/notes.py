@@ -74,9 +74,11 @@ NOTIFICATION_KINDS = {
     "comment": "commented on your post",
     "mention": "mentioned you in",
     "follow": "followed you",
+    "boost": "boosted your post",  # from the fediverse (an Announce)
+    "request": "asked to follow you",  # from the fediverse, to a blogger approving followers
     "webmention": "linked to",
 }
-NOTE_KINDS = ("like", "reblog", "comment", "webmention")  # what a post's notes list holds
+NOTE_KINDS = ("like", "reblog", "comment", "webmention", "boost")  # what a post's notes list holds (boost: the fediverse's)
 GROUP_WINDOW = timedelta(hours=6)  # events about one post within this are told together
 GROUP_NAMES = 3  # names a grouped notification keeps (the rest are "N others")
 GROUP_ACTORS_MAX = 100  # accounts it remembers, so one reader is not counted twice
@@ -301,6 +303,7 @@ class Note(db.Document):
     kind = db.StringField(required=True, choices=NOTE_KINDS)
     actor = db.ObjectIdField()  # None for a comment by a reader without an account
     actor_name = db.StringField(required=True)
+    remote = db.StringField()  # a fediverse account's URL (its name is its @handle)
     reblog = db.ObjectIdField()  # the reblog a "reblog" note is about
     from_name = db.StringField()  # whose post was reblogged
     comment = db.ObjectIdField()
@@ -455,6 +458,20 @@ def _on_like(user, post_id):
         return
     Note(root=root_of(post), post=post.id, kind="like", actor=user.id, actor_name=user.username).save()
     notify(post.author.pk, "like", user, post)
+
+
+def remote_reaction(post_id, kind, actor_url, handle):
+    """A fediverse account (``actor_url``, shown as ``handle``) liked or boosted our
+    post ``post_id`` (``kind`` "like" or "boost"): the note and its author's notification."""
+    post = noted_post(post_id)
+    if post is None:
+        return
+    Note(root=root_of(post), post=post.id, kind=kind, actor_name=handle, remote=actor_url).save()
+    notify(post.author.pk, kind, None, post, actor_name=handle)
+
+
+def remote_reaction_undone(post_id, kind, actor_url):
+    Note.objects(post=post_id, kind=kind, remote=actor_url).delete()
 
 
 @unliked.connect

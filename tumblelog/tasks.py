@@ -51,7 +51,10 @@ def celery_config(config):
         "worker_prefetch_multiplier": 1,
         # Publishing gives up fast: a view must answer, not wait for a dead broker.
         "broker_connection_timeout": 2,
-        "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0},
+        # Redis hands a task it has not seen acknowledged within ``visibility_timeout`` to
+        # another worker: longer than the longest wait between deliveries' tries (6 h).
+        "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0,
+                                     "visibility_timeout": 7 * 3600},
         "task_publish_retry": False,
         # A backstop: Flask-Mail's SMTP connection has no timeout of its own.
         "task_time_limit": 300,
@@ -172,3 +175,32 @@ def send_webmentions(post_id, source):
     from . import mentions
 
     return mentions.send(post_id, source)
+
+
+@shared_task(name="tumblelog.tasks.deliver_to_followers")
+def deliver_to_followers(user_id, key_id, activity):
+    """Queue the delivery of one ActivityPub activity to each inbox of a blogger's
+    followers (a shared inbox once)."""
+    from bson import ObjectId
+
+    from .federation import delivery
+
+    for inbox in delivery.inboxes_of_followers(ObjectId(user_id)):
+        bound(deliver_activity).delay(user_id, key_id, inbox, activity)
+
+
+@shared_task(name="tumblelog.tasks.deliver_activity", bind=True)
+def deliver_activity(self, user_id, key_id, inbox, activity):
+    """Deliver one ActivityPub activity to one inbox, trying again with a growing wait
+    while the other server is away (federation.delivery)."""
+    from .federation import delivery
+
+    try:
+        delivery.deliver(user_id, key_id, inbox, activity)
+    except delivery.DeliveryFailed as error:
+        tries = self.request.retries + 1
+        final = self.request.is_eager or tries >= delivery.DELIVERY_TRIES
+        delivery.FailedDelivery.record(inbox, activity, error, tries, final)
+        log.warning("federation: delivery %d to %s failed%s: %s", tries, inbox, " for good" if final else "", error)
+        if not final:
+            raise self.retry(countdown=delivery.backoff(self.request.retries), max_retries=delivery.DELIVERY_TRIES)

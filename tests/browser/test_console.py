@@ -23,7 +23,8 @@ def test_console_pages_have_no_serious_accessibility_violations(page_for, live_s
     found = {}
     for path in ["/", "/admin", "/admin/users", "/admin/users/ada", "/admin/comments", "/admin/reports",
                  "/admin/settings", "/admin/audit", "/admin/invites", "/mutes", f"/post/{post.id}",
-                 f"/post/{post.id}/held", f"/post/{post.id}/report", f"/post/{post.id}/comments/{rude.id}/report"]:
+                 f"/post/{post.id}/held", f"/post/{post.id}/report", f"/post/{post.id}/comments/{rude.id}/report",
+                 "/admin/federation", "/fediverse"]:
         page.goto(path)
         found[path] = axe_violations(page)
     report = [f"{path}:\n  " + "\n  ".join(violations) for path, violations in found.items() if violations]
@@ -38,5 +39,5 @@ def test_console_pages_keep_the_content_security_policy(page_for, live_server):
     page = page_for()
     sign_in(page, "root")
     for path in ["/admin", "/admin/users", "/admin/users/root", "/admin/comments", "/admin/reports",
-                 "/admin/settings", "/admin/audit", "/admin/invites", "/mutes"]:
+                 "/admin/settings", "/admin/audit", "/admin/invites", "/mutes", "/admin/federation", "/fediverse"]:
         assert page.goto(path).status == 200

@@ -9,7 +9,7 @@ A refusal is a ``Refused`` carrying its HTTP status; nothing raises past ``recei
 import html
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import nh3
@@ -17,10 +17,12 @@ from bson import ObjectId
 from mongoengine import NotUniqueError, ValidationError
 
 from ..markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, LINK_REL, URL_SCHEMES
-from ..models import COMMENT_MAX, NAME_MAX, URL_MAX, Comment, CommentsClosed, Post, utcnow
+from .. import notes
+from ..models import COMMENT_MAX, NAME_MAX, URL_MAX, Comment, CommentsClosed, Post, User, utcnow
+from ..moderation import submit_comment
 from . import httpsig, net, objects
-from .delivery import deliver, enqueue
-from .models import BlockedDomain, Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction, RemoteReply
+from .delivery import send
+from .models import ActorKey, BlockedDomain, Follower, RemoteActor, RemoteFollowing, RemotePost, RemoteReaction, RemoteReply
 
 MAX_BODY = 1024 * 1024
 MAX_DEPTH = 32
@@ -87,12 +89,18 @@ def parse(body):
     return activity
 
 
-def fetch_actor(key_id):
-    """Fetch the actor owning ``key_id`` and remember its key and inboxes."""
+def signed_by(user):
+    """What signs ``user``'s fetches: their key id and private key (net.fetch_json)."""
+    return objects.key_id(user.username), ActorKey.for_user(user.pk).private_pem
+
+
+def fetch_actor(key_id, user):
+    """Fetch the actor owning ``key_id`` (signed as ``user``, whose inbox it posted to)
+    and remember its key and inboxes."""
     try:
-        document = net.fetch_json(key_id.split("#")[0])
+        document = net.fetch_json(key_id.split("#")[0], signed_by(user))
         if "publicKey" not in document and isinstance(document.get("owner"), str):
-            document = net.fetch_json(http_url(document["owner"]))  # a key document
+            document = net.fetch_json(http_url(document["owner"]), signed_by(user))  # a key document
     except net.FetchError as error:
         raise Refused(401, f"The signing key could not be fetched: {error}") from None
     return remember_actor(document, key_id)
@@ -124,8 +132,9 @@ def remember_actor(document, key_id):
     return RemoteActor.objects(actor_id=actor_id).first()
 
 
-def signer(headers, method, target, body):
-    """The remote actor that signed this request; Refused (401) if none did."""
+def signer(user, headers, method, target, body):
+    """The remote actor that signed this request to ``user``'s inbox; Refused (401) if
+    none did."""
     try:
         params = httpsig.parse_signature(headers.get("signature"))
         signed = httpsig.check_request(params, method, target, headers, body)
@@ -144,7 +153,7 @@ def signer(headers, method, target, body):
             # request, or we would fetch on an attacker's behalf.
             if utcnow() - cached.fetched_at < KEY_REFETCH_AFTER:
                 raise Refused(401, str(error)) from None
-    actor = fetch_actor(key_id)
+    actor = fetch_actor(key_id, user)
     try:
         httpsig.verify(signed, params, actor.public_pem)
     except httpsig.SignatureError as error:
@@ -156,7 +165,7 @@ def receive(user, method, target, headers, body):
     """Check and act on one activity sent to ``user``'s inbox; Refused when not taken.
     ``headers`` maps lower-case header names to values."""
     activity = parse(body)
-    actor = signer(headers, method, target, body)
+    actor = signer(user, headers, method, target, body)
     if activity["actor"] != actor.actor_id:
         raise Refused(403, "The activity's actor is not the key's owner.")
     handler = HANDLERS.get(activity["type"])
@@ -177,13 +186,30 @@ def receive(user, method, target, headers, body):
 
 
 def on_follow(user, actor, activity):
+    """A follow: accepted at once, or pending while ``user`` approves followers (and
+    told either way)."""
     if id_of(activity.get("object")) != objects.actor_url(user.username):
         raise Refused(400, "The Follow is not for this blogger.")
-    Follower.objects(user=user.pk, actor=actor.actor_id).update_one(
-        upsert=True, set__inbox=actor.inbox, set__shared_inbox=actor.shared_inbox
+    follow_id = http_url(activity.get("id"))
+    known = Follower.objects(user=user.pk, actor=actor.actor_id).only("pending").first()
+    follower = Follower.objects(user=user.pk, actor=actor.actor_id).modify(
+        upsert=True, new=True, set__inbox=actor.inbox, set__shared_inbox=actor.shared_inbox,
+        set__follow_id=follow_id, set__handle=handle(actor), set_on_insert__pending=bool(user.approve_followers),
     )
-    accept = objects.activity("Accept", user.username, activity, objects.new_id(user.username, "Accept"))
-    enqueue(deliver, user.pk, objects.key_id(user.username), actor.inbox, accept)
+    if follower.pending:
+        if known is None:
+            notes.notify(user.pk, "request", None, actor_name=follower.handle)
+        return
+    answer_follow(user, follower, "Accept")
+    if known is None:
+        notes.notify(user.pk, "follow", None, actor_name=follower.handle)
+
+
+def answer_follow(user, follower, kind):
+    """Send ``follower`` our ``Accept`` or ``Reject`` of their ``Follow`` of ``user``."""
+    follow = {"id": follower.follow_id, "type": "Follow", "actor": follower.actor, "object": objects.actor_url(user.username)}
+    answer = objects.activity(kind, user.username, follow, objects.new_id(user.username, kind))
+    send(user.pk, objects.key_id(user.username), follower.inbox, answer)
 
 
 def on_undo(user, actor, activity):
@@ -193,8 +219,9 @@ def on_undo(user, actor, activity):
         Follower.objects(user=user.pk, actor=actor.actor_id).delete()
         return
     reaction = RemoteReaction.objects(actor=actor.actor_id, activity_id=id_of(undone)).first()
-    if reaction and RemoteReaction.objects(id=reaction.id).delete() and reaction.kind == "Like":
-        Post.objects(id=reaction.post.pk).update_one(dec__like_count=1)
+    if reaction and RemoteReaction.objects(id=reaction.id).delete():
+        Post.objects(id=reaction.post.pk).update_one(**{f"dec__{COUNTERS[reaction.kind]}": 1})
+        notes.remote_reaction_undone(reaction.post.pk, NOTE_KINDS[reaction.kind], actor.actor_id)
 
 
 def our_post_id(url):
@@ -205,10 +232,18 @@ def our_post_id(url):
     return ObjectId(match.group(1)) if match else None
 
 
+# A remote like counts with the post's likes; a boost with its reblogs; both are notes.
+COUNTERS = {"Like": "like_count", "Announce": "reblog_count"}
+NOTE_KINDS = {"Like": "like", "Announce": "boost"}
+
+
 def on_reaction(user, actor, activity):
-    """A ``Like`` or ``Announce`` of one of our posts: kept once; a like counts in the
-    post's likes."""
+    """A ``Like`` or ``Announce`` of one of our posts: kept once, counted in the post's
+    notes, and told to its author. An account our readers follow boosts other posts
+    too: taken, and not kept (we keep that account's own posts only)."""
     post_id = our_post_id(id_of(activity.get("object")))
+    if post_id is None and activity["type"] == "Announce":
+        return
     if post_id is None or Post.objects(id=post_id).only("id").first() is None:
         raise Refused(404, "The object is not a post of this site.")
     reaction = RemoteReaction(post=post_id, actor=actor.actor_id, kind=activity["type"], activity_id=activity.get("id"))
@@ -216,15 +251,32 @@ def on_reaction(user, actor, activity):
         reaction.save()
     except NotUniqueError:
         return  # said before
-    if reaction.kind == "Like":
-        Post.objects(id=post_id).update_one(inc__like_count=1)
+    Post.objects(id=post_id).update_one(**{f"inc__{COUNTERS[reaction.kind]}": 1})
+    notes.remote_reaction(post_id, NOTE_KINDS[reaction.kind], actor.actor_id, handle(actor))
+
+
+def answered_follow(user, actor, activity):
+    """``user``'s follow of ``actor`` that an ``Accept`` or ``Reject`` answers, or None."""
+    follow = activity.get("object")
+    if isinstance(follow, dict) and follow.get("actor") not in (None, objects.actor_url(user.username)):
+        raise Refused(400, "The Follow answered is not this reader's.")
+    return RemoteFollowing.objects(user=user.pk, actor=actor.actor_id).first()
 
 
 def on_accept(user, actor, activity):
-    follow = activity.get("object")
-    if isinstance(follow, dict) and follow.get("actor") not in (None, objects.actor_url(user.username)):
-        raise Refused(400, "The Follow accepted is not this reader's.")
+    """Our reader's follow was accepted: the account's posts now reach the dashboard."""
+    if answered_follow(user, actor, activity) is None:
+        return
     RemoteFollowing.objects(user=user.pk, actor=actor.actor_id).update_one(set__accepted=True)
+    user._add_capped("followed_actors", actor.actor_id)
+
+
+def on_reject(user, actor, activity):
+    """Our reader's follow was refused (or ended by the other side)."""
+    if answered_follow(user, actor, activity) is None:
+        return
+    RemoteFollowing.objects(user=user.pk, actor=actor.actor_id).delete()
+    User.objects(id=user.pk).update_one(pull__followed_actors=actor.actor_id)
 
 
 def sanitise(html):
@@ -257,9 +309,12 @@ def on_reply(actor, note, post_id):
     if known:
         if known.actor != actor.actor_id:
             raise Refused(403, "The reply is someone else's.")
-        Post.objects(id=known.post.pk, comments__id=known.comment_id).update_one(set__comments__S__body=body)
+        # Published or still held for review: it is in one of the two lists.
+        for listed in ("comments", "held_comments"):
+            Post.objects(id=known.post.pk, **{f"{listed}__id": known.comment_id}).update_one(
+                **{f"set__{listed}__S__body": body})
         return
-    post = Post.objects(id=post_id).only("id").first()
+    post = Post.objects(id=post_id).only("id", "author").first()
     if post is None:
         raise Refused(404, "The post replied to is not here.")
     comment = Comment(author_name=handle(actor), body=body, remote_url=actor.actor_id)
@@ -270,36 +325,64 @@ def on_reply(actor, note, post_id):
     except NotUniqueError:
         return
     try:
-        added = post.add_comment(comment)
-    except CommentsClosed:
+        # Subject to the comment policy, as a signed-out reader's comment is.
+        _, added = submit_comment(post, comment)
+    except CommentsClosed as refusal:
         reply.delete()
-        raise Refused(409, CommentsClosed.message) from None
+        raise Refused(409, str(refusal)) from None
     if added is None:
         reply.delete()
         raise Refused(404, "The post replied to is not here.")
+
+
+# What other servers post: kept as remote posts (or comments, when replies).
+POST_OBJECT_TYPES = ("Note", "Article", "Page", "Question", "Image", "Video", "Audio", "Event")
 
 
 def on_create(user, actor, activity):
     """A reply to one of our posts becomes a comment; a post of an actor one of our
     readers follows is kept for them; anything else is not ours to store."""
     note = activity.get("object")
-    if not isinstance(note, dict):
-        return
+    if not isinstance(note, dict) or note.get("type") not in POST_OBJECT_TYPES:
+        return  # a profile's Update, say: nothing we keep
     http_url(note.get("id"))
     reply_to = our_post_id(id_of(note.get("inReplyTo")))
     if reply_to:
         return on_reply(actor, note, reply_to)
     if not RemoteFollowing.objects(actor=actor.actor_id, accepted=True).first():
         return
-    content = note.get("content")
-    name = note.get("name")
-    RemotePost.objects(object_id=note["id"]).update_one(
-        upsert=True,
-        set__actor=actor.actor_id,
-        set__url=note["url"] if isinstance(note.get("url"), str) and len(note["url"]) <= URL_MAX else note["id"],
-        set__name=name[:URL_MAX] if isinstance(name, str) else None,
-        set__content_html=sanitise(content) if isinstance(content, str) else "",
-    )
+    content, name, summary, url = (note.get(key) for key in ("content", "name", "summary", "url"))
+    fields = {
+        "handle": handle(actor),
+        "url": url if isinstance(url, str) and urlsplit(url).scheme in ("http", "https") and len(url) <= URL_MAX
+        else note["id"],
+        "name": name[:URL_MAX] if isinstance(name, str) else None,
+        "summary": plain_text(summary)[:URL_MAX] if isinstance(summary, str) else None,
+        "sensitive": note.get("sensitive") is True,
+        "content_html": sanitise(content) if isinstance(content, str) else "",
+        "published": published_at(note.get("published")),
+    }
+    # By id and actor: another actor of the same host cannot overwrite it (the upsert
+    # would insert a second post of that id, which the unique index refuses).
+    try:
+        RemotePost.objects(object_id=note["id"], actor=actor.actor_id).update_one(
+            upsert=True, **{f"set__{field}": value for field, value in fields.items()})
+    except NotUniqueError:
+        raise Refused(403, "That post is someone else's.") from None
+
+
+def published_at(value):
+    """An ActivityStreams date-time as a UTC datetime; now when it is missing, odd or
+    in the future (which would keep a post atop every dashboard)."""
+    now = utcnow()
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return now
+        if moment.tzinfo is not None:
+            return min(moment.astimezone(timezone.utc), now)
+    return now
 
 
 def on_delete(user, actor, activity):
@@ -310,7 +393,10 @@ def on_delete(user, actor, activity):
     RemotePost.objects(object_id=gone, actor=actor.actor_id).delete()
     reply = RemoteReply.objects(object_id=gone, actor=actor.actor_id).first()
     if reply:
-        Post(id=reply.post.pk).remove_comment(reply.comment_id)
+        if not Post(id=reply.post.pk).remove_comment(reply.comment_id):
+            held = Post.objects(id=reply.post.pk).only("id", "held_comments").first()  # still held for review
+            if held:
+                held.discard_comment(reply.comment_id)
         reply.delete()
 
 
@@ -318,6 +404,7 @@ HANDLERS = {
     "Follow": on_follow,
     "Undo": on_undo,
     "Accept": on_accept,
+    "Reject": on_reject,
     "Create": on_create,
     "Update": on_create,
     "Delete": on_delete,

@@ -6,8 +6,11 @@ import re
 from mongoengine import CASCADE, NotUniqueError
 
 from ..extensions import db
-from ..models import URL_MAX, Post, User, utcnow
+from ..models import URL_MAX, Post, User, trusted_html, utcnow
 from . import httpsig
+
+
+REACTIONS_MAX = 10_000  # our readers' likes (and boosts) one remote post keeps
 
 
 class ActorKey(db.Document):
@@ -36,15 +39,23 @@ class ActorKey(db.Document):
 
 
 class Follower(db.Document):
-    """A remote actor following one of our bloggers, with where to deliver to them."""
+    """A remote actor following one of our bloggers, with where to deliver to them.
+    ``pending`` while a blogger who approves followers has not said yes; ``follow_id``
+    is the id of the ``Follow`` that the ``Accept`` or ``Reject`` answers."""
 
     user = db.LazyReferenceField(document_type=User, required=True, reverse_delete_rule=CASCADE)
     actor = db.StringField(required=True, max_length=URL_MAX)
     inbox = db.StringField(required=True, max_length=URL_MAX)
     shared_inbox = db.StringField(max_length=URL_MAX)
+    pending = db.BooleanField(default=False)
+    follow_id = db.StringField(max_length=URL_MAX)
+    handle = db.StringField(max_length=URL_MAX)
     created_at = db.DateTimeField(default=utcnow)
 
-    meta = {"collection": "follower", "indexes": [{"fields": ["user", "actor"], "unique": True}, {"fields": ["actor"]}]}
+    meta = {
+        "collection": "follower",
+        "indexes": [{"fields": ["user", "actor"], "unique": True}, {"fields": ["actor"]}, {"fields": ["user", "pending"]}],
+    }
 
     @property
     def delivery_inbox(self):
@@ -72,6 +83,7 @@ class RemoteFollowing(db.Document):
     user = db.LazyReferenceField(document_type=User, required=True, reverse_delete_rule=CASCADE)
     actor = db.StringField(required=True, max_length=URL_MAX)
     follow_id = db.StringField(required=True, max_length=URL_MAX)
+    handle = db.StringField(max_length=URL_MAX)
     accepted = db.BooleanField(default=False)
     created_at = db.DateTimeField(default=utcnow)
 
@@ -80,17 +92,38 @@ class RemoteFollowing(db.Document):
 
 class RemotePost(db.Document):
     """A public post of a remote actor one of our readers follows: sanitised HTML,
-    read-only, linking home."""
+    read-only, linking home. Readers see them on their dashboard, by ``actor`` in
+    their ``followed_actors``."""
 
     object_id = db.StringField(required=True, unique=True, max_length=URL_MAX)
     actor = db.StringField(required=True, max_length=URL_MAX)
+    handle = db.StringField(max_length=URL_MAX)
+    summary = db.StringField(max_length=URL_MAX)  # a content warning, shown before the post
+    sensitive = db.BooleanField(default=False)
+    # Our readers who liked or boosted it (federation.react), so the dashboard's buttons
+    # show their state from this same document.
+    liked_by = db.ListField(field=db.ObjectIdField(), max_length=REACTIONS_MAX)
+    boosted_by = db.ListField(field=db.ObjectIdField(), max_length=REACTIONS_MAX)
     url = db.StringField(max_length=URL_MAX)
     name = db.StringField(max_length=URL_MAX)
     content_html = db.StringField(max_length=100_000)
     published = db.DateTimeField()
     received_at = db.DateTimeField(default=utcnow)
 
-    meta = {"collection": "remote_post", "indexes": [{"fields": ["actor", "-received_at"]}]}
+    meta = {"collection": "remote_post", "indexes": [{"fields": ["actor", "-published"]}]}
+
+    @property
+    def content_markup(self):
+        """Sanitised with nh3's allowlist when it arrived (inbox.sanitise)."""
+        return trusted_html(self.content_html)
+
+    @classmethod
+    def for_reader(cls, user, limit):
+        """The newest posts of the remote accounts ``user`` follows: one query on the
+        index, none when they follow no remote account."""
+        if not user.followed_actors:
+            return []
+        return list(cls.objects(actor__in=user.followed_actors).order_by("-published").limit(limit))
 
 
 class RemoteReply(db.Document):

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from . import httpsig
+
 TIMEOUT = 10  # seconds, for connecting and for each read
 DEADLINE = 30  # seconds for a whole answer
 MAX_RESPONSE = 1024 * 1024
@@ -131,9 +133,14 @@ def request(method, url, body=None, headers=None):
     return response.status, response.body
 
 
-def fetch_json(url):
-    """GET an ActivityStreams document; FetchError unless it is a JSON object."""
-    status, data = request("GET", url, headers={"Accept": ACTIVITY_JSON})
+def fetch_json(url, signed_by=None):
+    """GET an ActivityStreams document; FetchError unless it is a JSON object.
+    ``signed_by`` (key id, private PEM) signs the GET, as servers in "authorized fetch"
+    mode (Mastodon's secure mode) require of every fetch."""
+    headers = {"Accept": ACTIVITY_JSON}
+    if signed_by:
+        headers.update(httpsig.sign("GET", url, b"", *signed_by))
+    status, data = request("GET", url, headers=headers)
     if status != 200:
         raise FetchError(f"{url[:200]} answered {status}")
     try:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-from ..models import media_src
+from ..models import CONTENT_LABELS, media_src
 from ..urls import external_url, external_url_for, site_root
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -26,6 +26,10 @@ def site_host():
 
 def actor_url(username):
     return external_url_for("blog.user", username=username)
+
+
+def followers_url(username):
+    return external_url_for("activitypub.followers", username=username)
 
 
 def key_id(username):
@@ -64,13 +68,12 @@ def actor_document(user, public_pem):
         "followers": external_url_for("activitypub.followers", username=user.username),
         "following": external_url_for("activitypub.following", username=user.username),
         "published": iso(user.created_at),
-        "manuallyApprovesFollowers": False,
+        "manuallyApprovesFollowers": bool(getattr(user, "approve_followers", False)),
         "discoverable": True,
         "publicKey": {"id": key_id(user.username), "owner": url, "publicKeyPem": public_pem},
     }
-    avatar = getattr(user, "avatar_url", None)
-    if avatar:
-        document["icon"] = {"type": "Image", "url": avatar}
+    if user.avatar_large:
+        document["icon"] = {"type": "Image", "url": media_src("", user.avatar_large, external=True)}
     return document
 
 
@@ -136,10 +139,17 @@ def _chat(post):
     return "Note", _paragraph(post.title) + Markup("<ul>{}</ul>").format(lines), {}
 
 
+def _reblog(post):
+    # A reblog with a comment: the comment, then the original's link, as Mastodon's
+    # quote posts write it (a reblog without one is an Announce instead).
+    original = Markup('<p>RE: <a href="{0}">{0}</a></p>').format(external_url_for("blog.show", post_id=post.reblog_of))
+    return "Note", Markup(post.comment_html or "") + original, {}
+
+
 # How each post type maps; a type missing here falls back to ``_fallback``.
 CONTENT = {
     "blog": _blog, "image": _image, "video": _video, "quote": _quote,
-    "link": _link_post, "audio": _audio, "chat": _chat, "photoset": _photoset,
+    "link": _link_post, "audio": _audio, "chat": _chat, "photoset": _photoset, "reblog": _reblog,
 }
 
 
@@ -152,6 +162,15 @@ def hashtags(post):
         {"type": "Hashtag", "href": external_url_for("blog.tag", tag=tag), "name": f"#{tag}"}
         for tag in post.tags
     ]
+
+
+def audience(post):
+    """``to`` and ``cc`` of a post: public; an unlisted post as Mastodon's "unlisted"
+    (its followers, and public only by link: in no public timeline or tag search)."""
+    followers = [followers_url(post.author_name)]
+    if getattr(post, "visibility", "public") == "unlisted":
+        return {"to": followers, "cc": [PUBLIC]}
+    return {"to": [PUBLIC], "cc": followers}
 
 
 def post_object(post):
@@ -168,14 +187,17 @@ def post_object(post):
         "attributedTo": actor_url(post.author_name),
         "url": post_page_url(post),
         "published": iso(post.created_at),
-        "to": [PUBLIC],
-        "cc": [external_url_for("activitypub.followers", username=post.author_name)],
+        **audience(post),
         "content": str(content),
         "tag": tags,
         **extra,
     }
     if post.updated_at and iso(post.updated_at) != iso(post.created_at):
         document["updated"] = iso(post.updated_at)
+    if post.labels:
+        # Mastodon and Misskey fold a sensitive post behind its summary, a content warning.
+        document["sensitive"] = True
+        document["summary"] = ", ".join(CONTENT_LABELS[label] for label in post.labels)
     return document
 
 
