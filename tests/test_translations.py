@@ -298,7 +298,7 @@ def pages(posts, ada):
     signed_out += [f"/post/{post.id}" for post in posts.values()]
     signed_in = ["/", "/dashboard", "/following", "/settings", "/activity", "/drafts", "/queue", "/admin", "/admin/users",
                  f"/admin/users/{ada.username}", "/admin/comments", "/admin/reports", "/admin/settings",
-                 "/admin/audit", "/labels", f"/post/{first}/held", f"/post/{first}/report", f"/post/{first}/reblog",
+                 "/admin/audit", "/admin/invites", "/admin/federation", "/labels", "/mutes", "/fediverse", f"/post/{first}/held", f"/post/{first}/report", f"/post/{first}/reblog",
                  f"/post/{first}/edit", f"/post/{first}", f"/post/{posts['labelled'].id}"]
     signed_in += [f"/post/new/{kind}" for kind in ("blog", "image", "video", "quote", "link", "audio", "chat", "photoset")]
     return signed_out, signed_in

@@ -90,7 +90,7 @@ class RoleForm(ReasonForm):
 
 class SuspendForm(ReasonForm):
     action = SelectField(choices=options(SUSPEND_ACTIONS))
-    reason = reason_field("suspend-reason", "Why (suspend or unsuspend)")
+    reason = reason_field("suspend-reason", _l("Why (suspend or unsuspend)"))
 
 
 class QueueForm(ReasonForm):
@@ -118,13 +118,13 @@ class ResolveForm(ReasonForm):
 class DeleteUserForm(ReasonForm):
     """Deleting an account from the console: its name typed again, as a check."""
 
-    confirm = StringField("Type the account's name to confirm", filters=[strip_text], validators=[DataRequired()])
-    reason = reason_field("delete-reason", "Why (delete)")
+    confirm = StringField(_l("Type the account's name to confirm"), filters=[strip_text], validators=[DataRequired()])
+    reason = reason_field("delete-reason", _l("Why (delete)"))
 
 
 class InviteForm(FlaskForm):
-    days = IntegerField("Good for (days)", default=7, validators=[DataRequired(), NumberRange(min=1, max=INVITE_DAYS_MAX)])
-    note = StringField("For whom (optional, only admins see it)", filters=[strip_text], validators=[Length(max=REASON_MAX)])
+    days = IntegerField(_l("Good for (days)"), default=7, validators=[DataRequired(), NumberRange(min=1, max=INVITE_DAYS_MAX)])
+    note = StringField(_l("For whom (optional, only admins see it)"), filters=[strip_text], validators=[Length(max=REASON_MAX)])
 
 
 class HideForm(ReasonForm):
@@ -277,7 +277,7 @@ def untouchable(account):
     """Why a moderator may not suspend or delete ``account`` here, or None: admins
     answer to no moderator, and nobody removes themself from the console."""
     if account.role == "admin" or account.id == current_user.id:
-        return "Admins (and you) cannot be suspended or deleted here."
+        return _("Admins (and you) cannot be suspended or deleted here.")
     return None
 
 
@@ -319,7 +319,7 @@ def delete_user(username):
         return redirect(url_for("admin.user", username=account.username), 303)
     record(current_user, "delete user", f"user {account.username}", form.reason.data)
     accounts.delete_account(account)
-    flash(f"{account.username} is deleted, with everything they wrote.", "success")
+    flash(_("%(name)s is deleted, with everything they wrote.", name=account.username), "success")
     return redirect(url_for("admin.users"), 303)
 
 
@@ -409,8 +409,8 @@ def invites():
     form = InviteForm()
     if form.validate_on_submit():
         invite = Invite.create(current_user._get_current_object(), form.days.data, form.note.data)
-        flash(f"A new invitation, good for {form.days.data} day{'' if form.days.data == 1 else 's'}: "
-              f"{invite_link(invite)}", "success")
+        flash(ngettext("A new invitation, good for %(num)d day: %(link)s", "A new invitation, good for %(num)d days: %(link)s",
+                       form.days.data, link=invite_link(invite)), "success")
         return redirect(url_for("admin.invites"), 303)
     return render_template(
         "admin/invites.html", form=form, invites=Invite.objects.order_by("-created_at", "-id").limit(INVITES_SHOWN),
@@ -430,9 +430,9 @@ def revoke_invite(invite_id):
     invite = Invite.objects(id=invite_id).first_or_404()
     if Invite.objects(id=invite.id, used_by=None).delete():
         record(current_user, "revoke invite", f"invite {invite.code[:6]}…")
-        flash("The invitation is withdrawn.", "success")
+        flash(_("The invitation is withdrawn."), "success")
     else:
-        flash("That invitation was already used.", "error")
+        flash(_("That invitation was already used."), "error")
     return redirect(url_for("admin.invites"), 303)
 
 
@@ -608,6 +608,6 @@ def mutes():
                     if request.method == "GET" else None)
     if form.validate_on_submit():
         User.objects(id=current_user.id).update_one(set__muted_tags=form.muted_tags, set__muted_words=form.muted_words)
-        flash("Your mutes are saved.", "success")
+        flash(_("Your mutes are saved."), "success")
         return redirect(url_for("admin.mutes"), 303)
     return render_template("admin/mutes.html", form=form), form_status(form)

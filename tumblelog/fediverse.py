@@ -4,6 +4,7 @@ followers; and the admin's federation page (``/admin/federation``): domain block
 the deliveries that failed. Views only: federation/ does the work. Every route is a
 404 while ``FEDERATION_ENABLED`` is off."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
@@ -34,8 +35,8 @@ def only_when_enabled():
 
 
 class RemoteFollowForm(FlaskForm):
-    handle = StringField("Account", filters=[strip_text], validators=[DataRequired(), Length(max=HANDLE_MAX)],
-                         description="As the fediverse writes it: @name@example.social")
+    handle = StringField(_l("Account"), filters=[strip_text], validators=[DataRequired(), Length(max=HANDLE_MAX)],
+                         description=_l("As the fediverse writes it: @name@example.social"))
 
 
 class RemoteUnfollowForm(FlaskForm):
@@ -43,7 +44,7 @@ class RemoteUnfollowForm(FlaskForm):
 
 
 class ApproveFollowersForm(FlaskForm):
-    approve_followers = BooleanField("Approve followers: fediverse accounts wait for my yes before they follow me")
+    approve_followers = BooleanField(_l("Approve followers: fediverse accounts wait for my yes before they follow me"))
 
 
 class AnswerForm(FlaskForm):
@@ -51,8 +52,8 @@ class AnswerForm(FlaskForm):
 
 
 class DomainForm(FlaskForm):
-    domain = StringField("Domain", filters=[strip_text], validators=[DataRequired(), Length(max=253)],
-                         description="Its subdomains are blocked with it.")
+    domain = StringField(_l("Domain"), filters=[strip_text], validators=[DataRequired(), Length(max=253)],
+                         description=_l("Its subdomains are blocked with it."))
 
 
 def render_page(form=None, status=200):
@@ -87,9 +88,9 @@ def follow():
         except Refused as refusal:
             form.handle.errors.append(str(refusal))
         except net.FetchError:
-            form.handle.errors.append("That account's server did not answer as a fediverse server does.")
+            form.handle.errors.append(_("That account's server did not answer as a fediverse server does."))
         else:
-            flash(f"Asked to follow {form.handle.data}; their posts reach your dashboard once they accept.", "success")
+            flash(_("Asked to follow %(handle)s; their posts reach your dashboard once they accept.", handle=form.handle.data), "success")
             return redirect(url_for(".page"), 303)
     return render_page(form, form_status(form))
 
@@ -101,7 +102,7 @@ def unfollow():
     form = RemoteUnfollowForm()
     if not form.validate_on_submit() or not unfollow_remote(current_user._get_current_object(), form.actor.data):
         abort(404)
-    flash("You no longer follow that account.", "success")
+    flash(_("You no longer follow that account."), "success")
     return redirect(url_for(".page"), 303)
 
 
@@ -112,8 +113,8 @@ def settings():
     if not form.validate_on_submit():
         abort(400)
     User.objects(id=current_user.id).update_one(set__approve_followers=form.approve_followers.data)
-    flash("New fediverse followers now wait for your approval." if form.approve_followers.data
-          else "Fediverse accounts now follow you without waiting.", "success")
+    flash(_("New fediverse followers now wait for your approval.") if form.approve_followers.data
+          else _("Fediverse accounts now follow you without waiting."), "success")
     return redirect(url_for(".page"), 303)
 
 
@@ -126,7 +127,8 @@ def answer(follower_id, action):
     follower = answer_request(current_user._get_current_object(), follower_id, accept=action == "accept")
     if follower is None:
         abort(404)
-    flash(f"{follower.handle} {'follows you now' if action == 'accept' else 'was turned away'}.", "success")
+    flash(_("%(handle)s follows you now.", handle=follower.handle) if action == "accept"
+          else _("%(handle)s was turned away.", handle=follower.handle), "success")
     return redirect(url_for(".page"), 303)
 
 
@@ -169,7 +171,7 @@ def console():
             form.domain.errors.append(str(error))
         else:
             record(current_user, "block_domain", domain)
-            flash(f"Blocked {domain} and its subdomains.", "success")
+            flash(_("Blocked %(domain)s and its subdomains.", domain=domain), "success")
             return redirect(url_for(".console"), 303)
     return render_console(form, form_status(form))
 
@@ -186,5 +188,5 @@ def unblock(domain):
     if not done:
         abort(404)
     record(current_user, "unblock_domain", domain)
-    flash(f"Unblocked {domain}.", "success")
+    flash(_("Unblocked %(domain)s.", domain=domain), "success")
     return redirect(url_for(".console"), 303)

@@ -126,7 +126,7 @@ def _forget_reports(post):
 
 
 # Who may create an account: anyone, whoever holds an invitation, or nobody.
-SIGNUPS = {"open": "Anyone may create an account", "invite": "Only with an invitation", "closed": "Nobody: sign-ups are closed"}
+SIGNUPS = {"open": _l("Anyone may create an account"), "invite": _l("Only with an invitation"), "closed": _l("Nobody: sign-ups are closed")}
 SITE_TITLE_MAX = 100
 SITE_DESCRIPTION_MAX = 300
 
