@@ -13,6 +13,8 @@ from bson import ObjectId
 from conftest import AuthActions, page
 from factories import PASSWORD, SAMPLE_FIELDS, add_comments, backup_zip, image_bytes, make_post, make_user
 from tumblelog.backup import MANIFEST, MAX_LINE
+from tumblelog.federation.models import ActorKey, BlockedDomain, Follower, RemoteFollowing
+from tumblelog.mentions import Mention
 from tumblelog.models import Like, Post, User
 from tumblelog.moderation import AuditEntry, Invite, Report, SiteSettings
 from tumblelog.seed import seed_posts
@@ -52,6 +54,18 @@ def seed_site(app):
     client.post("/admin/settings", data={"title": "Backed up", "description": "A site kept whole.", "signups": "invite"})
     client.post("/admin/invites", data={"days": "3", "note": "for Dan"})
     reader.logout()
+    # The fediverse identity and a Webmention: alice's key pair and a remote follower,
+    # carol's follow of a remote account, a blocked domain, a verified mention.
+    with app.app_context():
+        alice, carol = User.by_username("alice"), User.by_username("carol")
+        ActorKey.for_user(alice.id)
+        Follower(user=alice, actor="https://social.example/users/zed", inbox="https://social.example/users/zed/inbox",
+                 shared_inbox="https://social.example/inbox", handle="@zed@social.example").save()
+        RemoteFollowing(user=carol, actor="https://social.example/users/yan", follow_id="https://blog.example/f/1",
+                        handle="@yan@social.example", accepted=True).save()
+        BlockedDomain.block("spam.example")
+        Mention(source="https://elsewhere.example/reply", post=posts[0].id, target=f"http://localhost/post/{posts[0].id}",
+                author_name="Wen", excerpt="Nice one.").save()
 
 
 def moderation_records(app):
@@ -63,6 +77,18 @@ def moderation_records(app):
             [(i.code, i.created_by_name, i.note, i.expires_at) for i in Invite.objects.order_by("id")],
             [(e.actor_name, e.action, e.target, e.at) for e in AuditEntry.objects.order_by("id")],
             (settings.title, settings.description, settings.signups),
+        )
+
+
+def federation_records(app):
+    """The fediverse identity and Webmentions, as a restore must bring them back."""
+    with app.app_context():
+        return (
+            [(k.user.pk, k.private_pem, k.public_pem) for k in ActorKey.objects.order_by("id")],
+            [(f.user.pk, f.actor, f.inbox, f.shared_inbox) for f in Follower.objects.order_by("id")],
+            [(f.user.pk, f.actor, f.accepted) for f in RemoteFollowing.objects.order_by("id")],
+            [b.domain for b in BlockedDomain.objects],
+            [(m.source, m.post, m.excerpt) for m in Mention.objects.order_by("id")],
         )
 
 
@@ -131,6 +157,8 @@ def test_a_restored_site_shows_every_page_as_before(app_factory, tmp_path):
     after = every_page(after_app)
     assert moderation_records(after_app) == moderation_records(before_app)
     assert moderation_records(after_app)[3] == ("Backed up", "A site kept whole.", "invite")
+    assert federation_records(after_app) == federation_records(before_app)
+    assert all(federation_records(after_app))  # one of each was there to restore
     assert sorted(after) == sorted(before)
     assert len([url for url in before if url.startswith("/media/")]) >= 2
     assert {url for url in before if before[url] != after[url]} == set()
@@ -148,7 +176,8 @@ def test_the_manifest_counts_what_the_backup_holds(app, tmp_path):
     assert (manifest["format"], manifest["version"]) == ("tumblelog-site", 1)
     assert manifest["counts"] == {
         "users": 1, "posts": 1, "comments": 2, "likes": 0, "notes": 0, "notifications": 0, "media": 0,
-        "reports": 0, "audit": 0, "invites": 0, "site_settings": 0,
+        "reports": 0, "audit": 0, "invites": 0, "site_settings": 0, "actor_keys": 0, "followers": 0,
+        "remote_following": 0, "remote_replies": 0, "remote_reactions": 0, "blocked_domains": 0, "mentions": 0,
     }
 
 
@@ -211,6 +240,11 @@ USER = a_user()
         ({"users": [USER], "reports": [{"_id": ObjectId(), "post": ObjectId(), "reporter": USER["_id"],
                                         "reporter_name": "mallory", "reason": "x"}]}, "reports.jsonl line 1"),
         ({"site_settings": [{"_id": ObjectId(), "key": "other"}]}, "site_settings.jsonl line 1"),
+        ({"users": [USER], "followers": [{"_id": ObjectId(), "user": ObjectId(), "actor": "https://x.example/a",
+                                          "inbox": "https://x.example/i"}]}, "does not hold"),
+        ({"users": [USER], "actor_keys": [{"_id": ObjectId(), "user": USER["_id"]}]}, "actor_keys.jsonl line 1"),
+        ({"mentions": [{"_id": ObjectId(), "source": "https://x.example/", "post": ObjectId(),
+                        "target": "https://y.example/"}]}, "mentions.jsonl line 1"),
         ({"site_settings": [{"_id": ObjectId(), "key": "site", "title": "<b>" * 100}]}, "site_settings.jsonl line 1"),
         ({"audit": [{"_id": ObjectId(), "actor": ObjectId(), "actor_name": "x", "action": "x", "target": "x",
                      "at": "not a date"}]}, "audit.jsonl line 1"),

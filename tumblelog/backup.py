@@ -37,6 +37,8 @@ from pymongo.errors import BulkWriteError
 from mongoengine.connection import get_db
 
 from . import media
+from .federation.models import ActorKey, BlockedDomain, Follower, RemoteFollowing, RemoteReaction, RemoteReply
+from .mentions import Mention
 from .models import RECENT_LIKES, Like, Post, User, utcnow
 from .moderation import AuditEntry, Invite, Report, SiteSettings
 from .notes import Note, Notification
@@ -44,9 +46,24 @@ from .notes import Note, Notification
 FORMAT = "tumblelog-site"
 VERSION = 1
 # In the order they are restored.
-KINDS = ("users", "posts", "likes", "notes", "notifications", "reports", "audit", "invites", "site_settings", "media")
+KINDS = (
+    "users", "posts", "likes", "notes", "notifications", "reports", "audit", "invites", "site_settings",
+    "actor_keys", "followers", "remote_following", "remote_replies", "remote_reactions", "blocked_domains",
+    "mentions", "media",
+)
 # Kinds added after the first backups were written: a backup without them restores none.
-OPTIONAL_KINDS = ("notes", "notifications", "reports", "audit", "invites", "site_settings")
+OPTIONAL_KINDS = (
+    "notes", "notifications", "reports", "audit", "invites", "site_settings",
+    "actor_keys", "followers", "remote_following", "remote_replies", "remote_reactions", "blocked_domains",
+    "mentions",
+)
+# The fediverse identity (each blogger's key pair, followers and follows, what came in
+# answer to posts, the blocked domains) and Webmentions: each record belongs to an
+# account or a post of the backup, named by this field (None: to the site).
+OWNED_BY = {
+    "actor_keys": "user", "followers": "user", "remote_following": "user",
+    "remote_replies": "post", "remote_reactions": "post", "blocked_domains": None, "mentions": "post",
+}
 MANIFEST = "manifest.json"
 MEDIA_PREFIX = "media/"
 MEDIA_NAME = re.compile(r"^media/[0-9a-f]{24}$")
@@ -65,6 +82,9 @@ _READ = JSONOptions(tz_aware=True, tzinfo=timezone.utc)
 MODELS = {
     "users": User, "posts": Post, "likes": Like, "notes": Note, "notifications": Notification,
     "reports": Report, "audit": AuditEntry, "invites": Invite, "site_settings": SiteSettings,
+    "actor_keys": ActorKey, "followers": Follower, "remote_following": RemoteFollowing,
+    "remote_replies": RemoteReply, "remote_reactions": RemoteReaction, "blocked_domains": BlockedDomain,
+    "mentions": Mention,
 }
 
 
@@ -222,6 +242,8 @@ class Restore:
         self.insert("posts", Post._get_collection(), self.post)
         for kind in ("likes", "notes", "notifications", "reports", "audit", "invites", "site_settings"):
             self.insert(kind, MODELS[kind]._get_collection(), getattr(self, kind.removesuffix("s")))
+        for kind in OWNED_BY:
+            self.insert(kind, MODELS[kind]._get_collection(), lambda document, kind=kind: self.owned(kind, document))
         for number, document in records(self.archive, "media"):
             self.media_file(number, document)
             self.progress(1)
@@ -339,6 +361,18 @@ class Restore:
         if settings.key != "site":
             raise ValidationError("the site's settings are one document, key \"site\"")
         return settings
+
+    def owned(self, kind, document):
+        """A record of ``OWNED_BY``'s kinds, whose account or post the backup must hold."""
+        record = self._built(MODELS[kind], document)
+        record.validate()
+        field = OWNED_BY[kind]
+        if field:
+            owner = getattr(record, field)
+            owners = self.usernames if field == "user" else self.post_ids
+            if getattr(owner, "pk", owner) not in owners:
+                raise ValidationError(f"it belongs to a {field} the backup does not hold")
+        return record
 
     def media_file(self, number, document):
         file_id, metadata = document.get("_id"), document.get("metadata")
