@@ -150,12 +150,35 @@ def _cursor_shape(cursor, args, kwargs):
 
 
 def _wrap_cursor(compute):
-    metered = _metered(compute, _cursor_shape)
+    def answer(self, with_limit_and_skip=False):
+        # A server sends only the documents the query's skip and limit leave; mongomock
+        # keeps every match, slices that list again on every next(), and frees it when
+        # the cursor goes: work of the database, which would otherwise be counted as
+        # ours (and grow with the post count). Keep the window only, here, inside the
+        # timed call.
+        window = list(compute(self, True))
+        if self._skip or self._limit:
+            self._results, self._skip, self._skipped = window, 0, self._skip
+        return window if with_limit_and_skip else self._results
+
+    metered = _metered(answer, _cursor_shape)
 
     def wrapper(self, with_limit_and_skip=False):
         if self._results and self._factory_last_generated_results == self._factory:
             return compute(self, with_limit_and_skip)  # already answered
         return metered(self, with_limit_and_skip)
+
+    return wrapper
+
+
+def _keep_skip(clone):
+    """A clone of a cursor whose window was kept (``_wrap_cursor``) asks for the same
+    skip as the original did (MongoEngine clones cursors: ``first()`` of a queryset)."""
+
+    def wrapper(self):
+        copy = clone(self)
+        copy._skip = getattr(self, "_skipped", self._skip)
+        return copy
 
     return wrapper
 
@@ -174,4 +197,5 @@ def install():
         if hasattr(Collection, name):
             setattr(Collection, name, _metered(getattr(Collection, name), _call_shape(name)))
     Cursor._compute_results = _wrap_cursor(Cursor._compute_results)
+    Cursor.clone = _keep_skip(Cursor.clone)
     assert mongomock.__version__.startswith("4."), "the cursor hook reads mongomock 4's internals"

@@ -147,6 +147,7 @@ def sign_in(app):
     data = {"username": READER, "password": READER_PASSWORD, **({"csrf_token": token["value"]} if token else {})}
     response = client.post("/auth/login", data=data, headers=headers)
     assert response.status_code == 303, "the bench reader could not sign in"
+    client.get(response.headers["Location"], headers=headers)  # shows (and so clears) "Signed in as ..."
     return f"session={client.get_cookie('session').value}"
 
 

@@ -159,7 +159,7 @@ def create_app(config_class=None):
     compress.init_app(app)
 
     from . import (
-        activity, admin, api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health,
+        activity, admin, api, assets, auth, blog, cards, commands, discovery, errors, feeds, follow, health, holes,
         i18n, likes, media, oembed, outage, preview, reblogs, search, security, settings, templating, toptags, urls,
         workflow,
     )
@@ -193,6 +193,7 @@ def create_app(config_class=None):
     commands.register(app)
     templating.register(app)
     cards.register(app)
+    holes.register(app)
     security.register(app)
     feeds.register(app)
     follow.register(app)

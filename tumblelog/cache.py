@@ -113,26 +113,33 @@ def app_version(app):
 TOKEN_DAY = 24 * 3600
 
 
-def page_etag(version):
-    """The ETag of a signed-out page showing ``version`` (``cards.version_of``) to this
-    request: also what every page depends on beyond its data — the code and settings,
-    the URL (its links keep the query's other arguments) and the host its absolute links
-    name, the site's title and description (site settings, kept in the database), the
-    reader's languages and cookies (a choice kept in one), the session's CSRF secret (a
-    form on the page carries a token made from it) and the day."""
+def page_key(version):
+    """What a page showing ``version`` (``cards.version_of``) looks like to every reader
+    of this request's kind, beyond their cookies: the code and settings, the URL (its
+    links keep the query's other arguments) and the host its absolute links name, the
+    site's title and description (site settings, kept in the database), the page's
+    language, and the day."""
+    from .i18n import page_locale
     from .moderation import SiteSettings  # moderation keeps its settings in this cache
 
+    return "|".join([
+        app_version(current_app._get_current_object()), version, request.url, site_root(),
+        SiteSettings.shown().page_stamp, str(page_locale()), str(int(time.time() // TOKEN_DAY)),
+    ])
+
+
+def page_etag(version):
+    """The ETag of a signed-out page showing ``version`` (``cards.version_of``) to this
+    request: ``page_key``, and the reader's languages and cookies (a choice kept in
+    one) and the session's CSRF secret (a form on the page carries a token made from it)."""
     cookies = sorted((name, value) for name, value in request.cookies.items()
                      if name != current_app.config["SESSION_COOKIE_NAME"])
-    parts = [
-        app_version(current_app._get_current_object()), version, request.url, site_root(), SiteSettings.shown().page_stamp,
-        request.headers.get("Accept-Language", ""), repr(cookies), repr(session.get("csrf_token")),
-        str(int(time.time() // TOKEN_DAY)),
-    ]
+    parts = [page_key(version), request.headers.get("Accept-Language", ""), repr(cookies),
+             repr(session.get("csrf_token"))]
     return hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
 
 
-def revalidated_page(render, version, shared=False):
+def revalidated_page(render, version, shared=False, reader=None):
     """``render()``'s page with an ``ETag``, or ``304 Not Modified`` when the client
     already holds it: for signed-out readers, whose pages are the same for all (no
     per-reader form; see reader/_macros.html), with no message waiting to be shown.
@@ -141,11 +148,19 @@ def revalidated_page(render, version, shared=False):
 
     ``version()`` must change whenever anything the page shows changes (cards.version_of).
     A ``shared`` page carries no token at all, so the process keeps it, rendered, under
-    its ETag (``PAGE_CACHE_SIZE`` pages) for the next signed-out reader.
+    its ETag (``PAGE_CACHE_SIZE`` pages) for the next signed-out reader. Given
+    ``reader()`` (what of a signed-in reader changes the page: paging.reader_state),
+    signed-in readers get it kept too, their own parts filled in (holes.py).
     """
     if (request.method not in ("GET", "HEAD") or not current_app.extensions["cards"].size
-            or current_user.is_authenticated or session.get("_flashes")):
+            or session.get("_flashes")):
         return render()
+    if current_user.is_authenticated:
+        if not (shared and reader and current_app.extensions["pages"].size):
+            return render()
+        from .holes import kept_page  # holes imports cards, which imports the models
+
+        return kept_page(render, (page_key(version()), reader()))
     version = version()
     etag = page_etag(version)
     pages = current_app.extensions["pages"]

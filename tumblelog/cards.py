@@ -59,6 +59,9 @@ class ListedPost:
         """Read raw: cursors and the date line read it (None for a draft)."""
         return self.raw.get("published_at")
 
+    # Feeds' dates and ETags read it from every entry: the model's rule, on raw fields.
+    changed_at = Post.changed_at
+
     @property
     def state(self):
         return self.raw.get("state", PUBLISHED)
@@ -85,6 +88,11 @@ class ListedPost:
     def labels(self):
         """Read raw: the reader's label choice is worked out per request."""
         return self.raw.get("labels", [])
+
+    @property
+    def tags(self):
+        """Read raw: a reader's muted tags are matched against them per request."""
+        return self.raw.get("tags", [])
 
     @property
     def model(self):

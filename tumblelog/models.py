@@ -134,6 +134,13 @@ class IdListField(db.ListField):
     def _auto_dereference(self):
         return False
 
+    def to_python(self, value):
+        """Stored ids come back from BSON as ObjectIds: nothing to convert one by one
+        (MongoEngine would call ObjectIdField.to_python 500 times per request)."""
+        if isinstance(value, list) and all(type(item) is ObjectId for item in value):
+            return value
+        return super().to_python(value)
+
 
 def utcnow():
     """Now, as a timezone-aware UTC datetime (a default must call this per instance)."""
@@ -347,7 +354,8 @@ class User(UserMixin, db.Document):
 
     def muted_tags_of(self, post):
         """The tags of ``post`` this reader muted (lists that show it fold it away)."""
-        return [tag for tag in post.tags or () if tag in self.muted_tags]
+        muted = self.muted_tags
+        return [tag for tag in post.tags or () if tag in muted] if muted else []
 
     def unmuted(self, posts):
         """The queryset ``posts`` less the posts carrying a tag or word this reader

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from bson import ObjectId
 from flask import abort, current_app, render_template, request
+from flask_login import current_user
 from mongoengine import Q
 
 from .cache import revalidated_page
@@ -188,4 +189,22 @@ def list_page(page, template="blog/list.html", **context):
         lambda: render_template(template, page=page, **context),
         lambda: version_of(page, repr(top_tags()), *context.values()),
         shared=True,
+        reader=lambda: reader_state(page, context.get("author"), context.get("pinned")),
+    )
+
+
+def reader_state(page, author=None, pinned=None):
+    """What of the signed-in reader changes how a list page looks, beyond the token,
+    likes and menu that are filled in (holes.py): their label choices and muted tags,
+    the posts on the page they may edit or delete (their roles matter there), and
+    their Follow and Block buttons. Readers alike in these share the page, kept."""
+    from .admin import block_state  # admin and follow import this module
+    from .follow import follow_state
+
+    reader = current_user._get_current_object()
+    posts = page.posts + ([pinned] if pinned else [])
+    return (
+        sorted((reader.label_choices or {}).items()), list(reader.muted_tags),
+        [(post.id, reader.can("edit_post", post)) for post in posts if reader.can("delete_post", post)],
+        follow_state(page, author), block_state(page, author),
     )

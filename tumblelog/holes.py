@@ -1,0 +1,114 @@
+"""Signed-in list pages, rendered once and shared by the readers they look the same to.
+
+A list page is mostly what every reader sees: the cards, the header and footer, the
+sidebar. What is a signed-in reader's own is small: the CSRF token in their forms,
+whether they like each post, and the account menu in the header. While a page is
+rendered to be kept, those places get a mark instead (``hole``; ``csrf_token`` writes
+``CSRF``); the page is kept split at its marks, under a key naming everything else of
+the reader's that changes the page (``reader_state`` in paging.py: roles, label
+choices, mutes, the posts they may edit, their Follow and Block buttons); each request
+fills the marks in for its reader. ``tests/test_holes.py`` checks that a filled page is
+exactly the page rendered for that reader.
+"""
+import hashlib
+import re
+import secrets
+
+from flask import current_app, g, make_response
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from .cards import kept
+
+# Random per process, so no stored text can spell a mark.
+NONCE = secrets.token_hex(8)
+MARK = re.compile(f"\x00{NONCE}:(\\d+)\x00")
+CSRF = Markup(f"\x00{NONCE}:csrf\x00")
+
+
+def keeping():
+    """Is the page being rendered to be kept (marks instead of the reader's parts)?"""
+    return g.get("holes") is not None
+
+
+def hole(kind, key=None, *variants):
+    """A mark for the reader's part ``kind`` (see ``FILLERS``): ``variants`` are its
+    possible renderings, rendered once with the page; ``key`` says which is whose."""
+    g.holes.append((kind, key, variants))
+    return Markup(f"\x00{NONCE}:{len(g.holes) - 1}\x00")
+
+
+def csrf_token():
+    """``csrf_token()`` in templates: the session's token, or its mark in a kept page."""
+    return CSRF if keeping() else generate_csrf()
+
+
+def reader_nav():
+    """The header's account menu (templates/_nav.html) for the signed-in reader. In a
+    kept page, a hole; filled, a menu kept per reader state and only ever rendered
+    with the token's mark, so that no kept menu carries one session's token."""
+    reader = current_user._get_current_object()
+    macro = current_app.jinja_env.get_template("_nav.html").module.site_nav
+    if g.get("filling"):
+        state = (reader.id, reader.username, reader.avatar_small, reader.unread_count, reader.can("post"),
+                 reader.can("moderate"))
+        return kept(("nav", state), lambda: Markup(macro(reader)))
+    if keeping():
+        return hole("nav")
+    return Markup(macro(reader))
+
+
+def liked(post_id, variants):
+    return variants[post_id in g.reader_likes]
+
+
+FILLERS = {
+    "liked": liked,
+    "nav": lambda key, variants: reader_nav(),
+}
+
+
+def render_kept(render):
+    """``render()`` with marks: ``(parts, holes)``, or None if the page cannot be kept
+    (it carries this session's token where a mark should be: a form not written with
+    ``csrf_token()``)."""
+    g.holes = []
+    try:
+        html = str(render())
+        holes = g.holes
+    finally:
+        g.holes = None
+    if generate_csrf() in html:
+        return None
+    return MARK.split(html), holes
+
+
+def fill(parts, holes):
+    """The kept page for this request's reader."""
+    g.reader_likes = set(current_user.recent_likes)
+    g.holes, g.filling = [], True  # fillers render with marks too (the menu's token)
+    try:
+        out = [part if i % 2 == 0 else FILLERS[holes[int(part)][0]](*holes[int(part)][1:]) for i, part in enumerate(parts)]
+    finally:
+        g.holes, g.filling = None, False
+    html = "".join(out)
+    return html.replace(CSRF, generate_csrf()) if CSRF in html else html
+
+
+def kept_page(render, key):
+    """The response for a signed-in reader: the page kept under ``key`` (what it shows
+    and how it looks to this reader; see ``paging.reader_state``), filled in."""
+    pages = current_app.extensions["pages"]
+    key = hashlib.blake2b(repr(("signed in", key)).encode(), digest_size=16).hexdigest()
+    skeleton = pages.get(key)
+    if skeleton is None:
+        skeleton = render_kept(render)
+        if skeleton is None:
+            return make_response(render())
+        pages.put(key, skeleton)
+    return make_response(fill(*skeleton))
+
+
+def register(app):
+    app.jinja_env.globals.update(keeping=keeping, hole=hole, csrf_token=csrf_token, reader_nav=reader_nav)
