@@ -101,7 +101,7 @@ def floor_view(app, per_page):
 
 
 def seed(app, count, fresh=False, progress=True):
-    """Fill the database with ``count`` posts and a 20-comment discussion.
+    """Fill the database with ``count`` posts and a discussion (20 comments, 20 notes).
 
     A real database that already holds posts is left alone unless ``fresh`` (which
     drops it): the benchmark must never mix its data into a blog.
@@ -122,7 +122,9 @@ def seed(app, count, fresh=False, progress=True):
                 print(f"\rseeding {done}/{count} posts", end="", file=sys.stderr, flush=True)
 
         seed_posts(count, progress=report, rng=random.Random(2026))
-        seed_discussion(20, rng=random.Random(20))
+        discussion = seed_discussion(20, rng=random.Random(20))
+        for i in range(20):  # and 20 notes: likes from 20 readers
+            ensure_user(f"fan{i:02d}").like(discussion.id)
         seed_reblogs(20, rng=random.Random(15))  # lists show reblogs, each with its trail
         reader = ensure_user(READER, READER_PASSWORD)
         # What the reader follows fills the dashboard.
@@ -182,8 +184,8 @@ def pages(app, deep_page=100):
         ("tag page (rare tag)", "/tag/winter", False),
         ("user page", "/user/ada", False),
         ("user page, signed in", "/user/ada", True),
-        ("permalink, 20 comments", f"/post/{discussion.id}/{discussion.slug}", False),
-        ("permalink, 20 comments, signed in", f"/post/{discussion.id}/{discussion.slug}", True),
+        ("permalink, 20 comments, 20 notes", f"/post/{discussion.id}/{discussion.slug}", False),
+        ("permalink, 20 comments, 20 notes, signed in", f"/post/{discussion.id}/{discussion.slug}", True),
         ("front page, a returning reader (304)", "/", RETURNING),
         ("permalink, a returning reader (304)", f"/post/{discussion.id}/{discussion.slug}", RETURNING),
     ]

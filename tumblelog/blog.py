@@ -101,7 +101,7 @@ def permalink(post_id, form, status=200, slug=None):
     notes = notes_page(post)
     return revalidated_page(
         lambda: (render_template("blog/post.html", post=post, form=form, comments=comments, notes=notes), status),
-        lambda: version_of(post, comments, notes),
+        lambda: version_of(post, comments, notes.version),
     )
 
 

@@ -14,10 +14,12 @@ events about one post ("sam and 4 others liked your post"); the reader's unread 
 lives on their account. Models announce likes, comments, follows and deletions with
 signals (models.events); the receivers here write the notes and notifications.
 """
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+import bson
 from bson import ObjectId
 from flask import current_app, request, url_for
 from markupsafe import Markup, escape
@@ -326,10 +328,11 @@ class Note(db.Document):
 
     @classmethod
     def page(cls, root, number, per_page):
-        """Notes of the trail rooted at ``root``, newest first: page ``number`` and
-        whether another follows (one query: it fetches one note more than a page)."""
+        """Notes of the trail rooted at ``root``, newest first: page ``number`` (as
+        stored: a page shows them as they are, and builds no documents) and whether
+        another follows (one query: it fetches one note more than a page)."""
         notes = list(cls.objects(root=root).order_by("-created_at", "-id")
-                     .skip((number - 1) * per_page).limit(per_page + 1))
+                     .skip((number - 1) * per_page).limit(per_page + 1).as_pymongo())
         return notes[:per_page], len(notes) > per_page
 
 
@@ -535,11 +538,17 @@ NOTES_PER_PAGE = 20
 
 @dataclass
 class NotesPage:
-    """One page of a permalink's notes (``?notes=N``), newest first."""
+    """One page of a permalink's notes (``?notes=N``), newest first, as stored."""
 
     notes: list
     number: int
     has_more: bool
+
+    @property
+    def version(self):
+        """A digest of the page: equal exactly when it shows the same notes."""
+        return hashlib.blake2b(bson.encode({"notes": self.notes, "more": self.has_more, "n": self.number}),
+                               digest_size=16).digest()
 
 
 def notes_page(post):
