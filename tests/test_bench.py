@@ -37,8 +37,8 @@ def test_a_small_benchmark_run_prints_one_row_per_page(capsys, monkeypatch):
     assert names[:15] == [
         "hello (bare Flask route)", "floor (the front page's posts: plain dicts, one template)", "front page", "front page, signed in", "front page N, by cursor",
         "front page N, ?page=N", "tag page (common tag)", "tag page (common tag), signed in",
-        "tag page (rare tag)", "user page", "user page, signed in", "permalink, N comments",
-        "permalink, N comments, signed in", "front page, a returning reader (N)",
+        "tag page (rare tag)", "user page", "user page, signed in", "permalink, N comments, N notes",
+        "permalink, N comments, N notes, signed in", "front page, a returning reader (N)",
         "permalink, a returning reader (N)",
     ]
     # Counted, not judged: tests/test_budget.py holds the budget.

@@ -8,11 +8,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import AuthActions
-from factories import make_post, make_user
-from tumblelog.models import User
+from factories import add_comments, make_post, make_user
+from tumblelog.models import Post, User
 
-TOKEN = re.compile(r'name="csrf_token" value="[^"]*"')
-PAGES = ["/", "/?page=2", "/tag/python", "/user/alice", "/user/bob", "/search?q=python"]
+TOKEN = re.compile(r'name="(csrf_token|rendered)" type="hidden" value="[^"]*"|name="csrf_token" value="[^"]*"')
+PAGES = ["/", "/?page=2", "/tag/python", "/user/alice", "/user/bob", "/search?q=python", "/dashboard"]
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def direct(app, client, url):
 
 def without_tokens(html):
     # A token is signed with the time it was made: equal pages may differ there alone.
-    return TOKEN.sub('name="csrf_token" value=""', html)
+    return TOKEN.sub('name="token" value=""', html)
 
 
 def update(**changes):
@@ -67,6 +67,7 @@ READERS = {
     "follower": ("carol", lambda user: update(set__followed_tags=["python"],
                                               set__followed_users=[User.by_username("alice").id])(user)),
     "blocker": ("carol", lambda user: update(set__blocked_users=[User.by_username("bob").id])(user)),
+    "follower of a quiet tag": ("carol", update(set__followed_tags=["quiet"])),  # an empty dashboard that says so
 }
 
 
@@ -147,3 +148,53 @@ def test_a_message_shows_once_on_a_kept_page(app, site):
     client.post("/tag/python/follow", data={"action": "follow", "next": "/"})
     assert "You follow #python." in client.get("/").get_data(as_text=True)
     assert "You follow #python." not in client.get("/").get_data(as_text=True)
+
+
+@pytest.fixture
+def discussed(site):
+    """A labelled post with comments, a held comment and notes: every tool shows."""
+    post = site[5]
+    for name in ("carol", "dave", "root"):
+        (User.by_username(name) or make_user(name)).like(post.id)
+    add_comments(post, 3)
+    return f"/post/{post.id}/{post.slug}"
+
+
+PERMALINK_READERS = {
+    **READERS,
+    "author of the post": ("bob", lambda user: None),
+    "shown labelled posts": ("carol", update(set__label_choices={"violence": "show"})),
+}
+
+
+@pytest.mark.parametrize("kind", [None, *PERMALINK_READERS])
+def test_a_kept_permalink_is_the_page_rendered_for_the_reader(app, site, discussed, kind):
+    make_user("erin")
+    for someone_else in (app.test_client(), signed_in(app, "erin")):  # kept as they see it
+        someone_else.get(discussed)
+    if kind is None:
+        client = app.test_client()
+    else:
+        name, settle = PERMALINK_READERS[kind]
+        settle(User.by_username(name))
+        client = signed_in(app, name)
+    first, again = client.get(discussed), client.get(discussed)
+    assert first.status_code == again.status_code == 200
+    expected = without_tokens(direct(app, client, discussed))
+    assert without_tokens(first.get_data(as_text=True)) == expected
+    assert without_tokens(again.get_data(as_text=True)) == expected
+
+
+def test_each_permalink_carries_a_fresh_comment_token_that_works(app_factory):
+    app = app_factory(WTF_CSRF_ENABLED=True, COMMENT_MIN_SECONDS=0)
+    post = make_post("blog", author=make_user("alice"), title="Talk to me")
+    url = f"/post/{post.id}/{post.slug}"
+    visitor = app.test_client()
+    forms = [BeautifulSoup(visitor.get(url).data, "html.parser").select_one("form.comment-form") for _ in range(2)]
+    fields = [{field["name"]: field.get("value", "") for field in form.select("input")} for form in forms]
+    assert len(app.extensions["pages"].entries) == 1  # rendered once, kept, filled in twice
+    assert fields[0]["rendered"] != fields[1]["rendered"]  # one-use tokens: one per page shown
+    for number, data in enumerate(fields):
+        response = visitor.post(forms[number]["action"], data={**data, "name": "Sam", "body": f"Comment {number}"})
+        assert response.status_code == 303
+    assert [comment.body for comment in Post.objects.get(id=post.id).comments] == ["Comment 0", "Comment 1"]

@@ -99,10 +99,28 @@ def permalink(post_id, form, status=200, slug=None):
     if number > comments.last:
         abort(404)
     notes = notes_page(post)
-    return revalidated_page(
-        lambda: (render_template("blog/post.html", post=post, form=form, comments=comments, notes=notes), status),
-        lambda: version_of(post, comments, notes.version),
-    )
+
+    def render():
+        return render_template("blog/post.html", post=post, form=form, comments=comments, notes=notes)
+
+    if status != 200 or form.body.data:  # a comment sent back, with its text
+        return render(), status
+    return revalidated_page(render, lambda: version_of(post, comments, notes.version),
+                            reader=lambda: permalink_reader(post))
+
+
+# What a reader may do under a permalink (blog/post.html, blog/_moderation.html).
+PERMALINK_TOOLS = ("moderate_comments", "close_comments", "label_post", "moderate", "report", "edit_post",
+                   "delete_post")
+
+
+def permalink_reader(post):
+    """What of the reader changes how ``post``'s permalink looks, beyond the parts
+    filled in per request (holes.py): signed in or not, how they see its content
+    labels, and the tools they may use on it. Readers alike in these share the page."""
+    return current_user.is_authenticated, current_user.label_view(post), [
+        current_user.can(tool, post) for tool in PERMALINK_TOOLS
+    ]
 
 
 def comment_url(post, comment, count=None):

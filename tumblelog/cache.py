@@ -149,32 +149,36 @@ def revalidated_page(render, version, shared=False, reader=None):
     ``version()`` must change whenever anything the page shows changes (cards.version_of).
     A ``shared`` page carries no token at all, so the process keeps it, rendered, under
     its ETag (``PAGE_CACHE_SIZE`` pages) for the next signed-out reader. Given
-    ``reader()`` (what of a signed-in reader changes the page: paging.reader_state),
-    signed-in readers get it kept too, their own parts filled in (holes.py).
+    ``reader()`` (what of a reader changes the page: paging.reader_state,
+    blog.permalink_reader), other pages are kept too, with each reader's own parts
+    (tokens, likes, menu) filled in per request (holes.py).
     """
     if (request.method not in ("GET", "HEAD") or not current_app.extensions["cards"].size
             or session.get("_flashes")):
         return render()
-    if current_user.is_authenticated:
-        if not (shared and reader and current_app.extensions["pages"].size):
-            return render()
-        from .holes import kept_page  # holes imports cards, which imports the models
+    from .holes import kept_page  # holes imports cards, which imports the models
 
-        return kept_page(render, (page_key(version()), reader()))
+    pages = current_app.extensions["pages"]
+    keep = reader is not None and pages.size
+    if current_user.is_authenticated:
+        return kept_page(render, (page_key(version()), reader())) if keep else render()
     version = version()
     etag = page_etag(version)
-    pages = current_app.extensions["pages"]
     if client_has(etag):
         response = make_response("", 304)
-    elif shared and pages.size:
-        body = pages.get(etag)
-        if body is None:
+    elif shared and pages.size and (body := pages.get(etag)) is not None:
+        response = make_response(body)  # as kept: this request made nothing new
+    else:
+        if shared and pages.size:
             body = render()
             pages.put(etag, body)
-        response = make_response(body)
-    else:
-        response = make_response(render())
-    # Computed after rendering: a page that made the session's CSRF secret names it.
-    response.set_etag(page_etag(version))
+            response = make_response(body)
+        elif keep:
+            response = kept_page(render, (page_key(version), reader()))
+        else:
+            response = make_response(render())
+        # Computed again after rendering: a page that made the session's CSRF secret names it.
+        etag = page_etag(version)
+    response.set_etag(etag)
     response.cache_control.no_cache = True
     return response

@@ -13,7 +13,7 @@ from .auth import safe_next
 from .federation.models import RemotePost
 from .lookups import tag_or_404, user_or_404
 from .models import MAX_FOLLOWS, User
-from .paging import Page, page_of
+from .paging import Page, list_page, page_of
 from .ratelimit import action_limit
 
 bp = Blueprint("follow", __name__)
@@ -114,7 +114,13 @@ def dashboard():
     query = current_user.followed_posts()
     page = page_of(query) if query is not None else Page([], 1, False)
     remote = RemotePost.for_reader(current_user, REMOTE_POSTS_SHOWN) if page.number == 1 else []
-    return render_template("reader/dashboard.html", page=page, remote_posts=remote, heading=_("Your dashboard"))
+    reader = current_user.id
+    # Kept for readers who follow the same tags and bloggers and reacted alike to the
+    # fediverse posts shown (whose buttons say so), beyond what every list page names.
+    follows = (sorted(current_user.followed_tags), sorted(current_user.followed_users),
+               [(post.id, reader in post.liked_by, reader in post.boosted_by) for post in remote])
+    return list_page(page, "reader/dashboard.html", reader_extra=follows, remote_posts=remote,
+                     heading=_("Your dashboard"))
 
 
 @bp.route("/following")

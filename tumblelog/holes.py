@@ -1,14 +1,15 @@
-"""Signed-in list pages, rendered once and shared by the readers they look the same to.
+"""Pages rendered once and shared by the readers they look the same to.
 
-A list page is mostly what every reader sees: the cards, the header and footer, the
-sidebar. What is a signed-in reader's own is small: the CSRF token in their forms,
-whether they like each post, and the account menu in the header. While a page is
-rendered to be kept, those places get a mark instead (``hole``; ``csrf_token`` writes
-``CSRF``); the page is kept split at its marks, under a key naming everything else of
-the reader's that changes the page (``reader_state`` in paging.py: roles, label
-choices, mutes, the posts they may edit, their Follow and Block buttons); each request
-fills the marks in for its reader. ``tests/test_holes.py`` checks that a filled page is
-exactly the page rendered for that reader.
+A list page or a permalink is mostly what every reader sees: the cards, the comments
+and notes, the header and footer. What is a reader's own is small: the CSRF token in
+their forms, whether they like each post, the account menu in the header, their name
+over the comment form and that form's one-use spam token. While a page is rendered to
+be kept, those places get a mark instead (``hole`` for a part, ``fresh`` for a value);
+the page is kept split at its marks, under a key naming everything else of the reader's
+that changes the page (``paging.reader_state``, ``blog.permalink_reader``: label
+choices, mutes, the posts they may edit, their buttons and tools); each request fills
+the marks in for its reader. ``tests/test_holes.py`` checks that a filled page is
+exactly the page rendered for that reader alone.
 """
 import hashlib
 import re
@@ -17,14 +18,22 @@ import secrets
 from flask import current_app, g, make_response
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .cards import kept
+from .spam import form_time_token
 
 # Random per process, so no stored text can spell a mark.
 NONCE = secrets.token_hex(8)
 MARK = re.compile(f"\x00{NONCE}:(\\d+)\x00")
-CSRF = Markup(f"\x00{NONCE}:csrf\x00")
+
+# Values filled into a kept page, each once per request (escaped: a name may hold "<").
+VALUES = {
+    "csrf": generate_csrf,
+    "form_time": form_time_token,  # the comment form's signed render time (spam.py)
+    "username": lambda: current_user.username,
+}
+VALUE_MARKS = {name: Markup(f"\x00{NONCE}:{name}\x00") for name in VALUES}
 
 
 def keeping():
@@ -39,9 +48,14 @@ def hole(kind, key=None, *variants):
     return Markup(f"\x00{NONCE}:{len(g.holes) - 1}\x00")
 
 
+def fresh(name):
+    """The value ``name`` of ``VALUES`` for this request, or its mark in a kept page."""
+    return VALUE_MARKS[name] if keeping() else VALUES[name]()
+
+
 def csrf_token():
     """``csrf_token()`` in templates: the session's token, or its mark in a kept page."""
-    return CSRF if keeping() else generate_csrf()
+    return fresh("csrf")
 
 
 def reader_nav():
@@ -60,6 +74,8 @@ def reader_nav():
 
 
 def liked(post_id, variants):
+    if "reader_likes" not in g:
+        g.reader_likes = set(getattr(current_user, "recent_likes", ()))  # none signed out
     return variants[post_id in g.reader_likes]
 
 
@@ -86,19 +102,21 @@ def render_kept(render):
 
 def fill(parts, holes):
     """The kept page for this request's reader."""
-    g.reader_likes = set(current_user.recent_likes)
     g.holes, g.filling = [], True  # fillers render with marks too (the menu's token)
     try:
         out = [part if i % 2 == 0 else FILLERS[holes[int(part)][0]](*holes[int(part)][1:]) for i, part in enumerate(parts)]
     finally:
         g.holes, g.filling = None, False
     html = "".join(out)
-    return html.replace(CSRF, generate_csrf()) if CSRF in html else html
+    for name, mark in VALUE_MARKS.items():
+        if mark in html:
+            html = html.replace(mark, escape(VALUES[name]()))
+    return html
 
 
 def kept_page(render, key):
-    """The response for a signed-in reader: the page kept under ``key`` (what it shows
-    and how it looks to this reader; see ``paging.reader_state``), filled in."""
+    """The page kept under ``key`` (what it shows and how it looks to this reader;
+    see ``paging.reader_state``), filled in for this request's reader."""
     pages = current_app.extensions["pages"]
     key = hashlib.blake2b(repr(("signed in", key)).encode(), digest_size=16).hexdigest()
     skeleton = pages.get(key)
@@ -111,4 +129,7 @@ def kept_page(render, key):
 
 
 def register(app):
-    app.jinja_env.globals.update(keeping=keeping, hole=hole, csrf_token=csrf_token, reader_nav=reader_nav)
+    app.jinja_env.globals.update(keeping=keeping, hole=hole, fresh=fresh, csrf_token=csrf_token, reader_nav=reader_nav)
+    # Flask-WTF also hands templates its own ``csrf_token`` through a context processor;
+    # this one runs later, so rendered templates see the one above too.
+    app.context_processor(lambda: {"csrf_token": csrf_token})

@@ -181,15 +181,17 @@ class CommentPage:
         return cls(-(-position // per_page), per_page, position)
 
 
-def list_page(page, template="blog/list.html", **context):
+def list_page(page, template="blog/list.html", reader_extra=(), **context):
     """``page`` of posts shown by ``template`` (blog/list.html or one extending it).
     Signed-out readers may revalidate it (its posts, what else ``context`` shows, and
-    the top tags beside it), and share it: it carries nothing of theirs."""
+    the top tags beside it), and share it: it carries nothing of theirs. Signed-in
+    readers share it kept with those it looks the same to (``reader_state``, and
+    ``reader_extra``: what else of the reader's the template shows)."""
     return revalidated_page(
         lambda: render_template(template, page=page, **context),
         lambda: version_of(page, repr(top_tags()), *context.values()),
         shared=True,
-        reader=lambda: reader_state(page, context.get("author"), context.get("pinned")),
+        reader=lambda: (reader_state(page, context.get("author"), context.get("pinned")), reader_extra),
     )
 
 

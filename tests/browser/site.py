@@ -49,6 +49,8 @@ def write_post(page, post_type, fields, files=None):
         page.get_by_label(label, exact=True).set_input_files(path)
     page.get_by_role("button", name="Post", exact=True).click()
     expect(flash(page)).to_have_text("Posted.")
+    # The page's (deferred) script has run, so what it enhances (video facades) is live.
+    page.wait_for_load_state()
 
 
 def seed_posts(live_server):
