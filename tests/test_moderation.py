@@ -560,6 +560,53 @@ def test_a_new_site_title_reaches_signed_out_readers_holding_the_old_page(app):
     assert page(again).select_one(".site-title").get_text() == "Night Owls"
 
 
+def site_pages(app, post, author):
+    """Every GET page whose address needs no value, then the pages of one post, one
+    blogger and one tag, and a page that does not exist."""
+    paths = sorted(
+        rule.rule for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static"
+    )
+    return paths + [
+        f"/post/{post.id}", f"/post/{post.id}/edit", f"/post/{post.id}/reblog", f"/post/{post.id}/report",
+        f"/post/{post.id}/held", f"/user/{author.username}", f"/admin/users/{author.username}",
+        f"/tag/{post.tags[0]}", "/no-such-page",
+    ]
+
+
+def test_every_page_title_names_the_site_not_the_software(app):
+    root, bob = make_user("root", is_admin=True), make_user("bob")
+    post = make_post("blog", author=bob, title="Owls & larks", tags=["owls"])
+    admin, reader = app.test_client(), app.test_client()
+    AuthActions(admin).login("root")
+    admin.post("/admin/settings", data={"title": "Night Owls", "signups": "open"})
+    titles = {}
+    for who, client in (("reader", reader), ("admin", admin)):
+        for path in site_pages(app, post, bob):
+            response = client.get(path, follow_redirects=True)
+            if response.mimetype == "text/html":
+                titles[who, path] = page(response).title.get_text()
+    assert len(titles) >= 40
+    assert {where: title for where, title in titles.items()
+            if "tumblelog" in title or not title.endswith("Night Owls")} == {}
+    assert titles["admin", "/drafts"] == "Drafts · Night Owls"
+    assert titles["reader", f"/post/{post.id}"] == "Owls & larks · Night Owls"
+    assert titles["reader", "/no-such-page"] == "Not found · Night Owls"
+
+
+def test_feeds_oembed_and_nodeinfo_name_the_site(client, auth):
+    post = make_post("quote", author=make_user("bob"))
+    make_user("root", is_admin=True)
+    auth.login("root")
+    client.post("/admin/settings", data={"title": "Night Owls", "description": "Notes after dark.", "signups": "open"})
+    assert client.get("/user/bob/feed.json").json["title"] == "bob · Night Owls"
+    permalink = f"http://localhost/post/{post.id}/{post.slug}"
+    embed = client.get("/oembed", query_string={"url": permalink}).json
+    assert embed["provider_name"] == "Night Owls" and "bob on Night Owls" in embed["html"]
+    metadata = client.get("/nodeinfo/2.1").json["metadata"]
+    assert metadata == {"nodeName": "Night Owls", "nodeDescription": "Notes after dark."}
+
+
 @pytest.mark.parametrize("field, value", [
     ("title", ""), ("max_links", "-1"), ("max_links", "many"), ("title", "x" * 101), ("description", "x" * 301),
     ("signups", "maybe"), ("signups", ""),

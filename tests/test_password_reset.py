@@ -5,6 +5,8 @@ from conftest import page
 from factories import PASSWORD, make_user
 from mail_helpers import html_of, link_in, smtp, text_of  # noqa: F401  (fixture)
 
+from tumblelog.moderation import SiteSettings
+
 
 @pytest.fixture
 def app(app_factory, smtp):
@@ -35,6 +37,15 @@ def test_a_forgotten_password_is_reset_by_the_mailed_link(app, client, auth, smt
     auth.logout()
     assert auth.login(password=PASSWORD).status_code == 422
     assert auth.login(password="a new passphrase").status_code == 303
+
+
+def test_the_mail_speaks_in_the_sites_name(client, smtp):
+    SiteSettings(title="Night Owls").save()
+    make_user("alice")
+    ask_for_reset(client)
+    [mail] = smtp.to("alice@example.com")
+    for part in (text_of(mail), html_of(mail)):
+        assert "your account on Night Owls" in part and "tumblelog" not in part
 
 
 def test_the_link_works_once(client, smtp):

@@ -298,7 +298,7 @@ def pages(posts, ada):
     signed_out += [f"/post/{post.id}" for post in posts.values()]
     signed_in = ["/", "/dashboard", "/following", "/settings", "/activity", "/drafts", "/queue", "/admin", "/admin/users",
                  f"/admin/users/{ada.username}", "/admin/comments", "/admin/reports", "/admin/settings",
-                 "/admin/audit", "/admin/invites", "/admin/federation", "/labels", "/mutes", "/fediverse", f"/post/{first}/held", f"/post/{first}/report", f"/post/{first}/reblog",
+                 "/admin/audit", "/admin/invites", "/admin/federation", "/admin/mentions", "/labels", "/mutes", "/fediverse", f"/post/{first}/held", f"/post/{first}/report", f"/post/{first}/reblog",
                  f"/post/{first}/edit", f"/post/{first}", f"/post/{posts['labelled'].id}"]
     signed_in += [f"/post/new/{kind}" for kind in ("blog", "image", "video", "quote", "link", "audio", "chat", "photoset")]
     return signed_out, signed_in
@@ -340,7 +340,7 @@ def test_no_mail_has_text_that_escaped_translation(pseudo_app):
             mail.compose("verify_email", ada.email, mail_subject("Confirm your e-mail address"), user=ada, link=link),
             mail.compose("change_email", ada.email, mail_subject("Confirm your new e-mail address"), user=ada, link=link),
             mail.compose("reset_password", ada.email, mail_subject("Choose a new password"), user=ada, link=link),
-            mail.compose("digest", ada.email, mail_subject("Your week on tumblelog: %(num)d new post"),
+            mail.compose("digest", ada.email, mail_subject("Your week on %(site)s: %(num)d new post", site="zzsite"),
                          user=ada, posts=list(posts.values())[:2], unsubscribe=link, week="2026-W48"),
         ]
     escaped = {}
@@ -350,12 +350,12 @@ def test_no_mail_has_text_that_escaped_translation(pseudo_app):
     assert {name: words for name, words in escaped.items() if words} == {}
 
 
-def mail_subject(text):
+def mail_subject(text, **variables):
     from flask_babel import lazy_gettext, lazy_ngettext
 
     if "%(num)d" in text:
-        return lazy_ngettext(text, text.replace("post", "posts"), 2)
-    return lazy_gettext(text)
+        return lazy_ngettext(text, text.replace("post", "posts"), 2, **variables)
+    return lazy_gettext(text, **variables)
 
 
 def test_no_api_error_escapes_translation(pseudo_app):
