@@ -3,14 +3,9 @@ new one; the mail arrives at a real SMTP server on loopback."""
 import pytest
 from conftest import page
 from factories import PASSWORD, make_user
-from mail_helpers import html_of, link_in, smtp, text_of  # noqa: F401  (fixture)
+from mail_helpers import app, html_of, link_in, smtp, text_of  # noqa: F401  (fixtures)
 
 from tumblelog.moderation import SiteSettings
-
-
-@pytest.fixture
-def app(app_factory, smtp):
-    return app_factory(**smtp.config)
 
 
 def ask_for_reset(client, email="alice@example.com"):
