@@ -6,7 +6,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from conftest import AuthActions, page
+from conftest import page, signed_in
 from factories import PASSWORD, image_bytes, make_post, make_user
 
 from tumblelog.federation.models import Follower, RemoteFollowing
@@ -63,12 +63,6 @@ def exported(client):
     archive = zipfile.ZipFile(io.BytesIO(client.get("/settings/export").data))
     return {name.removesuffix(".json"): json.loads(archive.read(name))
             for name in archive.namelist() if name.endswith(".json")}
-
-
-def signed_in(app, username):
-    other = app.test_client()
-    assert AuthActions(other).login(username).status_code == 303
-    return other
 
 
 def test_the_export_keeps_unpublished_posts_with_their_state(client, alice):
@@ -162,8 +156,7 @@ def test_deleting_removes_everything_the_account_made(app, client, alice):
     comment(client, bobs, "Second!")
     client.post(f"/post/{bobs.id}/like")
     client.post("/tag/cats/follow")
-    bob_client = app.test_client()
-    bob_client.post("/auth/login", data={"username": "bob", "password": PASSWORD})
+    bob_client = signed_in(app, "bob")
     comment(bob_client, bobs, "Thanks, all.")
     bob_client.post("/user/alice/follow")
     bob_client.post(f"/post/{image_post.id}/like")

@@ -7,7 +7,7 @@ from bson import ObjectId
 from api_helpers import ApiClient
 from bench.indexes import unserved
 from bench.meter import METER, install
-from conftest import AuthActions, page
+from conftest import AuthActions, page, signed_in
 from factories import add_comments, make_post, make_user
 from tumblelog.models import MAX_HELD, Comment, Post, User
 from tumblelog.moderation import AuditEntry, Invite, Report, SiteSettings
@@ -303,8 +303,7 @@ def test_a_reported_comment_is_deleted_from_the_queue_and_it_is_logged(app):
     post.add_comment(kind)
     for name in ("rita", "rolf"):
         make_user(name, role="reader")
-        reader = app.test_client()
-        AuthActions(reader).login(name)
+        reader = signed_in(app, name)
         link = page(reader.get(f"/post/{post.id}", follow_redirects=True)).select_one(f"#comment-{rude.id} .comment__report")["href"]
         form = page(reader.get(link))
         assert "You are all fools" in form.select_one("main blockquote").get_text()
@@ -313,8 +312,7 @@ def test_a_reported_comment_is_deleted_from_the_queue_and_it_is_logged(app):
     assert Report.objects(comment=rude.id).count() == 2
 
     make_user("mod", role="moderator")
-    mod = app.test_client()
-    AuthActions(mod).login("mod")
+    mod = signed_in(app, "mod")
     item = page(mod.get("/admin/reports")).select_one(".admin-report--comment")
     assert "reported 2 times" in item.get_text() and "You are all fools" in item.select_one("blockquote").get_text()
     mod.post(item.select_one("form")["action"], data={"action": "delete", "reason": "insults"})
@@ -411,8 +409,7 @@ def test_a_suspended_spammer_vanishes_everywhere_and_comes_back(client, auth):
 
 def test_a_suspended_reader_is_signed_out_at_once(app):
     bob = make_user("bob")
-    client = app.test_client()
-    AuthActions(client).login("bob")
+    client = signed_in(app, "bob")
     User.objects(id=bob.id).update_one(set__suspended=True)
     assert page(client.get("/")).select_one(".site-nav__user") is None
 
@@ -575,10 +572,10 @@ def site_pages(app, post, author):
 
 
 def test_every_page_title_names_the_site_not_the_software(app):
-    root, bob = make_user("root", is_admin=True), make_user("bob")
+    make_user("root", is_admin=True)
+    bob = make_user("bob")
     post = make_post("blog", author=bob, title="Owls & larks", tags=["owls"])
-    admin, reader = app.test_client(), app.test_client()
-    AuthActions(admin).login("root")
+    admin, reader = signed_in(app, "root"), app.test_client()
     admin.post("/admin/settings", data={"title": "Night Owls", "signups": "open"})
     titles = {}
     for who, client in (("reader", reader), ("admin", admin)):
@@ -636,9 +633,7 @@ def test_a_blocked_reader_can_no_longer_comment_on_or_like_the_blockers_posts(ap
     alice, bob = make_user("alice"), make_user("bob")
     post = make_post("quote", author=alice)
     other = make_post("quote", author=make_user("carol"))
-    alices, bobs = app.test_client(), app.test_client()
-    AuthActions(alices).login("alice")
-    AuthActions(bobs).login("bob")
+    alices, bobs = signed_in(app, "alice"), signed_in(app, "bob")
     bobs.post("/user/alice/follow")
     alices.post("/user/bob/follow")
     button = page(alices.get("/user/bob")).select_one("form.block-form")
@@ -670,9 +665,7 @@ def test_a_blocked_reader_can_neither_reblog_nor_follow_until_unblocked(app):
     post = make_post("quote", author=alice)
     carol_reblog = Reblog.of(post, make_user("carol"))
     carol_reblog.save()
-    alices, bobs = app.test_client(), app.test_client()
-    AuthActions(alices).login("alice")
-    AuthActions(bobs).login("bob")
+    alices, bobs = signed_in(app, "alice"), signed_in(app, "bob")
     alices.post("/user/bob/block", data={"action": "block"})
 
     for source in (post.id, carol_reblog.id):  # alice's post, directly or down a trail

@@ -4,19 +4,18 @@ from datetime import datetime
 
 import pytest
 
-from conftest import AuthActions, page
-from factories import PASSWORD, SAMPLE_FIELDS, make_post, make_user
+import conftest
+from conftest import page
+from factories import make_post, make_user
 from tumblelog.models import POST_TYPES, Post
 from tumblelog.notes import TRAIL_MAX, Reblog, TrailEntry
 
 
 def signed_in(app, name):
     """A client signed in as ``name`` (made if new)."""
-    client = app.test_client()
     if not Post._get_db()["user"].find_one({"username": name}):
         make_user(name)
-    AuthActions(client).login(name, PASSWORD)
-    return client
+    return conftest.signed_in(app, name)
 
 
 def reblog(client, post_id, comment="", tags=""):
