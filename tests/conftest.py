@@ -212,6 +212,11 @@ def page(response):
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
+def post_ids(response):
+    """The ids of the posts a page shows, in order."""
+    return [article["data-post-id"] for article in page(response).select("article.post")]
+
+
 def textarea_value(element):
     """A textarea's value as a browser shows it: one leading newline is dropped."""
     text = element.get_text()

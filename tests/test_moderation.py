@@ -7,7 +7,7 @@ from bson import ObjectId
 from api_helpers import ApiClient
 from bench.indexes import unserved
 from bench.meter import METER, install
-from conftest import AuthActions, page, signed_in
+from conftest import AuthActions, page, post_ids, signed_in
 from factories import add_comments, make_post, make_user
 from tumblelog.models import MAX_HELD, Comment, Post, User
 from tumblelog.moderation import AuditEntry, Invite, Report, SiteSettings
@@ -817,7 +817,7 @@ def test_a_reader_mutes_tags_and_words_out_of_their_dashboard_and_tag_pages(clie
     assert (form.select_one("input[name=tags]")["value"], form.select_one("textarea").get_text().strip()) == ("finale", "spoiler")
 
     def shown(url):
-        return [article["data-post-id"] for article in page(client.get(url)).select("article.post")]
+        return post_ids(client.get(url))
 
     assert shown("/dashboard") == shown("/tag/tv") == [str(plain.id)]
     # A blogger's page, asked for by name, shows every post; one with a muted tag folded away.
