@@ -12,6 +12,7 @@ from factories import PASSWORD, image_bytes, make_post, make_user
 from tumblelog.federation.models import Follower, RemoteFollowing
 from tumblelog.mentions import Mention
 from tumblelog.models import Like, Post, User, utcnow
+from tumblelog.notes import Notification
 
 
 @pytest.fixture
@@ -176,6 +177,19 @@ def test_deleting_removes_everything_the_account_made(app, client, alice):
 
     assert ApiToken.objects.count() == 0
     assert client.get("/user/alice").status_code == 404
+
+
+def test_deleting_takes_the_accounts_notes_off_other_posts_and_its_notifications_with_it(app, client, alice):
+    bobs = make_post("quote", author=make_user("bob"), quote="Bob's")
+    client.post(f"/post/{bobs.id}/like")
+    comment(client, bobs, "Hi Bob")
+    signed_in(app, "bob").post(f"/post/{make_post('quote', author=alice).id}/like")
+    assert Notification.objects(recipient=alice.id).count() == 1
+
+    client.post("/settings/delete", data={"password": PASSWORD})
+    notes = page(app.test_client().get(f"/post/{bobs.id}", follow_redirects=True)).select(".note")
+    assert [note.get_text(" ", strip=True) for note in notes] == []
+    assert Notification.objects(recipient=alice.id).count() == 0
 
 
 def test_a_deleted_name_is_retired(client, alice, auth):

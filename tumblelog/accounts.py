@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from . import mail, media
 from .models import Like, Post, User, utcnow
 from .moderation import Report
+from .notes import Note, Notification
 
 RESET, CHANGE_EMAIL, VERIFY_EMAIL = "password-reset", "email-change", "email-verify"
 
@@ -133,20 +134,26 @@ def set_avatar(user, versions):
 
 def delete_account(user):
     """Remove the account and everything it made: its posts (with their comments,
-    likes, files and reports), its comments on other posts, its likes, who follows it,
-    the reports it filed, its tokens and its avatar. Its name is retired first, never
-    given to anyone else. The moderation console's "delete" calls this too."""
+    likes, files and reports), its comments on other posts and its likes (with their
+    notes), who follows it, the reports it filed, its notifications, its tokens and its
+    avatar. Its name is retired first, never given to anyone else. The moderation
+    console's "delete" calls this too."""
     user.retire_name()
     # Whole posts: delete receivers (federation, notes) read their author and trail.
     for post in Post.objects(author=user.id).exclude("comments", "held_comments", "search_terms"):
         post.delete_with_media()
+    comment_ids = []
     for post, mine in comments_by(user):
         Post.objects(id=post.id).update_one(
             __raw__={"$pull": {"comments": {"author": user.id}}, "$inc": {"comment_count": -len(mine)}}
         )
+        comment_ids += [comment.id for comment in mine]
+    Note.objects(comment__in=comment_ids).delete()
     liked = Like.objects(user=user.id).distinct("post")
     Like.objects(user=user.id).delete()
     Post.objects(id__in=liked).update(dec__like_count=1)  # distinct gives the ids
+    Note.objects(post__in=liked, kind="like", actor=user.id).delete()
+    Notification.objects(recipient=user.id).delete()
     User.objects(followed_users=user.id).update(pull__followed_users=user.id)
     Report.objects(reporter=user.id).delete()
     revoke_tokens(user)
@@ -220,8 +227,6 @@ def _settings(user):
 
 
 def _notifications(user):
-    from .notes import Notification
-
     fields = ("kind", "post", "post_title", "link", "actors", "count", "read", "created_at", "updated_at")
     found = Notification.objects(recipient=user.id).order_by("-updated_at", "-id").only(*fields).as_pymongo()
     return {"notifications": [{name: row.get(name) for name in fields} for row in found]}
