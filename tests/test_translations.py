@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup, Comment as HtmlComment, Doctype
 from factories import make_post, make_user
 from tumblelog import mail
 from config import Config
+from tumblelog.federation.models import RemotePost
 from tumblelog.models import Comment, Photo, parse_dialogue, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -284,6 +285,11 @@ def seed_site():
     posts["blog"].add_comment(Comment(body="zzNice zzpost", author_name="zzguest"))
     posts["labelled"] = make_post("quote", ada, tags=["zztag"], quote="zzlabelled", source="zzsource", labels=["mature"],
                                   pinned=True)
+    # A fediverse account the admin follows, for the dashboard's remote posts.
+    RemotePost(object_id="https://zzsocial.example/notes/1", actor="https://zzsocial.example/users/zzyan",
+               handle="@zzyan@zzsocial.example", sensitive=True, content_html="<p>zzhello</p>",
+               url="https://zzsocial.example/@zzyan/1", published=utcnow()).save()
+    admin.update(push__followed_actors="https://zzsocial.example/users/zzyan")
     # The admin's own unpublished posts, for /drafts and /queue.
     make_post("quote", admin, quote="zzdraft", source="zzsource", state="draft")
     make_post("quote", admin, quote="zzqueued", source="zzsource", state="queued", published_at=utcnow() + timedelta(hours=5))
