@@ -12,6 +12,7 @@ from factories import PASSWORD, image_bytes, make_post, make_user
 from tumblelog.federation.models import Follower, RemoteFollowing
 from tumblelog.mentions import Mention
 from tumblelog.models import Like, Post, User, utcnow
+from tumblelog.moderation import SiteSettings
 from tumblelog.notes import Notification
 
 
@@ -64,6 +65,12 @@ def exported(client):
     archive = zipfile.ZipFile(io.BytesIO(client.get("/settings/export").data))
     return {name.removesuffix(".json"): json.loads(archive.read(name))
             for name in archive.namelist() if name.endswith(".json")}
+
+
+def test_the_export_is_named_after_the_site_and_the_blogger(client, alice):
+    SiteSettings(title="Night Owls: Notes").save()
+    disposition = client.get("/settings/export").headers["Content-Disposition"]
+    assert "filename=night-owls-notes-alice-" in disposition and disposition.endswith(".zip")
 
 
 def test_the_export_keeps_unpublished_posts_with_their_state(client, alice):
