@@ -591,7 +591,7 @@ def test_every_page_title_names_the_site_not_the_software(app):
     assert titles["reader", "/no-such-page"] == "Not found · Night Owls"
 
 
-def test_feeds_oembed_and_nodeinfo_name_the_site(client, auth):
+def test_feeds_oembed_and_nodeinfo_speak_for_the_site(client, auth):
     post = make_post("quote", author=make_user("bob"))
     make_user("root", is_admin=True)
     auth.login("root")
@@ -600,8 +600,11 @@ def test_feeds_oembed_and_nodeinfo_name_the_site(client, auth):
     permalink = f"http://localhost/post/{post.id}/{post.slug}"
     embed = client.get("/oembed", query_string={"url": permalink}).json
     assert embed["provider_name"] == "Night Owls" and "bob on Night Owls" in embed["html"]
-    metadata = client.get("/nodeinfo/2.1").json["metadata"]
-    assert metadata == {"nodeName": "Night Owls", "nodeDescription": "Notes after dark."}
+    nodeinfo = client.get("/nodeinfo/2.1").json
+    assert nodeinfo["metadata"] == {"nodeName": "Night Owls", "nodeDescription": "Notes after dark."}
+    assert nodeinfo["openRegistrations"] is True
+    client.post("/admin/settings", data={"title": "Night Owls", "signups": "invite"})
+    assert client.get("/nodeinfo/2.1").json["openRegistrations"] is False
 
 
 @pytest.mark.parametrize("field, value", [

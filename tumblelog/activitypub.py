@@ -117,7 +117,7 @@ def nodeinfo():
             "software": {"name": "tumblelog", "version": "1.0", "homepage": site_root() + "/"},
             "protocols": ["activitypub"],
             "services": {"inbound": [], "outbound": ["atom1.0"]},
-            "openRegistrations": True,
+            "openRegistrations": site.signups == "open",
             "usage": {"users": {"total": User.objects.count()}, "localPosts": Post.objects.count()},
             # Where Mastodon and Misskey read a server's name and description.
             "metadata": {"nodeName": site.title, "nodeDescription": site.description},
