@@ -7,7 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import AuthActions
+from conftest import signed_in
 from factories import add_comments, make_post, make_user
 from tumblelog.models import Post, User
 
@@ -30,10 +30,10 @@ def site(app):
     return posts
 
 
-def signed_in(app, name):
-    client = app.test_client()
-    AuthActions(client).login(name)
-    client.get("/settings")  # shows, and so clears, the sign-in message
+def reader(app, name):
+    """A browser signed in as ``name``, its sign-in message shown (and so cleared)."""
+    client = signed_in(app, name)
+    client.get("/settings")
     return client
 
 
@@ -74,12 +74,12 @@ READERS = {
 @pytest.mark.parametrize("kind", READERS)
 def test_a_kept_page_is_the_page_rendered_for_the_reader(app, site, kind):
     make_user("dave")
-    someone_else = signed_in(app, "dave")
+    someone_else = reader(app, "dave")
     for url in PAGES:  # pages kept as they look to a reader with no settings at all
         someone_else.get(url)
     name, settle = READERS[kind]
     settle(User.by_username(name))
-    client = signed_in(app, name)
+    client = reader(app, name)
     if kind == "liker":
         client.post(f"/post/{site[4].id}/like", data={"action": "like"})
     for url in PAGES:
@@ -92,7 +92,7 @@ def test_a_kept_page_is_the_page_rendered_for_the_reader(app, site, kind):
 
 def test_readers_share_a_kept_page_each_with_their_own_parts(app, site):
     make_user("dave")
-    carol, dave = signed_in(app, "carol"), signed_in(app, "dave")
+    carol, dave = reader(app, "carol"), reader(app, "dave")
     dave.post(f"/post/{site[4].id}/like", data={"action": "like"})
     carol.get("/")  # kept for both
     kept = len(app.extensions["pages"].entries)
@@ -136,14 +136,14 @@ def test_the_tokens_filled_in_are_the_readers_own(app_factory):
     ids=["a notification", "a new role"],
 )
 def test_the_menu_follows_the_reader(app, site, change, shows):
-    client = signed_in(app, "carol")
+    client = reader(app, "carol")
     assert BeautifulSoup(client.get("/").data, "html.parser").select_one(shows) is None
     change(User.by_username("carol"))
     assert BeautifulSoup(client.get("/").data, "html.parser").select_one(shows) is not None
 
 
 def test_a_message_shows_once_on_a_kept_page(app, site):
-    client = signed_in(app, "carol")
+    client = reader(app, "carol")
     client.get("/")  # kept without a message
     client.post("/tag/python/follow", data={"action": "follow", "next": "/"})
     assert "You follow #python." in client.get("/").get_data(as_text=True)
@@ -170,14 +170,14 @@ PERMALINK_READERS = {
 @pytest.mark.parametrize("kind", [None, *PERMALINK_READERS])
 def test_a_kept_permalink_is_the_page_rendered_for_the_reader(app, site, discussed, kind):
     make_user("erin")
-    for someone_else in (app.test_client(), signed_in(app, "erin")):  # kept as they see it
+    for someone_else in (app.test_client(), reader(app, "erin")):  # kept as they see it
         someone_else.get(discussed)
     if kind is None:
         client = app.test_client()
     else:
         name, settle = PERMALINK_READERS[kind]
         settle(User.by_username(name))
-        client = signed_in(app, name)
+        client = reader(app, name)
     first, again = client.get(discussed), client.get(discussed)
     assert first.status_code == again.status_code == 200
     expected = without_tokens(direct(app, client, discussed))
