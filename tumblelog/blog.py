@@ -52,7 +52,7 @@ def pinned_post(page, username):
     if not (page and page.number == 1 and page.posts):
         return None
     on_page = next((post for post in page.posts if post.pinned), None)
-    return on_page or Post.pinned_by(username)
+    return on_page or listed_first(Post.pinned_by(username))
 
 
 @bp.route("/user/<username>")
@@ -80,12 +80,14 @@ def show(post_id, slug):
     """A post's permalink: the post, a page of its comments (``?page=N``, oldest first)
     and a comment form. The id finds the post; a missing or outdated slug redirects to
     the current one."""
-    return permalink(post_id, CommentForm(), slug=slug)
+    return permalink(post_id, slug=slug)
 
 
-def permalink(post_id, form, status=200, slug=None):
+def permalink(post_id, form=None, status=200, slug=None):
     """The permalink page, in one query whatever the thread's length; a page past the
-    last is a 404, and so is a post the reader may not see."""
+    last is a 404, and so is a post the reader may not see. ``form``: a comment form
+    sent back (with its text and errors); else a fresh one, made only if the page is
+    rendered (a kept page fills in its tokens, holes.py)."""
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     number = page_number()
     post = listed_first(Post.comments_slice(post_id, (number - 1) * per_page, per_page))
@@ -101,9 +103,10 @@ def permalink(post_id, form, status=200, slug=None):
     notes = notes_page(post)
 
     def render():
-        return render_template("blog/post.html", post=post, form=form, comments=comments, notes=notes)
+        shown = form or CommentForm()
+        return render_template("blog/post.html", post=post, form=shown, comments=comments, notes=notes)
 
-    if status != 200 or form.body.data:  # a comment sent back, with its text
+    if form is not None:  # a comment sent back, with its text
         return render(), status
     return revalidated_page(render, lambda: version_of(post, comments, notes.version),
                             reader=lambda: permalink_reader(post))

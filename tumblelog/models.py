@@ -939,8 +939,9 @@ class Post(db.Document):
 
     @classmethod
     def pinned_by(cls, username):
-        """The post ``username`` pinned, if it is published and public."""
-        return cls.listing().filter(author_name=username, pinned=True).first()
+        """The post ``username`` pinned, if it is published and public: a queryset of
+        one (or none), for the caller to read as it reads lists."""
+        return cls.listing().filter(author_name=username, pinned=True).limit(1)
 
     @property
     def slug(self):
