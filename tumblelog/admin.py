@@ -377,10 +377,7 @@ def hide(post_id):
     form = HideForm()
     if not form.validate_on_submit():
         return refused(form)
-    if form.action.data == "hide":
-        Post.objects(id=post_id, hidden=None).update_one(set__hidden="moderator")
-    else:
-        Post.objects(id=post_id, hidden="moderator").update_one(unset__hidden=True)
+    Post.set_hidden(post_id, "moderator" if form.action.data == "hide" else None)
     record(current_user, form.action.data, f"post {post_id}", form.reason.data)
     flash(_("The post is hidden.") if form.action.data == "hide" else _("The post is back."), "success")
     return redirect(safe_next(request.form.get("next")), 303)

@@ -110,6 +110,9 @@ followed = events.signal("followed")  # sender: the User; user (the id followed)
 blocked = events.signal("blocked")  # sender: the User who blocks; user (the account blocked)
 post_deleted = events.signal("post-deleted")  # sender: the Post, once really deleted
 went_live = events.signal("went-live")  # sender: the Post, once it is published (on_published)
+# Moderation hides and shows posts with updates, which fire no save signal.
+hidden_changed = events.signal("hidden-changed")  # sender: the Post, as it is now (Post.set_hidden)
+suspension_changed = events.signal("suspension-changed")  # sender: the User; suspended (its posts hidden or shown)
 
 
 class CommentsClosed(Exception):
@@ -855,6 +858,21 @@ class Post(db.Document):
         else:
             self.published_at = None
         self.state = state
+
+    @classmethod
+    def set_hidden(cls, post_id, hidden):
+        """Hide a post from readers as a moderator does (``hidden`` "moderator"), or
+        show again (None) one a moderator hid: a post hidden with its suspended author
+        comes back with them. Return whether it changed; ``hidden_changed`` tells whoever
+        copied it elsewhere (federation)."""
+        posts = cls.objects(id=post_id).exclude("comments", "held_comments", "search_terms")
+        if hidden:
+            changed = posts.filter(hidden=None).modify(set__hidden=hidden, new=True)
+        else:
+            changed = posts.filter(hidden="moderator").modify(unset__hidden=True, new=True)
+        if changed is not None:
+            hidden_changed.send(changed)
+        return changed is not None
 
     def queue_is_full(self, now):
         """Whether the author has ``MAX_QUEUE`` queued and scheduled posts waiting."""
