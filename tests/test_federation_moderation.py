@@ -22,9 +22,12 @@ def sent(monkeypatch):
     whole activities are in ``sent.activities``."""
 
     class Sent(list):
-        activities = []
+        def clear(self):
+            super().clear()
+            self.activities.clear()
 
     deliveries = Sent()
+    deliveries.activities = []
 
     def request(method, url, body=None, headers=None):
         activity = json.loads(body)
@@ -278,3 +281,72 @@ def test_editing_a_draft_or_a_private_post_tells_nobody(client, auth, bob, sent)
     edit(client, private, state="publish", visibility="private")
     edit(client, draft, state="publish", visibility="private")
     assert sent == []
+
+
+def test_new_content_labels_reach_followers_as_an_update(app, client, auth, bob, sent):
+    post = post_of(app, bob)
+    sent.clear()
+    auth.login("mod")
+    assert client.post(f"/post/{post.id}/labels", data={"labels": ["violence"]}).status_code == 303
+    assert sent == [("Update", url(post))]
+    assert sent.activities[0]["object"]["sensitive"] is True
+    assert sent.activities[0]["object"]["summary"] == "Violence"
+    hide(client, auth, post)
+    sent.clear()
+    auth.login("mod")
+    client.post(f"/post/{post.id}/labels", data={"labels": ["mature"]})  # hidden: followers have nothing to update
+    assert sent == []
+
+
+def test_suspending_costs_the_moderators_request_the_same_however_many_posts(app, client, auth, bob, monkeypatch):
+    from tests.roundtrips import round_trips
+
+    def add_posts(count):
+        with app.app_context():
+            for n in range(count):
+                make_post("quote", author=bob, quote=f"pills {n}")
+
+    def suspending():
+        with round_trips() as commands:
+            assert client.post("/admin/users/bob/suspend", data={"action": "suspend"}).status_code == 303
+        client.post("/admin/users/bob/suspend", data={"action": "unsuspend"})
+        return commands
+
+    queued = []
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: queued.append(task.name) or True)  # a worker's job
+    add_posts(2)
+    auth.login("mod")
+    suspending()  # the first request of an app makes its indexes
+    few = suspending()
+    add_posts(200)
+    assert suspending() == few
+    assert queued.count("tumblelog.tasks.federate_suspension") == 3 * 2  # each suspension and its lifting
+
+
+@pytest.mark.parametrize("change, back", [
+    ({"state": "draft"}, {"state": "publish"}),
+    ({"visibility": "private"}, {"visibility": "public"}),
+], ids=["draft", "private"])
+def test_the_api_withdraws_and_restores_a_post_as_the_forms_do(app, client, bob, sent, change, back):
+    from tests.api_helpers import ApiClient
+
+    api = ApiClient(client)
+    with app.app_context():
+        api.token_for("bob")
+    created = api.post("/posts", json={"type": "quote", "quote": "By the API"})
+    assert created.status_code == 201
+    post = Post(id=created.json["id"])
+    assert api.patch(f"/posts/{post.id}", json=change).status_code == 200
+    assert api.patch(f"/posts/{post.id}", json=back).status_code == 200
+    assert sent == [("Create", url(post)), ("Delete", url(post)), ("Create", url(post))]
+
+
+def test_the_author_editing_a_hidden_post_tells_followers_nothing(app, client, auth, bob, sent):
+    auth.login("bob")
+    post = write(client, "Before")
+    auth.logout()
+    hide(client, auth, post)
+    auth.login("bob")
+    edit(client, post, state="publish", visibility="unlisted")
+    edit(client, post, state="draft")
+    assert sent == [("Create", url(post)), ("Delete", url(post))]

@@ -572,7 +572,7 @@ def labels(post_id):
     chosen = set(request.form.getlist("labels"))
     if not chosen <= set(CONTENT_LABELS):
         abort(400, _("Unknown content label."))
-    Post.objects(id=post.id).update_one(set__labels=[label for label in CONTENT_LABELS if label in chosen])
+    Post.set_labels(post.id, chosen)
     if post.author.pk != current_user.id:
         record(current_user, "labels", f"post {post.id}", ", ".join(sorted(chosen)) or "none")
     flash(_("The content labels are saved."), "success")

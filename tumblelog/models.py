@@ -112,6 +112,7 @@ post_deleted = events.signal("post-deleted")  # sender: the Post, once really de
 went_live = events.signal("went-live")  # sender: the Post, once it is published (on_published)
 # Moderation hides and shows posts with updates, which fire no save signal.
 hidden_changed = events.signal("hidden-changed")  # sender: the Post, as it is now (Post.set_hidden)
+relabelled = events.signal("relabelled")  # sender: the Post, with its new content labels (Post.set_labels)
 suspension_changed = events.signal("suspension-changed")  # sender: the User; suspended (its posts hidden or shown)
 
 
@@ -873,6 +874,15 @@ class Post(db.Document):
         if changed is not None:
             hidden_changed.send(changed)
         return changed is not None
+
+    @classmethod
+    def set_labels(cls, post_id, labels):
+        """Give the post ``post_id`` the content labels ``labels`` (in the order of
+        ``CONTENT_LABELS``); ``relabelled`` tells whoever copied it elsewhere."""
+        changed = cls.objects(id=post_id).exclude("comments", "held_comments", "search_terms").modify(
+            set__labels=[label for label in CONTENT_LABELS if label in labels], new=True)
+        if changed is not None:
+            relabelled.send(changed)
 
     def queue_is_full(self, now):
         """Whether the author has ``MAX_QUEUE`` queued and scheduled posts waiting."""

@@ -8,7 +8,8 @@ Publishing reaches followers through MongoEngine's save and delete signals and t
 posts' ``went_live`` signal (a post published at once, or a queued or scheduled one
 whose time came, by ``flask posts publish-due``), so every way a post is written (the
 forms, the API, the queue) federates without knowing about it; moderation's
-``hidden_changed`` and ``suspension_changed`` take hidden posts back. Whatever the
+``hidden_changed`` and ``suspension_changed`` take hidden posts back, and
+``relabelled`` sends new content labels. Whatever the
 signal, ``tell_followers`` decides what followers' servers receive.
 """
 import hashlib
@@ -20,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app, has_app_context, has_request_context
 from mongoengine import signals
 
-from ..models import POST_TYPES, Post, User, hidden_changed, suspension_changed, utcnow, went_live
+from ..models import POST_TYPES, Post, User, hidden_changed, relabelled, suspension_changed, utcnow, went_live
 from ..paging import decode_cursor, encode_cursor, older_than
 from ..publishing import DRAFT, PRIVATE
 from ..urls import configured_host, site_root
@@ -151,6 +152,11 @@ def post_hidden_changed(post):
     tell_followers(post, was=bool(post.hidden) and reaches(post))
 
 
+def post_relabelled(post):
+    """New content labels: followers' servers show the post behind them (its Update)."""
+    tell_followers(post, was=federated(post), edited=True)
+
+
 # Posts of a suspended or restored account told about per job: a job stays short, and
 # an account with thousands of posts does not hold up the moderator's request.
 SUSPENSION_BATCH = 200
@@ -219,6 +225,7 @@ def connect_signals():
         signals.post_delete.connect(post_deleted, sender=cls)
     went_live.connect(post_went_live)
     hidden_changed.connect(post_hidden_changed)
+    relabelled.connect(post_relabelled)
     suspension_changed.connect(account_suspension_changed)
 
 
