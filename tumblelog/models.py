@@ -682,6 +682,8 @@ class Post(db.Document):
     # What lists never show: every comment, the Markdown source (they show body_html)
     # and the search index's words.
     LIST_EXCLUDE = ("comments", "held_comments", "body", "search_terms")
+    # What a copy of a post elsewhere (a fediverse server's) never shows.
+    COPY_EXCLUDE = ("comments", "held_comments", "search_terms")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -866,23 +868,28 @@ class Post(db.Document):
         show again (None) one a moderator hid: a post hidden with its suspended author
         comes back with them. Return whether it changed; ``hidden_changed`` tells whoever
         copied it elsewhere (federation)."""
-        posts = cls.objects(id=post_id).exclude("comments", "held_comments", "search_terms")
         if hidden:
-            changed = posts.filter(hidden=None).modify(set__hidden=hidden, new=True)
+            changed = cls._change(cls.objects(id=post_id, hidden=None), hidden_changed, set__hidden=hidden)
         else:
-            changed = posts.filter(hidden="moderator").modify(unset__hidden=True, new=True)
-        if changed is not None:
-            hidden_changed.send(changed)
+            changed = cls._change(cls.objects(id=post_id, hidden="moderator"), hidden_changed, unset__hidden=True)
         return changed is not None
 
     @classmethod
     def set_labels(cls, post_id, labels):
         """Give the post ``post_id`` the content labels ``labels`` (in the order of
         ``CONTENT_LABELS``); ``relabelled`` tells whoever copied it elsewhere."""
-        changed = cls.objects(id=post_id).exclude("comments", "held_comments", "search_terms").modify(
-            set__labels=[label for label in CONTENT_LABELS if label in labels], new=True)
+        ordered = [label for label in CONTENT_LABELS if label in labels]
+        cls._change(cls.objects(id=post_id), relabelled, set__labels=ordered)
+
+    @classmethod
+    def _change(cls, posts, signal, **update):
+        """Apply ``update`` to the post ``posts`` finds, and send ``signal`` with it as it
+        is now (what copies of it elsewhere need: ``COPY_EXCLUDE`` left out); None, and
+        no signal, when it found none. An update fires no save signal: this says it."""
+        changed = posts.exclude(*cls.COPY_EXCLUDE).modify(new=True, **update)
         if changed is not None:
-            relabelled.send(changed)
+            signal.send(changed)
+        return changed
 
     def queue_is_full(self, now):
         """Whether the author has ``MAX_QUEUE`` queued and scheduled posts waiting."""

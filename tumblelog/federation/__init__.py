@@ -136,6 +136,7 @@ def post_saved(sender, document, created=False, **kwargs):
     leaves that to ``post_went_live``."""
     if not isinstance(document, Post) or document._going_live:
         return
+    # What post_saving noted holds for this save only.
     was = False if created else document.__dict__.pop("_federated_before", None)
     tell_followers(document, federated(document) if was is None else was, edited=not created)
 
@@ -189,8 +190,7 @@ def suspension_batch(user_id, suspended, cursor=None):
         place = decode_cursor(cursor)
         if place:
             posts = posts.filter(older_than(*place, key="created_at"))
-        batch = list(posts.exclude("comments", "held_comments", "search_terms")
-                     .order_by("-created_at", "-id").limit(SUSPENSION_BATCH))
+        batch = list(posts.exclude(*Post.COPY_EXCLUDE).order_by("-created_at", "-id").limit(SUSPENSION_BATCH))
         for post in batch:
             post_hidden_changed(post)
     return encode_cursor(batch[-1], key="created_at") if len(batch) == SUSPENSION_BATCH else None
