@@ -350,3 +350,21 @@ def test_the_author_editing_a_hidden_post_tells_followers_nothing(app, client, a
     edit(client, post, state="publish", visibility="unlisted")
     edit(client, post, state="draft")
     assert sent == [("Create", url(post)), ("Delete", url(post))]
+
+
+@pytest.mark.parametrize("state, sent_first", [("publish", ["Create"]), ("draft", [])])
+def test_an_uploaded_image_post_goes_out_once_published_and_back_to_drafts_withdraws_it(client, auth, bob, sent,
+                                                                                       state, sent_first):
+    import io
+
+    from tests.factories import image_bytes
+
+    auth.login("bob")
+    response = client.post("/post/new/image", content_type="multipart/form-data", data={
+        "image": (io.BytesIO(image_bytes()), "photo.png", "image/png"), "caption": "A photo", "state": state})
+    assert response.status_code == 303
+    post = Post(id=response.headers["Location"].split("/")[2])
+    assert [kind for kind, _ in sent] == sent_first
+    client.post(f"/post/{post.id}/publish")
+    client.post(f"/post/{post.id}/edit", data={"caption": "Not yet after all", "state": "draft"})
+    assert sent[-2:] == [("Create", url(post)), ("Delete", url(post))]

@@ -122,7 +122,11 @@ SHOWN_FIELDS = frozenset({"state", "published_at", "visibility", "hidden"})
 def post_saving(sender, document, created=False, **kwargs):
     """Before an edit that may change whether followers see the post (its state, time
     or visibility), note whether they saw it as stored: one query, on such edits only."""
-    if not isinstance(document, Post) or created or not SHOWN_FIELDS & set(document._changed_fields):
+    if not isinstance(document, Post) or created or document._going_live:
+        return
+    # A new post given its id early (for its uploads) is not "created" to MongoEngine,
+    # and has no changed fields yet.
+    if not SHOWN_FIELDS & set(getattr(document, "_changed_fields", ())):
         return
     if has_app_context() and current_app.config["FEDERATION_ENABLED"]:
         stored = Post.objects(id=document.pk).only(*Post.VISIBILITY_FIELDS).first()
