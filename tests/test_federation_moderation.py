@@ -368,3 +368,21 @@ def test_an_uploaded_image_post_goes_out_once_published_and_back_to_drafts_withd
     client.post(f"/post/{post.id}/publish")
     client.post(f"/post/{post.id}/edit", data={"caption": "Not yet after all", "state": "draft"})
     assert sent[-2:] == [("Create", url(post)), ("Delete", url(post))]
+
+
+def test_an_account_deleted_before_its_suspension_job_ran_still_withdraws_its_posts(app, client, auth, bob, sent,
+                                                                                    monkeypatch):
+    posts = [post_of(app, bob, quote=f"pills {n}") for n in range(2)]
+    hidden = post_of(app, bob, quote="hidden")
+    hide(client, auth, hidden)
+    sent.clear()
+    enqueue = tasks.enqueue
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: task.name == "tumblelog.tasks.federate_suspension"
+                        or enqueue(task, *args))  # the worker is busy: the suspension's job waits
+    suspend(client, auth)
+    assert sent == []
+    with app.app_context():
+        make_user("root", role="admin")
+    auth.login("root")
+    assert client.post("/admin/users/bob/delete", data={"confirm": "bob"}).status_code == 303
+    assert sorted(sent) == sorted(("Delete", url(post)) for post in posts)  # what a moderator hid went already

@@ -209,7 +209,11 @@ def withdrawal(post):
 
 
 def post_deleted(sender, document, **kwargs):
-    if not (isinstance(document, Post) and federated(document)):
+    """A deleted post's Delete (a boost's Undo), when followers may have it: it reached
+    them and no moderator took it back already. A post hidden with its suspended author
+    counts: the job withdrawing those may not have reached it yet (a Delete of what a
+    server removed already changes nothing there)."""
+    if not (isinstance(document, Post) and reaches(document) and document.hidden != "moderator"):
         return
     with on_site() as federating:
         if federating:
