@@ -2,12 +2,15 @@
 suspended account, is taken back from the followers' servers (a Delete of the post),
 and comes back (its Create) when shown again; edits that hide a post from followers do
 the same. What followers never had, they are never told about."""
+import io
 import json
 
 import pytest
 
+from tests.api_helpers import ApiClient
 from tests.conftest import AuthActions, page
-from tests.factories import make_post, make_user
+from tests.factories import image_bytes, make_post, make_user
+from tests.roundtrips import round_trips
 from tumblelog import federation, tasks
 from tumblelog.federation import delivery
 from tumblelog.federation.models import Follower
@@ -18,23 +21,24 @@ FOLLOWER_INBOX = "https://social.example/users/fran/inbox"
 
 @pytest.fixture
 def sent(monkeypatch):
-    """What reaches the follower's server, as ``(activity type, object id)``; the
-    whole activities are in ``sent.activities``."""
+    """What our site delivers, as ``(activity type, object id)``; the whole activities
+    are in ``sent.activities``, and where each went in ``sent.inboxes``."""
 
     class Sent(list):
         def clear(self):
             super().clear()
             self.activities.clear()
+            self.inboxes.clear()
 
     deliveries = Sent()
-    deliveries.activities = []
+    deliveries.activities, deliveries.inboxes = [], []
 
     def request(method, url, body=None, headers=None):
         activity = json.loads(body)
-        assert url == FOLLOWER_INBOX
         obj = activity["object"]
         deliveries.append((activity["type"], obj["id"] if isinstance(obj, dict) else obj))
         deliveries.activities.append(activity)
+        deliveries.inboxes.append(url)
         return 202, b""
 
     monkeypatch.setattr(delivery.net, "request", request)
@@ -81,7 +85,7 @@ def test_a_post_a_moderator_hides_is_deleted_from_the_followers_server_and_comes
     post = post_of(app, bob)
     sent.clear()
     hide(client, auth, post)
-    assert sent == [("Delete", url(post))]
+    assert sent == [("Delete", url(post))] and sent.inboxes == [FOLLOWER_INBOX]
     assert sent.activities[0]["object"] == {"id": url(post), "type": "Tombstone"}
     assert sent.activities[0]["actor"] == "http://localhost/user/bob"
     hide(client, auth, post, "unhide")
@@ -299,8 +303,6 @@ def test_new_content_labels_reach_followers_as_an_update(app, client, auth, bob,
 
 
 def test_suspending_costs_the_moderators_request_the_same_however_many_posts(app, client, auth, bob, monkeypatch):
-    from tests.roundtrips import round_trips
-
     def add_posts(count):
         with app.app_context():
             for n in range(count):
@@ -328,8 +330,6 @@ def test_suspending_costs_the_moderators_request_the_same_however_many_posts(app
     ({"visibility": "private"}, {"visibility": "public"}),
 ], ids=["draft", "private"])
 def test_the_api_withdraws_and_restores_a_post_as_the_forms_do(app, client, bob, sent, change, back):
-    from tests.api_helpers import ApiClient
-
     api = ApiClient(client)
     with app.app_context():
         api.token_for("bob")
@@ -355,10 +355,6 @@ def test_the_author_editing_a_hidden_post_tells_followers_nothing(app, client, a
 @pytest.mark.parametrize("state, sent_first", [("publish", ["Create"]), ("draft", [])])
 def test_an_uploaded_image_post_goes_out_once_published_and_back_to_drafts_withdraws_it(client, auth, bob, sent,
                                                                                        state, sent_first):
-    import io
-
-    from tests.factories import image_bytes
-
     auth.login("bob")
     response = client.post("/post/new/image", content_type="multipart/form-data", data={
         "image": (io.BytesIO(image_bytes()), "photo.png", "image/png"), "caption": "A photo", "state": state})
