@@ -183,6 +183,21 @@ def auth(client):
     return AuthActions(client)
 
 
+@pytest.fixture
+def alice(auth):
+    """alice, registered and signed in: her ``auth`` actions. (Modules that want her
+    ``User`` instead define their own ``alice``.)"""
+    auth.register("alice")
+    return auth
+
+
+def signed_in(app, username):
+    """Another browser on ``app``, signed in as ``username`` through the form."""
+    client = app.test_client()
+    assert AuthActions(client).login(username).status_code == 303
+    return client
+
+
 # Every page loads the site's own script file; nothing else may become a script.
 SITE_SCRIPTS = ["/static/tumblelog.js"]
 
@@ -195,6 +210,11 @@ def scripts(html):
 def page(response):
     """The response's HTML, parsed."""
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def post_ids(response):
+    """The ids of the posts a page shows, in order."""
+    return [article["data-post-id"] for article in page(response).select("article.post")]
 
 
 def textarea_value(element):

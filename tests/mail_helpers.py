@@ -1,6 +1,6 @@
 """A real SMTP server on loopback (aiosmtpd) for tests of mail: ``smtp.config`` points
-an app at it, ``smtp.messages`` is what arrived, parsed, and ``link_in`` finds the link
-a user would follow."""
+an app at it (the ``app`` fixture here does that), ``smtp.messages`` is what arrived,
+parsed, and ``link_in`` finds the link a user would follow."""
 import email
 import email.policy
 import re
@@ -69,3 +69,10 @@ def smtp():
     server.controller.start()
     yield server
     server.controller.stop()
+
+
+@pytest.fixture
+def app(app_factory, smtp):
+    """The app, mailing through ``smtp``: a test module that imports this fixture has
+    every mail of its ``client`` arrive there."""
+    return app_factory(**smtp.config)

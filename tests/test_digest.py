@@ -5,15 +5,10 @@ from datetime import timedelta
 import pytest
 from conftest import page
 from factories import make_post, make_user
-from mail_helpers import html_of, link_in, smtp, text_of  # noqa: F401  (fixture)
+from mail_helpers import app, html_of, link_in, smtp, text_of  # noqa: F401  (fixtures)
 
 from tumblelog import digest
 from tumblelog.models import User, utcnow
-
-
-@pytest.fixture
-def app(app_factory, smtp):
-    return app_factory(**smtp.config)
 
 
 @pytest.fixture

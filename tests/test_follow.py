@@ -3,15 +3,11 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import page
+from conftest import page, post_ids
 from factories import make_post, make_user
 from roundtrips import round_trips
 from tumblelog import models
 from tumblelog.models import User, utcnow
-
-
-def post_ids(response):
-    return [a["data-post-id"] for a in page(response).select("article.post")]
 
 
 def follow_button(response):

@@ -6,7 +6,7 @@ import pytest
 from bson import ObjectId
 from mongoengine import NotUniqueError
 
-from conftest import AuthActions, page
+from conftest import AuthActions, page, signed_in
 from factories import make_user
 from tumblelog.models import User, utcnow
 from tumblelog.moderation import AuditEntry, Invite, SiteSettings
@@ -31,8 +31,7 @@ def make_invitation(client, days="7", note="for Mei"):
 def test_an_invited_newcomer_signs_up_once_with_the_link(app):
     invite_only()
     make_user("root", is_admin=True)
-    admin = app.test_client()
-    AuthActions(admin).login("root")
+    admin = signed_in(app, "root")
     link = make_invitation(admin)
     assert link.startswith("http://localhost/auth/register?invite=")
     path = link.removeprefix("http://localhost")
@@ -78,8 +77,7 @@ def test_an_expired_invitation_is_refused(client):
 def test_a_withdrawn_invitation_is_refused(app):
     invite_only()
     make_user("root", is_admin=True)
-    admin = app.test_client()
-    AuthActions(admin).login("root")
+    admin = signed_in(app, "root")
     code = make_invitation(admin).partition("invite=")[2]
     withdraw = page(admin.get("/admin/invites")).select_one(".invite form")["action"]
     assert admin.post(withdraw).status_code == 303

@@ -6,7 +6,7 @@ import pytest
 
 from api_helpers import basic, bearer
 from bench.meter import METER
-from conftest import AuthActions, page
+from conftest import AuthActions, page, signed_in
 from factories import PASSWORD, make_post, make_user
 from roundtrips import atomic_mock_writes
 from tumblelog import models
@@ -83,9 +83,7 @@ def test_a_double_click_counts_once(client, auth, post):
 def test_likes_from_several_readers_add_up(app, post):
     for name in ("ann", "ben", "cat"):
         make_user(name)
-        client = app.test_client()
-        AuthActions(client).login(name, PASSWORD)
-        client.post(f"/post/{post.id}/like")
+        signed_in(app, name).post(f"/post/{post.id}/like")
     assert like_count(post) == 3
 
 
@@ -228,10 +226,7 @@ def signed_in_clients(app, names, copies=1):
     clients = []
     for name in names:
         make_user(name)
-        for _ in range(copies):
-            client = app.test_client()
-            AuthActions(client).login(name, PASSWORD)
-            clients.append(client)
+        clients += [signed_in(app, name) for _ in range(copies)]
     return clients
 
 

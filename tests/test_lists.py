@@ -3,13 +3,9 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import page
+from conftest import page, post_ids
 from factories import make_post, make_user
 from tumblelog.models import POST_TYPES, utcnow
-
-
-def post_ids(response):
-    return [a["data-post-id"] for a in page(response).select("article.post")]
 
 
 def make_posts(count, **kwargs):

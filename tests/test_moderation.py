@@ -7,7 +7,7 @@ from bson import ObjectId
 from api_helpers import ApiClient
 from bench.indexes import unserved
 from bench.meter import METER, install
-from conftest import AuthActions, page
+from conftest import AuthActions, page, post_ids, signed_in
 from factories import add_comments, make_post, make_user
 from tumblelog.models import MAX_HELD, Comment, Post, User
 from tumblelog.moderation import AuditEntry, Invite, Report, SiteSettings
@@ -303,8 +303,7 @@ def test_a_reported_comment_is_deleted_from_the_queue_and_it_is_logged(app):
     post.add_comment(kind)
     for name in ("rita", "rolf"):
         make_user(name, role="reader")
-        reader = app.test_client()
-        AuthActions(reader).login(name)
+        reader = signed_in(app, name)
         link = page(reader.get(f"/post/{post.id}", follow_redirects=True)).select_one(f"#comment-{rude.id} .comment__report")["href"]
         form = page(reader.get(link))
         assert "You are all fools" in form.select_one("main blockquote").get_text()
@@ -313,8 +312,7 @@ def test_a_reported_comment_is_deleted_from_the_queue_and_it_is_logged(app):
     assert Report.objects(comment=rude.id).count() == 2
 
     make_user("mod", role="moderator")
-    mod = app.test_client()
-    AuthActions(mod).login("mod")
+    mod = signed_in(app, "mod")
     item = page(mod.get("/admin/reports")).select_one(".admin-report--comment")
     assert "reported 2 times" in item.get_text() and "You are all fools" in item.select_one("blockquote").get_text()
     mod.post(item.select_one("form")["action"], data={"action": "delete", "reason": "insults"})
@@ -411,8 +409,7 @@ def test_a_suspended_spammer_vanishes_everywhere_and_comes_back(client, auth):
 
 def test_a_suspended_reader_is_signed_out_at_once(app):
     bob = make_user("bob")
-    client = app.test_client()
-    AuthActions(client).login("bob")
+    client = signed_in(app, "bob")
     User.objects(id=bob.id).update_one(set__suspended=True)
     assert page(client.get("/")).select_one(".site-nav__user") is None
 
@@ -560,6 +557,56 @@ def test_a_new_site_title_reaches_signed_out_readers_holding_the_old_page(app):
     assert page(again).select_one(".site-title").get_text() == "Night Owls"
 
 
+def site_pages(app, post, author):
+    """Every GET page whose address needs no value, then the pages of one post, one
+    blogger and one tag, and a page that does not exist."""
+    paths = sorted(
+        rule.rule for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static"
+    )
+    return paths + [
+        f"/post/{post.id}", f"/post/{post.id}/edit", f"/post/{post.id}/reblog", f"/post/{post.id}/report",
+        f"/post/{post.id}/held", f"/user/{author.username}", f"/admin/users/{author.username}",
+        f"/tag/{post.tags[0]}", "/no-such-page",
+    ]
+
+
+def test_every_page_title_names_the_site_not_the_software(app):
+    make_user("root", is_admin=True)
+    bob = make_user("bob")
+    post = make_post("blog", author=bob, title="Owls & larks", tags=["owls"])
+    admin, reader = signed_in(app, "root"), app.test_client()
+    admin.post("/admin/settings", data={"title": "Night Owls", "signups": "open"})
+    titles = {}
+    for who, client in (("reader", reader), ("admin", admin)):
+        for path in site_pages(app, post, bob):
+            response = client.get(path, follow_redirects=True)
+            if response.mimetype == "text/html":
+                titles[who, path] = page(response).title.get_text()
+    assert len(titles) >= 40
+    assert {where: title for where, title in titles.items()
+            if "tumblelog" in title or not title.endswith("Night Owls")} == {}
+    assert titles["admin", "/drafts"] == "Drafts · Night Owls"
+    assert titles["reader", f"/post/{post.id}"] == "Owls & larks · Night Owls"
+    assert titles["reader", "/no-such-page"] == "Not found · Night Owls"
+
+
+def test_feeds_oembed_and_nodeinfo_speak_for_the_site(client, auth):
+    post = make_post("quote", author=make_user("bob"))
+    make_user("root", is_admin=True)
+    auth.login("root")
+    client.post("/admin/settings", data={"title": "Night Owls", "description": "Notes after dark.", "signups": "open"})
+    assert client.get("/user/bob/feed.json").json["title"] == "bob · Night Owls"
+    permalink = f"http://localhost/post/{post.id}/{post.slug}"
+    embed = client.get("/oembed", query_string={"url": permalink}).json
+    assert embed["provider_name"] == "Night Owls" and "bob on Night Owls" in embed["html"]
+    nodeinfo = client.get("/nodeinfo/2.1").json
+    assert nodeinfo["metadata"] == {"nodeName": "Night Owls", "nodeDescription": "Notes after dark."}
+    assert nodeinfo["openRegistrations"] is True
+    client.post("/admin/settings", data={"title": "Night Owls", "signups": "invite"})
+    assert client.get("/nodeinfo/2.1").json["openRegistrations"] is False
+
+
 @pytest.mark.parametrize("field, value", [
     ("title", ""), ("max_links", "-1"), ("max_links", "many"), ("title", "x" * 101), ("description", "x" * 301),
     ("signups", "maybe"), ("signups", ""),
@@ -589,9 +636,7 @@ def test_a_blocked_reader_can_no_longer_comment_on_or_like_the_blockers_posts(ap
     alice, bob = make_user("alice"), make_user("bob")
     post = make_post("quote", author=alice)
     other = make_post("quote", author=make_user("carol"))
-    alices, bobs = app.test_client(), app.test_client()
-    AuthActions(alices).login("alice")
-    AuthActions(bobs).login("bob")
+    alices, bobs = signed_in(app, "alice"), signed_in(app, "bob")
     bobs.post("/user/alice/follow")
     alices.post("/user/bob/follow")
     button = page(alices.get("/user/bob")).select_one("form.block-form")
@@ -623,9 +668,7 @@ def test_a_blocked_reader_can_neither_reblog_nor_follow_until_unblocked(app):
     post = make_post("quote", author=alice)
     carol_reblog = Reblog.of(post, make_user("carol"))
     carol_reblog.save()
-    alices, bobs = app.test_client(), app.test_client()
-    AuthActions(alices).login("alice")
-    AuthActions(bobs).login("bob")
+    alices, bobs = signed_in(app, "alice"), signed_in(app, "bob")
     alices.post("/user/bob/block", data={"action": "block"})
 
     for source in (post.id, carol_reblog.id):  # alice's post, directly or down a trail
@@ -777,7 +820,7 @@ def test_a_reader_mutes_tags_and_words_out_of_their_dashboard_and_tag_pages(clie
     assert (form.select_one("input[name=tags]")["value"], form.select_one("textarea").get_text().strip()) == ("finale", "spoiler")
 
     def shown(url):
-        return [article["data-post-id"] for article in page(client.get(url)).select("article.post")]
+        return post_ids(client.get(url))
 
     assert shown("/dashboard") == shown("/tag/tv") == [str(plain.id)]
     # A blogger's page, asked for by name, shows every post; one with a muted tag folded away.

@@ -3,7 +3,7 @@ on the blogger's /activity page, with exact counts under concurrent requests."""
 import pytest
 
 from api_helpers import API, api, bearer  # noqa: F401  (api is a fixture)
-from conftest import page
+from conftest import page, post_ids
 from factories import make_post, make_user
 from test_likes import racing, run_together, signed_in_clients  # noqa: F401  (racing is a fixture)
 from test_reblogs import reblog, signed_in
@@ -286,4 +286,4 @@ def test_the_loop_alice_posts_bob_and_carol_reblog_alice_edits_then_deletes(app,
     assert trails() == before
     assert alice.post(f"/post/{alice_post.id}/delete").status_code == 303
     assert trails() == before
-    assert [a["data-post-id"] for a in page(bob.get("/tag/thoughts")).select("article.post")] == [bob_reblog]
+    assert post_ids(bob.get("/tag/thoughts")) == [bob_reblog]

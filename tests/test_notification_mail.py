@@ -6,15 +6,11 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import page
 from factories import make_post, make_user
-from mail_helpers import html_of, link_in, smtp, text_of  # noqa: F401  (fixture)
+from mail_helpers import app, html_of, link_in, smtp, text_of  # noqa: F401  (fixtures)
 
 from tumblelog import notification_mail
 from tumblelog.models import User
-
-
-@pytest.fixture
-def app(app_factory, smtp):
-    return app_factory(**smtp.config)
+from tumblelog.moderation import SiteSettings
 
 
 @pytest.fixture
@@ -55,6 +51,16 @@ def test_twenty_likes_make_one_mail_with_one_grouped_line(app, post, smtp):
     assert link_in(mail, "/post/").startswith(f"/post/{post.id}")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert mail["List-Unsubscribe"].startswith("<http") and "/settings/unsubscribe/" in mail["List-Unsubscribe"]
+
+
+def test_the_mail_speaks_in_the_sites_name(app, post, smtp):
+    SiteSettings(title="Night Owls").save()
+    likers(post, 2)
+    run_beat(app)
+    [mail] = smtp.to("alice@example.com")
+    assert mail["Subject"] == "1 new notification on Night Owls"
+    for part in (text_of(mail), html_of(mail)):
+        assert "new on Night Owls since your last mail" in part and "tumblelog" not in part
 
 
 def test_a_second_run_sends_nothing_and_the_next_hour_only_what_is_new(app, client, post, smtp, clock):

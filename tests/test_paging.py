@@ -5,14 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import page
+from conftest import page, post_ids
 from factories import make_post, make_user
 from tumblelog.models import Post, utcnow
 from tumblelog.paging import MAX_PAGE, Page, decode_cursor, encode_cursor
-
-
-def post_ids(response):
-    return [a["data-post-id"] for a in page(response).select("article.post")]
 
 
 def link(response, rel):

@@ -11,12 +11,6 @@ from factories import image_bytes, make_post
 from tumblelog import images
 
 
-@pytest.fixture
-def alice(auth):
-    auth.register("alice")
-    return auth
-
-
 def upload(client, size, fmt="PNG"):
     data = {"image": (io.BytesIO(image_bytes(fmt, size=size)), "photo.png"), "caption": "A photo"}
     return client.post("/post/new/image", data=data, content_type="multipart/form-data")

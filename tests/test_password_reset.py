@@ -3,12 +3,9 @@ new one; the mail arrives at a real SMTP server on loopback."""
 import pytest
 from conftest import page
 from factories import PASSWORD, make_user
-from mail_helpers import html_of, link_in, smtp, text_of  # noqa: F401  (fixture)
+from mail_helpers import app, html_of, link_in, smtp, text_of  # noqa: F401  (fixtures)
 
-
-@pytest.fixture
-def app(app_factory, smtp):
-    return app_factory(**smtp.config)
+from tumblelog.moderation import SiteSettings
 
 
 def ask_for_reset(client, email="alice@example.com"):
@@ -35,6 +32,15 @@ def test_a_forgotten_password_is_reset_by_the_mailed_link(app, client, auth, smt
     auth.logout()
     assert auth.login(password=PASSWORD).status_code == 422
     assert auth.login(password="a new passphrase").status_code == 303
+
+
+def test_the_mail_speaks_in_the_sites_name(client, smtp):
+    SiteSettings(title="Night Owls").save()
+    make_user("alice")
+    ask_for_reset(client)
+    [mail] = smtp.to("alice@example.com")
+    for part in (text_of(mail), html_of(mail)):
+        assert "your account on Night Owls" in part and "tumblelog" not in part
 
 
 def test_the_link_works_once(client, smtp):

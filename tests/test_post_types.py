@@ -28,12 +28,6 @@ def post_path(location):
     return "/".join(location.split("/")[:3])
 
 
-@pytest.fixture
-def alice(auth):
-    auth.register("alice")
-    return auth
-
-
 def test_every_type_has_sample_content_for_the_tests():
     assert set(SAMPLE_FIELDS) == set(POST_TYPES)
 

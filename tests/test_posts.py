@@ -14,12 +14,6 @@ def article(response):
     return articles[0]
 
 
-@pytest.fixture
-def alice(auth):
-    auth.register("alice")
-    return auth
-
-
 # --- creating ---------------------------------------------------------------
 
 

@@ -4,19 +4,18 @@ from datetime import datetime
 
 import pytest
 
-from conftest import AuthActions, page
-from factories import PASSWORD, SAMPLE_FIELDS, make_post, make_user
+import conftest
+from conftest import page, post_ids
+from factories import make_post, make_user
 from tumblelog.models import POST_TYPES, Post
 from tumblelog.notes import TRAIL_MAX, Reblog, TrailEntry
 
 
 def signed_in(app, name):
     """A client signed in as ``name`` (made if new)."""
-    client = app.test_client()
     if not Post._get_db()["user"].find_one({"username": name}):
         make_user(name)
-    AuthActions(client).login(name, PASSWORD)
-    return client
+    return conftest.signed_in(app, name)
 
 
 def reblog(client, post_id, comment="", tags=""):
@@ -60,7 +59,7 @@ def test_the_trail_survives_edits_and_deletion(app, alice_post):
     # Bob's reblog is on the tag page of the tag he added, and on his blog.
     tagged = page(bob.get("/tag/thoughts")).select("article.post")
     assert [a["data-post-id"] for a in tagged] == [bob_reblog]
-    assert bob_reblog in [a["data-post-id"] for a in page(bob.get("/user/bob")).select("article.post")]
+    assert bob_reblog in post_ids(bob.get("/user/bob"))
 
 
 @pytest.mark.parametrize("post_type", list(POST_TYPES))
@@ -172,7 +171,7 @@ def test_followers_see_reblogs_on_their_dashboard_and_the_api_lists_them(app, al
     bob, dana = signed_in(app, "bob"), signed_in(app, "dana")
     dana.post("/user/bob/follow", data={"action": "follow"})
     reblog_id = reblog(bob, alice_post.id, comment="Look")
-    assert [a["data-post-id"] for a in page(dana.get("/dashboard")).select("article.post")] == [reblog_id]
+    assert post_ids(dana.get("/dashboard")) == [reblog_id]
     listed = dana.get("/api/v1/posts?author=bob").json["posts"]
     assert [(p["id"], p["type"], p["original"]["type"]) for p in listed] == [(reblog_id, "reblog", "blog")]
 

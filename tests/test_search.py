@@ -1,7 +1,7 @@
 """Search: every word, in any field, without case or accents; type and tag filters."""
 import pytest
 
-from conftest import page
+from conftest import page, post_ids
 from factories import make_post
 from roundtrips import round_trips
 from tumblelog.keywords import fold, parse_query, search_terms, stem
@@ -11,7 +11,7 @@ from tumblelog.models import Post
 def found(client, query, **filters):
     response = client.get("/search", query_string={"q": query, **filters})
     assert response.status_code == 200
-    return [a["data-post-id"] for a in page(response).select("article.post")]
+    return post_ids(response)
 
 
 @pytest.mark.parametrize(

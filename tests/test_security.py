@@ -49,12 +49,6 @@ def assert_inert(html):
         assert urlsplit(facade["data-player"]).hostname in PLAYER_HOSTS, facade["data-player"]
 
 
-@pytest.fixture
-def alice(auth):
-    auth.register("alice")
-    return auth
-
-
 # --- Stored XSS through every text field -------------------------------------------
 
 POST_FIELDS = [

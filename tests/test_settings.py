@@ -7,18 +7,13 @@ import pytest
 from api_helpers import API, api, bearer  # noqa: F401  (fixture)
 from conftest import page
 from factories import PASSWORD, image_bytes, make_post, make_user
-from mail_helpers import link_in, smtp  # noqa: F401  (fixture)
+from mail_helpers import app, link_in, smtp  # noqa: F401  (fixtures)
 from PIL import Image
 from werkzeug.http import parse_date
 
 from tumblelog.models import User
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture
-def app(app_factory, smtp):
-    return app_factory(**smtp.config)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup, Comment as HtmlComment, Doctype
 from factories import make_post, make_user
 from tumblelog import mail
 from config import Config
+from tumblelog.federation.models import RemotePost
 from tumblelog.models import Comment, Photo, parse_dialogue, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -284,6 +285,11 @@ def seed_site():
     posts["blog"].add_comment(Comment(body="zzNice zzpost", author_name="zzguest"))
     posts["labelled"] = make_post("quote", ada, tags=["zztag"], quote="zzlabelled", source="zzsource", labels=["mature"],
                                   pinned=True)
+    # A fediverse account the admin follows, for the dashboard's remote posts.
+    RemotePost(object_id="https://zzsocial.example/notes/1", actor="https://zzsocial.example/users/zzyan",
+               handle="@zzyan@zzsocial.example", sensitive=True, content_html="<p>zzhello</p>",
+               url="https://zzsocial.example/@zzyan/1", published=utcnow()).save()
+    admin.update(push__followed_actors="https://zzsocial.example/users/zzyan")
     # The admin's own unpublished posts, for /drafts and /queue.
     make_post("quote", admin, quote="zzdraft", source="zzsource", state="draft")
     make_post("quote", admin, quote="zzqueued", source="zzsource", state="queued", published_at=utcnow() + timedelta(hours=5))
@@ -298,7 +304,7 @@ def pages(posts, ada):
     signed_out += [f"/post/{post.id}" for post in posts.values()]
     signed_in = ["/", "/dashboard", "/following", "/settings", "/activity", "/drafts", "/queue", "/admin", "/admin/users",
                  f"/admin/users/{ada.username}", "/admin/comments", "/admin/reports", "/admin/settings",
-                 "/admin/audit", "/admin/invites", "/admin/federation", "/labels", "/mutes", "/fediverse", f"/post/{first}/held", f"/post/{first}/report", f"/post/{first}/reblog",
+                 "/admin/audit", "/admin/invites", "/admin/federation", "/admin/mentions", "/labels", "/mutes", "/fediverse", f"/post/{first}/held", f"/post/{first}/report", f"/post/{first}/reblog",
                  f"/post/{first}/edit", f"/post/{first}", f"/post/{posts['labelled'].id}"]
     signed_in += [f"/post/new/{kind}" for kind in ("blog", "image", "video", "quote", "link", "audio", "chat", "photoset")]
     return signed_out, signed_in
@@ -340,7 +346,7 @@ def test_no_mail_has_text_that_escaped_translation(pseudo_app):
             mail.compose("verify_email", ada.email, mail_subject("Confirm your e-mail address"), user=ada, link=link),
             mail.compose("change_email", ada.email, mail_subject("Confirm your new e-mail address"), user=ada, link=link),
             mail.compose("reset_password", ada.email, mail_subject("Choose a new password"), user=ada, link=link),
-            mail.compose("digest", ada.email, mail_subject("Your week on tumblelog: %(num)d new post"),
+            mail.compose("digest", ada.email, mail_subject("Your week on %(site)s: %(num)d new post", site="zzsite"),
                          user=ada, posts=list(posts.values())[:2], unsubscribe=link, week="2026-W48"),
         ]
     escaped = {}
@@ -350,12 +356,12 @@ def test_no_mail_has_text_that_escaped_translation(pseudo_app):
     assert {name: words for name, words in escaped.items() if words} == {}
 
 
-def mail_subject(text):
+def mail_subject(text, **variables):
     from flask_babel import lazy_gettext, lazy_ngettext
 
     if "%(num)d" in text:
-        return lazy_ngettext(text, text.replace("post", "posts"), 2)
-    return lazy_gettext(text)
+        return lazy_ngettext(text, text.replace("post", "posts"), 2, **variables)
+    return lazy_gettext(text, **variables)
 
 
 def test_no_api_error_escapes_translation(pseudo_app):

@@ -13,12 +13,6 @@ from tumblelog.models import ImagePost, Post
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
 
 
-@pytest.fixture
-def alice(auth):
-    auth.register("alice")
-    return auth
-
-
 def upload(client, data, filename="photo.png", content_type="image/png", **fields):
     """Post a new image post with ``data`` as its file."""
     form = {"image": (io.BytesIO(data), filename, content_type), "caption": "A photo", **fields}

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from bson import ObjectId
 
-from conftest import page
+from conftest import page, post_ids
 from factories import add_comments, make_post, make_user
 from tumblelog.models import Post, User, utcnow
 from tumblelog.publishing import queue_times, slugify
@@ -29,7 +29,7 @@ def newest(quote):
 
 
 def shown_ids(client, url="/"):
-    return [a["data-post-id"] for a in page(client.get(url)).select("article.post")]
+    return post_ids(client.get(url))
 
 
 # --- drafts and publishing --------------------------------------------------------

@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from . import mail, media
 from .models import Like, Post, User, utcnow
 from .moderation import Report
+from .notes import Note, Notification
 
 RESET, CHANGE_EMAIL, VERIFY_EMAIL = "password-reset", "email-change", "email-verify"
 
@@ -133,20 +134,26 @@ def set_avatar(user, versions):
 
 def delete_account(user):
     """Remove the account and everything it made: its posts (with their comments,
-    likes, files and reports), its comments on other posts, its likes, who follows it,
-    the reports it filed, its tokens and its avatar. Its name is retired first, never
-    given to anyone else. The moderation console's "delete" calls this too."""
+    likes, files and reports), its comments on other posts and its likes (with their
+    notes), who follows it, the reports it filed, its notifications, its tokens and its
+    avatar. Its name is retired first, never given to anyone else. The moderation
+    console's "delete" calls this too."""
     user.retire_name()
     # Whole posts: delete receivers (federation, notes) read their author and trail.
     for post in Post.objects(author=user.id).exclude("comments", "held_comments", "search_terms"):
         post.delete_with_media()
+    comment_ids = []
     for post, mine in comments_by(user):
         Post.objects(id=post.id).update_one(
             __raw__={"$pull": {"comments": {"author": user.id}}, "$inc": {"comment_count": -len(mine)}}
         )
+        comment_ids += [comment.id for comment in mine]
+    Note.objects(comment__in=comment_ids).delete()
     liked = Like.objects(user=user.id).distinct("post")
     Like.objects(user=user.id).delete()
     Post.objects(id__in=liked).update(dec__like_count=1)  # distinct gives the ids
+    Note.objects(post__in=liked, kind="like", actor=user.id).delete()
+    Notification.objects(recipient=user.id).delete()
     User.objects(followed_users=user.id).update(pull__followed_users=user.id)
     Report.objects(reporter=user.id).delete()
     revoke_tokens(user)
@@ -156,8 +163,8 @@ def delete_account(user):
 
 def write_archive(user, out):
     """Write ``user``'s data as a zip to the binary stream ``out``: ``posts.json`` (as
-    ``flask export`` writes it), each uploaded file under ``media/``, ``comments.json``
-    (the comments they wrote), ``following.json`` and ``profile.json``."""
+    ``flask export`` writes it: drafts, queued and private posts too), each uploaded
+    file under ``media/``, and one JSON file for each of ``ARCHIVE_PARTS``."""
     from .export import write_export  # export.py imports backup.py, which imports the views
 
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -167,14 +174,94 @@ def write_archive(user, out):
             for file_id in post.media_ids():
                 _add_file(archive, file_id)
         _add_file(archive, user.avatar_large)
-        archive.writestr("comments.json", _json({"comments": written_comments(user)}))
-        bloggers = User.objects(id__in=user.followed_users).scalar("username")
-        archive.writestr("following.json", _json({"tags": user.followed_tags, "bloggers": list(bloggers)}))
-        profile = {name: getattr(user, name) for name in PROFILE_FIELDS}
-        archive.writestr("profile.json", _json({**profile, "email": user.email, "exported_at": utcnow()}))
+        for name, part in ARCHIVE_PARTS.items():
+            archive.writestr(f"{name}.json", _json(part(user)))
 
 
 PROFILE_FIELDS = ("username", "display_name", "bio", "blog_title", "blog_description", "created_at")
+
+
+def _profile(user):
+    profile = {name: getattr(user, name) for name in PROFILE_FIELDS}
+    return {**profile, "email": user.email, "exported_at": utcnow()}
+
+
+def _following(user):
+    from .federation.models import RemoteFollowing
+
+    bloggers = User.objects(id__in=user.followed_users).scalar("username")
+    remote = RemoteFollowing.objects(user=user.id).order_by("created_at")
+    return {
+        "tags": user.followed_tags, "bloggers": list(bloggers),
+        "fediverse": [{"actor": f.actor, "handle": f.handle, "accepted": f.accepted, "since": f.created_at} for f in remote],
+    }
+
+
+def _followers(user):
+    """Who follows the account: bloggers here, and accounts on the fediverse."""
+    from .federation.models import Follower
+
+    bloggers = User.objects(followed_users=user.id).order_by("username_key").scalar("username")
+    remote = Follower.objects(user=user.id).order_by("created_at")
+    return {
+        "bloggers": list(bloggers),
+        "fediverse": [{"actor": f.actor, "handle": f.handle, "pending": f.pending, "since": f.created_at} for f in remote],
+    }
+
+
+def _likes(user):
+    """The posts the account liked, oldest first."""
+    likes = Like.objects(user=user.id).order_by("created_at").as_pymongo()
+    return {"likes": [{"post": like["post"], "created_at": like.get("created_at")} for like in likes]}
+
+
+def _settings(user):
+    """What the account chose: blocks, mutes, label views, language, mail and queue."""
+    blocked = User.objects(id__in=user.blocked_users).scalar("username")
+    return {
+        "blocked": sorted(blocked), "muted_tags": user.muted_tags, "muted_words": user.muted_words,
+        "label_choices": dict(user.label_choices), "language": user.locale, "weekly_digest": user.digest,
+        "notification_mail": user.notification_mail, "notifications_off": user.notifications_off,
+        "approve_followers": user.approve_followers, "queue": user.queue_settings.to_mongo().to_dict(),
+    }
+
+
+def _notifications(user):
+    fields = ("kind", "post", "post_title", "link", "actors", "count", "read", "created_at", "updated_at")
+    found = Notification.objects(recipient=user.id).order_by("-updated_at", "-id").only(*fields).as_pymongo()
+    return {"notifications": [{name: row.get(name) for name in fields} for row in found]}
+
+
+def _mentions(user):
+    """The Webmentions of the account's posts: shown, held for review or removed."""
+    from .mentions import Mention
+
+    fields = ("post", "source", "target", "kind", "author_name", "author_url", "title", "excerpt", "published",
+              "state", "created_at", "updated_at")
+    posts = Post.objects(author=user.id).scalar("id")
+    found = Mention.objects(post__in=list(posts)).order_by("created_at", "id").only(*fields).as_pymongo()
+    return {"mentions": [{name: row.get(name) for name in fields} for row in found]}
+
+
+def _reports(user):
+    """The reports the account filed (what it reported and why; not what moderators did)."""
+    found = Report.objects(reporter=user.id).order_by("created_at").as_pymongo()
+    return {"reports": [{"post": r["post"], "comment": r.get("comment"), "reason": r["reason"],
+                         "created_at": r["created_at"]} for r in found]}
+
+
+# The zip's JSON files besides posts.json, each from the account: what "Your data" holds.
+ARCHIVE_PARTS = {
+    "profile": _profile,
+    "comments": lambda user: {"comments": written_comments(user)},
+    "following": _following,
+    "followers": _followers,
+    "likes": _likes,
+    "settings": _settings,
+    "notifications": _notifications,
+    "mentions": _mentions,
+    "reports": _reports,
+}
 
 
 def _json(value):

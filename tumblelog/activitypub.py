@@ -10,6 +10,7 @@ from .federation import federated, objects, outbox_activity
 from .federation.inbox import MAX_BODY, Refused, receive
 from .federation.models import ActorKey, BlockedDomain, Follower, RemoteFollowing
 from .models import Post, User
+from .moderation import SiteSettings
 from .ratelimit import config_limit
 from .urls import external_url_for, site_root
 
@@ -109,15 +110,17 @@ def nodeinfo_links():
 
 @bp.route("/nodeinfo/2.1")
 def nodeinfo():
+    site = SiteSettings.shown()
     return document(
         {
             "version": "2.1",
             "software": {"name": "tumblelog", "version": "1.0", "homepage": site_root() + "/"},
             "protocols": ["activitypub"],
             "services": {"inbound": [], "outbound": ["atom1.0"]},
-            "openRegistrations": True,
+            "openRegistrations": site.signups == "open",
             "usage": {"users": {"total": User.objects.count()}, "localPosts": Post.objects.count()},
-            "metadata": {},
+            # Where Mastodon and Misskey read a server's name and description.
+            "metadata": {"nodeName": site.title, "nodeDescription": site.description},
         },
         content_type='application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"',
     )

@@ -12,6 +12,7 @@ from flask_babel import lazy_ngettext
 
 from . import mail
 from .models import User, utcnow
+from .moderation import SiteSettings
 
 DIGEST_POSTS = 20  # the newest this many; the mail links to the dashboard for more
 
@@ -50,7 +51,8 @@ def send(user_id, week):
         unsubscribe, headers = mail.DIGEST.headers(user)
         message = mail.compose(
             "digest", user.email,
-            lazy_ngettext("Your week on tumblelog: %(num)d new post", "Your week on tumblelog: %(num)d new posts", len(posts)),
+            lazy_ngettext("Your week on %(site)s: %(num)d new post", "Your week on %(site)s: %(num)d new posts", len(posts),
+                          site=SiteSettings.shown().title),
             headers=headers, user=user, posts=posts, unsubscribe=unsubscribe, week=week,
         )
     from .tasks import bound, deliver_mail

@@ -210,7 +210,7 @@ def tag_feed(tag, kind):
     normal = tag_or_404(tag)
     if normal != tag:
         return redirect(url_for("feeds.tag_feed", tag=normal, kind=kind), 301)
-    return feed_response(Post.listing().filter(tags=tag), kind, f"#{tag} · {SiteSettings.shown().title}", "blog.tag", tag=tag)
+    return feed_response(Post.listing().filter(tags=tag), kind, SiteSettings.shown().titled(f"#{tag}"), "blog.tag", tag=tag)
 
 
 @feed_routes("/user/<username>/feed")
@@ -222,7 +222,7 @@ def user_feed(username, kind):
     return feed_response(
         Post.listing().filter(author=author),
         kind,
-        f"{author.blog_title or author.username} · {SiteSettings.shown().title}",
+        SiteSettings.shown().titled(author.blog_title or author.username),
         "blog.user",
         subtitle=author.blog_description,
         username=author.username,

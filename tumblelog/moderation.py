@@ -164,6 +164,10 @@ class SiteSettings(db.Document):
             return cls()
         return app_cache().get(cls.CACHE_KEY, current_app.config["SITE_SETTINGS_TTL"], cls.current)
 
+    def titled(self, *parts):
+        """A page's or feed's title: its own words, then the site's ("Drafts · My blog")."""
+        return " · ".join([*filter(None, parts), self.title])
+
     @property
     def page_stamp(self):
         """What every page shows of the settings: part of signed-out pages' ETags."""

@@ -20,6 +20,7 @@ from mongoengine.queryset.visitor import Q
 from . import mail
 from .i18n import N_
 from .models import User, utcnow
+from .moderation import SiteSettings
 from .notes import Notification
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,8 @@ def send(user, until):
         count = len(found) + more
         message = mail.compose(
             "notifications", user.email,
-            lazy_ngettext("%(num)d new notification on tumblelog", "%(num)d new notifications on tumblelog", count),
+            lazy_ngettext("%(num)d new notification on %(site)s", "%(num)d new notifications on %(site)s", count,
+                          site=SiteSettings.shown().title),
             headers=headers, user=user, lines=lines, more=more, unsubscribe=unsubscribe, activity=activity,
             every=user.notification_mail,
         )

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from .models import URL_MAX, Post
+from .moderation import SiteSettings
 from .urls import external_url, external_url_for, site_root
 
 bp = Blueprint("oembed", __name__)
@@ -68,8 +69,9 @@ def embed(post, maxwidth, maxheight):
             'fullscreen" allowfullscreen referrerpolicy="strict-origin-when-cross-origin"></iframe>'
         ).format(post.embed_url, width, height, post.headline)
         return {"type": "video", "html": str(html), "width": width, "height": height}
-    html = Markup('<blockquote class="tumblelog-post"><p>{}</p><p>— <a href="{}">{} on tumblelog</a></p></blockquote>')
-    html = html.format(post.summary, external_url_for("blog.show", post_id=post.id), post.author_name)
+    html = Markup('<blockquote class="tumblelog-post"><p>{}</p><p>— <a href="{}">{} on {}</a></p></blockquote>')
+    html = html.format(post.summary, external_url_for("blog.show", post_id=post.id), post.author_name,
+                       SiteSettings.shown().title)
     width, height = min(RICH_WIDTH, maxwidth or RICH_WIDTH), min(RICH_HEIGHT, maxheight or RICH_HEIGHT)
     return {"type": "rich", "html": str(html), "width": width, "height": height}
 
@@ -90,7 +92,7 @@ def oembed():
         "title": post.headline,
         "author_name": post.author_name,
         "author_url": external_url_for("blog.user", username=post.author_name),
-        "provider_name": "tumblelog",
+        "provider_name": SiteSettings.shown().title,
         "provider_url": external_url_for("blog.index"),
         "cache_age": CACHE_AGE,
         **embed(post, maxwidth, maxheight),

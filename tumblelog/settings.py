@@ -26,6 +26,8 @@ from .forms import (
     TokenForm,
 )
 from .models import User, utcnow
+from .moderation import SiteSettings
+from .publishing import slugify
 from .blog import upload_limit
 from .ratelimit import TOO_MANY_MAILS, TOO_MANY_SIGN_INS, TOO_MANY_TOKENS, account_key, config_limit
 from .templating import human_date
@@ -243,7 +245,8 @@ def export():
     archive = tempfile.SpooledTemporaryFile(max_size=ARCHIVE_IN_MEMORY)
     accounts.write_archive(current_user._get_current_object(), archive)
     archive.seek(0)
-    name = f"tumblelog-{current_user.username}-{human_date(utcnow()).replace(' ', '-')}.zip"
+    site = slugify(SiteSettings.shown().title) or "tumblelog"  # the file name wants ASCII
+    name = f"{site}-{current_user.username}-{human_date(utcnow()).replace(' ', '-')}.zip"
     response = send_file(archive, mimetype="application/zip", as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
