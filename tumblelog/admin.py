@@ -377,10 +377,7 @@ def hide(post_id):
     form = HideForm()
     if not form.validate_on_submit():
         return refused(form)
-    if form.action.data == "hide":
-        Post.objects(id=post_id, hidden=None).update_one(set__hidden="moderator")
-    else:
-        Post.objects(id=post_id, hidden="moderator").update_one(unset__hidden=True)
+    Post.set_hidden(post_id, "moderator" if form.action.data == "hide" else None)
     record(current_user, form.action.data, f"post {post_id}", form.reason.data)
     flash(_("The post is hidden.") if form.action.data == "hide" else _("The post is back."), "success")
     return redirect(safe_next(request.form.get("next")), 303)
@@ -575,7 +572,7 @@ def labels(post_id):
     chosen = set(request.form.getlist("labels"))
     if not chosen <= set(CONTENT_LABELS):
         abort(400, _("Unknown content label."))
-    Post.objects(id=post.id).update_one(set__labels=[label for label in CONTENT_LABELS if label in chosen])
+    Post.set_labels(post.id, chosen)
     if post.author.pk != current_user.id:
         record(current_user, "labels", f"post {post.id}", ", ".join(sorted(chosen)) or "none")
     flash(_("The content labels are saved."), "success")

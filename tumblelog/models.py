@@ -110,6 +110,10 @@ followed = events.signal("followed")  # sender: the User; user (the id followed)
 blocked = events.signal("blocked")  # sender: the User who blocks; user (the account blocked)
 post_deleted = events.signal("post-deleted")  # sender: the Post, once really deleted
 went_live = events.signal("went-live")  # sender: the Post, once it is published (on_published)
+# Moderation hides and shows posts with updates, which fire no save signal.
+hidden_changed = events.signal("hidden-changed")  # sender: the Post, as it is now (Post.set_hidden)
+relabelled = events.signal("relabelled")  # sender: the Post, with its new content labels (Post.set_labels)
+suspension_changed = events.signal("suspension-changed")  # sender: the User; suspended (its posts hidden or shown)
 
 
 class CommentsClosed(Exception):
@@ -689,6 +693,8 @@ class Post(db.Document):
     # What lists never show: every comment, the Markdown source (they show body_html)
     # and the search index's words.
     LIST_EXCLUDE = ("comments", "held_comments", "body", "search_terms")
+    # What a copy of a post elsewhere (a fediverse server's) never shows.
+    COPY_EXCLUDE = ("comments", "held_comments", "search_terms")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -866,6 +872,35 @@ class Post(db.Document):
         else:
             self.published_at = None
         self.state = state
+
+    @classmethod
+    def set_hidden(cls, post_id, hidden):
+        """Hide a post from readers as a moderator does (``hidden`` "moderator"), or
+        show again (None) one a moderator hid: a post hidden with its suspended author
+        comes back with them. Return whether it changed; ``hidden_changed`` tells whoever
+        copied it elsewhere (federation)."""
+        if hidden:
+            changed = cls._change(cls.objects(id=post_id, hidden=None), hidden_changed, set__hidden=hidden)
+        else:
+            changed = cls._change(cls.objects(id=post_id, hidden="moderator"), hidden_changed, unset__hidden=True)
+        return changed is not None
+
+    @classmethod
+    def set_labels(cls, post_id, labels):
+        """Give the post ``post_id`` the content labels ``labels`` (in the order of
+        ``CONTENT_LABELS``); ``relabelled`` tells whoever copied it elsewhere."""
+        ordered = [label for label in CONTENT_LABELS if label in labels]
+        cls._change(cls.objects(id=post_id), relabelled, set__labels=ordered)
+
+    @classmethod
+    def _change(cls, posts, signal, **update):
+        """Apply ``update`` to the post ``posts`` finds, and send ``signal`` with it as it
+        is now (what copies of it elsewhere need: ``COPY_EXCLUDE`` left out); None, and
+        no signal, when it found none. An update fires no save signal: this says it."""
+        changed = posts.exclude(*cls.COPY_EXCLUDE).modify(new=True, **update)
+        if changed is not None:
+            signal.send(changed)
+        return changed
 
     def queue_is_full(self, now):
         """Whether the author has ``MAX_QUEUE`` queued and scheduled posts waiting."""

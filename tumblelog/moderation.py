@@ -16,7 +16,7 @@ from mongoengine import NotUniqueError
 
 from .cache import app_cache
 from .extensions import db
-from .models import NAME_MAX, Post, User, post_deleted, shorten, utcnow
+from .models import NAME_MAX, Post, User, post_deleted, shorten, suspension_changed, utcnow
 from .publishing import as_utc
 
 REASON_MAX = 500
@@ -107,7 +107,7 @@ def close_reports(actor, report, action, reason=""):
     Return the state they now have."""
     post_id, comment_id = report.item_key
     if action == "hide" and comment_id is None:
-        Post.objects(id=post_id, hidden=None).update_one(set__hidden="moderator")
+        Post.set_hidden(post_id, "moderator")
     elif action == "delete" and comment_id is not None:
         post = Post.objects(id=post_id).only("id").first()
         if post is not None:
@@ -248,7 +248,8 @@ def count_links(text):
 
 def set_suspended(user, suspended, actor, reason=""):
     """Suspend (or restore) ``user``: they cannot sign in or use tokens, and their posts
-    leave every list at once — one update of all their posts, nothing deleted."""
+    leave every list at once — one update of all their posts, nothing deleted.
+    ``suspension_changed`` tells whoever copied them elsewhere (federation)."""
     User.objects(id=user.id).update_one(set__suspended=suspended)
     if suspended:
         Post.objects(author=user, hidden=None).update(set__hidden="suspended")
@@ -256,6 +257,7 @@ def set_suspended(user, suspended, actor, reason=""):
         # Posts a moderator hid for their own sake stay hidden.
         Post.objects(author=user, hidden="suspended").update(unset__hidden=True)
     user.suspended = suspended
+    suspension_changed.send(user, suspended=suspended)
     record(actor, "suspend" if suspended else "unsuspend", f"user {user.username}", reason)
 
 

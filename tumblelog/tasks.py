@@ -189,6 +189,22 @@ def deliver_to_followers(user_id, key_id, activity):
         bound(deliver_activity).delay(user_id, key_id, inbox, activity)
 
 
+@shared_task(name="tumblelog.tasks.federate_suspension", bind=True)
+def federate_suspension(self, user_id, suspended, cursor=None):
+    """Take a suspended account's posts back from its followers' servers (or bring
+    them back when it is restored), a batch a job: each job queues the next, so none
+    runs long (federation.suspension_batch). Run in-process, it goes on here."""
+    from bson import ObjectId
+
+    from .federation import suspension_batch
+
+    cursor = suspension_batch(ObjectId(user_id), suspended, cursor)
+    while cursor and self.request.is_eager:
+        cursor = suspension_batch(ObjectId(user_id), suspended, cursor)
+    if cursor:
+        bound(federate_suspension).delay(user_id, suspended, cursor)
+
+
 @shared_task(name="tumblelog.tasks.deliver_activity", bind=True)
 def deliver_activity(self, user_id, key_id, inbox, activity):
     """Deliver one ActivityPub activity to one inbox, trying again with a growing wait

@@ -7,7 +7,10 @@ checks and acts on what arrives, ``delivery`` sends, ``models`` stores.
 Publishing reaches followers through MongoEngine's save and delete signals and the
 posts' ``went_live`` signal (a post published at once, or a queued or scheduled one
 whose time came, by ``flask posts publish-due``), so every way a post is written (the
-forms, the API, the queue) federates without knowing about it.
+forms, the API, the queue) federates without knowing about it; moderation's
+``hidden_changed`` and ``suspension_changed`` take hidden posts back, and
+``relabelled`` sends new content labels. Whatever the
+signal, ``tell_followers`` decides what followers' servers receive.
 """
 import hashlib
 import logging
@@ -18,8 +21,9 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app, has_app_context, has_request_context
 from mongoengine import signals
 
-from ..models import POST_TYPES, Post, User, went_live
-from ..publishing import PRIVATE
+from ..models import POST_TYPES, Post, User, hidden_changed, relabelled, suspension_changed, utcnow, went_live
+from ..paging import decode_cursor, encode_cursor, older_than
+from ..publishing import DRAFT, PRIVATE
 from ..urls import configured_host, site_root
 from . import net, objects
 from .delivery import deliver_to_followers, send
@@ -30,11 +34,17 @@ from .models import REACTIONS_MAX, BlockedDomain, Follower, RemoteActor, RemoteF
 log = logging.getLogger(__name__)
 
 
+def reaches(post):
+    """Whether followers would see ``post`` were moderators not hiding it: live and not
+    private. An unlisted post federates too, addressed as Mastodon's "unlisted" (to
+    followers, in no public timeline: objects.audience); the outbox, like every list,
+    leaves it out."""
+    return post.is_live() and post.visibility != PRIVATE
+
+
 def federated(post):
-    """Whether followers see ``post``: live, not private and not hidden by moderators.
-    An unlisted post federates too, addressed as Mastodon's "unlisted" (to followers,
-    in no public timeline: objects.audience); the outbox, like every list, leaves it out."""
-    return post.is_live() and post.visibility != PRIVATE and not post.hidden
+    """Whether followers see ``post``: it reaches them and moderators do not hide it."""
+    return reaches(post) and not post.hidden
 
 
 @contextmanager
@@ -77,36 +87,117 @@ def outbox_activity(post):
     return announce(post) if boost(post) else objects.activity("Create", post.author_name, objects.post_object(post))
 
 
-def post_saved(sender, document, created=False, **kwargs):
-    """A live post written at once (its Create), edited (its Update), or made public
-    or private by an edit (its Create, or its Delete). A save that takes it live
-    leaves that to ``post_went_live``."""
-    if not isinstance(document, Post) or document._going_live or not document.is_live():
-        return
-    # MongoEngine clears what changed only after this signal.
-    moved = not created and "visibility" in document._changed_fields
-    if not (federated(document) or moved):
+def tell_followers(post, was, edited=False):
+    """The one place that tells followers' servers how ``post`` changed, whatever
+    changed it (an edit, the queue, a moderator, a suspension): ``was`` whether they saw
+    it before (``federated`` then). Shown now and not before: its Create (a boost's
+    Announce); the other way round: its Delete (a boost's Undo); shown before and now,
+    and ``edited``: its Update. Nothing when they saw it neither before nor now."""
+    now = federated(post)
+    if now and was:
+        if not edited or boost(post):  # a boost has nothing of its own to update
+            return
+        kind = "Update"
+    elif now or was:
+        kind = "Create" if now else "Delete"
+    else:
         return
     with on_site() as federating:
         if not federating:
             return
-        if not federated(document):
-            _send(document, withdrawal(document))
-        elif created or moved:
-            _send(document, outbox_activity(document))  # a server that had it already ignores it
-        elif not boost(document):  # a boost has nothing of its own to update
-            name = document.author_name
-            _send(document, objects.activity("Update", name, objects.post_object(document), objects.new_id(name, "Update")))
+        if kind == "Create":
+            activity = outbox_activity(post)  # a server that has it already ignores it
+        elif kind == "Delete":
+            activity = withdrawal(post)
+        else:
+            name = post.author_name
+            activity = objects.activity("Update", name, objects.post_object(post), objects.new_id(name, "Update"))
+        _send(post, activity)
+
+
+# What an edit changes of whether followers see a post.
+SHOWN_FIELDS = frozenset({"state", "published_at", "visibility", "hidden"})
+
+
+def post_saving(sender, document, created=False, **kwargs):
+    """Before an edit that may change whether followers see the post (its state, time
+    or visibility), note whether they saw it as stored: one query, on such edits only."""
+    if not isinstance(document, Post) or created or document._going_live:
+        return
+    # A new post given its id early (for its uploads) is not "created" to MongoEngine,
+    # and has no changed fields yet.
+    if not SHOWN_FIELDS & set(getattr(document, "_changed_fields", ())):
+        return
+    if has_app_context() and current_app.config["FEDERATION_ENABLED"]:
+        stored = Post.objects(id=document.pk).only(*Post.VISIBILITY_FIELDS).first()
+        document._federated_before = stored is not None and federated(stored)
+
+
+def post_saved(sender, document, created=False, **kwargs):
+    """A post written (its Create when live at once) or edited (its Update; or its
+    Create or Delete when the edit showed it to followers or took it from them: made
+    public or private, back to a draft or into the queue). A save that takes it live
+    leaves that to ``post_went_live``."""
+    if not isinstance(document, Post) or document._going_live:
+        return
+    # What post_saving noted holds for this save only.
+    was = False if created else document.__dict__.pop("_federated_before", None)
+    tell_followers(document, federated(document) if was is None else was, edited=not created)
 
 
 def post_went_live(post):
     """A post published, or a queued or scheduled one whose time came: its Create (a
     boost's Announce)."""
-    if not federated(post):
-        return
+    tell_followers(post, was=False)
+
+
+def post_hidden_changed(post):
+    """A moderator hid ``post`` (followers saw it before if it reaches them), or showed
+    it again (they did not see it)."""
+    tell_followers(post, was=bool(post.hidden) and reaches(post))
+
+
+def post_relabelled(post):
+    """New content labels: followers' servers show the post behind them (its Update)."""
+    tell_followers(post, was=federated(post), edited=True)
+
+
+# Posts of a suspended or restored account told about per job: a job stays short, and
+# an account with thousands of posts does not hold up the moderator's request.
+SUSPENSION_BATCH = 200
+
+
+def account_suspension_changed(user, suspended):
+    """Queue the job that takes a suspended account's posts back from its followers'
+    servers, or brings them back when it is restored (``suspension_batch``)."""
     with on_site() as federating:
-        if federating:
-            _send(post, outbox_activity(post))
+        if federating and Follower.objects(user=user.pk, pending__ne=True).first() is not None:
+            from ..tasks import enqueue, federate_suspension
+
+            enqueue(federate_suspension, str(user.pk), suspended)
+
+
+def suspension_batch(user_id, suspended, cursor=None):
+    """Tell followers of up to ``SUSPENSION_BATCH`` posts of the account ``user_id``,
+    after the place ``cursor`` (newest first), that the suspension hid them or that
+    lifting it showed them; return the cursor of the next batch, or None when done.
+    The posts are found by how they are hidden now, so a job that comes after the
+    account was restored (or suspended) again finds none of them. Posts a moderator
+    hid stay as they are.
+
+    Only posts that reach followers: live, not drafts, not private."""
+    with on_site() as federating:
+        if not federating:
+            return None
+        posts = Post.objects(author=user_id, hidden="suspended" if suspended else None, state__ne=DRAFT,
+                             visibility__ne=PRIVATE, published_at__lte=utcnow())
+        place = decode_cursor(cursor)
+        if place:
+            posts = posts.filter(older_than(*place, key="created_at"))
+        batch = list(posts.exclude(*Post.COPY_EXCLUDE).order_by("-created_at", "-id").limit(SUSPENSION_BATCH))
+        for post in batch:
+            post_hidden_changed(post)
+    return encode_cursor(batch[-1], key="created_at") if len(batch) == SUSPENSION_BATCH else None
 
 
 def withdrawal(post):
@@ -118,7 +209,11 @@ def withdrawal(post):
 
 
 def post_deleted(sender, document, **kwargs):
-    if not (isinstance(document, Post) and federated(document)):
+    """A deleted post's Delete (a boost's Undo), when followers may have it: it reached
+    them and no moderator took it back already. A post hidden with its suspended author
+    counts: the job withdrawing those may not have reached it yet (a Delete of what a
+    server removed already changes nothing there)."""
+    if not (isinstance(document, Post) and reaches(document) and document.hidden != "moderator"):
         return
     with on_site() as federating:
         if federating:
@@ -126,16 +221,20 @@ def post_deleted(sender, document, **kwargs):
 
 
 def connect_signals():
-    """Listen for posts being saved and deleted (idempotent).
+    """Listen for posts being saved, deleted, published, hidden and shown (idempotent).
 
     Only for the post classes: a delete signal with any receiver makes MongoEngine delete
     a queryset one document at a time, and count what it loaded rather than what it
     deleted, which would break the exact counts of likes and the like.
     """
     for cls in (Post, *POST_TYPES.values()):
+        signals.pre_save_post_validation.connect(post_saving, sender=cls)
         signals.post_save.connect(post_saved, sender=cls)
         signals.post_delete.connect(post_deleted, sender=cls)
     went_live.connect(post_went_live)
+    hidden_changed.connect(post_hidden_changed)
+    relabelled.connect(post_relabelled)
+    suspension_changed.connect(account_suspension_changed)
 
 
 HANDLE = re.compile(r"^@?([A-Za-z0-9_.~-]{1,100})@([A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?)$")
