@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
-from mongoengine import NotUniqueError, Q
+from mongoengine import NotUniqueError
 
 from . import accounts, mail
 from .tasks import enqueue, send_password_reset
@@ -73,7 +73,7 @@ def find_user(username):
     if not (reader_id and ObjectId.is_valid(reader_id)):
         return User.by_username(username)
     key = username.lower()
-    found = list(User.objects(Q(username_key=key) | Q(id=ObjectId(reader_id))))
+    found = User.found({"$or": [{"username_key": key}, {"_id": ObjectId(reader_id)}]})
     reader = next((u for u in found if str(u.id) == reader_id), None)
     # Kept in the WSGI environ: it lives exactly as long as this request. A stale
     # session (an older generation) loads nobody, as load_user would decide.

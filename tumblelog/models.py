@@ -294,9 +294,16 @@ class User(UserMixin, db.Document):
         self.locale = tag
 
     @classmethod
+    def found(cls, query):
+        """The accounts matching the raw ``query``: straight from the collection, then
+        the model's own loading (for the lookups every page makes, a queryset costs
+        more to build than the documents)."""
+        return [cls._from_son(raw) for raw in cls._get_collection().find(query)]
+
+    @classmethod
     def by_username(cls, username):
         """The account with this name (any case), or None."""
-        return cls.objects(username_key=username.lower()).first()
+        return next(iter(cls.found({"username_key": username.lower()})), None)
 
     def get_id(self):
         """Flask-Login's alternative id: the account id and its session generation, so a
@@ -311,10 +318,7 @@ class User(UserMixin, db.Document):
         user_id, _sep, generation = str(session_id).partition(":")
         if not ObjectId.is_valid(user_id) or not (generation or "0").isdigit():
             return None
-        # By _id alone, the query every request makes: straight from the collection (a
-        # queryset costs more to build than the document), then the model's own loading.
-        raw = cls._get_collection().find_one({"_id": ObjectId(user_id)})
-        user = cls._from_son(raw) if raw else None
+        user = next(iter(cls.found({"_id": ObjectId(user_id)})), None)  # the query every request makes
         return user if user and (user.session_generation or 0) == int(generation or 0) else None
 
     def end_sessions(self):
