@@ -159,17 +159,17 @@ def revalidated_page(render, version, shared=False, reader=None):
     from .holes import kept_page  # holes imports cards, which imports the models
 
     pages = current_app.extensions["pages"]
-    keep = reader is not None and pages.size
+    share, keep = shared and pages.size, reader is not None and pages.size
     if current_user.is_authenticated:
         return kept_page(render, (page_key(version()), reader())) if keep else render()
     version = version()
     etag = page_etag(version)
     if client_has(etag):
         response = make_response("", 304)
-    elif shared and pages.size and (body := pages.get(etag)) is not None:
+    elif share and (body := pages.get(etag)) is not None:
         response = make_response(body)  # as kept: this request made nothing new
     else:
-        if shared and pages.size:
+        if share:
             body = render()
             pages.put(etag, body)
             response = make_response(body)

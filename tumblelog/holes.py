@@ -62,14 +62,15 @@ def reader_nav():
     """The header's account menu (templates/_nav.html) for the signed-in reader. In a
     kept page, a hole; filled, a menu kept per reader state and only ever rendered
     with the token's mark, so that no kept menu carries one session's token."""
+    filling = g.get("filling")
+    if keeping() and not filling:
+        return hole("nav")
     reader = current_user._get_current_object()
     macro = current_app.jinja_env.get_template("_nav.html").module.site_nav
-    if g.get("filling"):
+    if filling:
         state = (reader.id, reader.username, reader.avatar_small, reader.unread_count, reader.can("post"),
                  reader.can("moderate"))
         return kept(("nav", state), lambda: Markup(macro(reader)))
-    if keeping():
-        return hole("nav")
     return Markup(macro(reader))
 
 
@@ -102,9 +103,14 @@ def render_kept(render):
 
 def fill(parts, holes):
     """The kept page for this request's reader."""
+    def filled(index):
+        kind, key, variants = holes[int(index)]
+        return FILLERS[kind](key, variants)
+
     g.holes, g.filling = [], True  # fillers render with marks too (the menu's token)
     try:
-        out = [part if i % 2 == 0 else FILLERS[holes[int(part)][0]](*holes[int(part)][1:]) for i, part in enumerate(parts)]
+        # MARK.split gives text, a hole's index, text, ... : the odd places are holes.
+        out = [part if i % 2 == 0 else filled(part) for i, part in enumerate(parts)]
     finally:
         g.holes, g.filling = None, False
     html = "".join(out)
@@ -118,7 +124,8 @@ def kept_page(render, key):
     """The page kept under ``key`` (what it shows and how it looks to this reader;
     see ``paging.reader_state``), filled in for this request's reader."""
     pages = current_app.extensions["pages"]
-    key = hashlib.blake2b(repr(("signed in", key)).encode(), digest_size=16).hexdigest()
+    # Prefixed: the same cache keeps signed-out list pages under their ETags.
+    key = hashlib.blake2b(repr(("kept", key)).encode(), digest_size=16).hexdigest()
     skeleton = pages.get(key)
     if skeleton is None:
         skeleton = render_kept(render)

@@ -17,6 +17,7 @@ signals (models.events); the receivers here write the notes and notifications.
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import timedelta
 
 import bson
@@ -544,9 +545,10 @@ class NotesPage:
     number: int
     has_more: bool
 
-    @property
+    @cached_property
     def version(self):
-        """A digest of the page: equal exactly when it shows the same notes."""
+        """A digest of the page: equal exactly when it shows the same notes (asked for
+        the ETag and again for the kept notes list: worked out once)."""
         return hashlib.blake2b(bson.encode({"notes": self.notes, "more": self.has_more, "n": self.number}),
                                digest_size=16).digest()
 
